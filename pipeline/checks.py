@@ -1,0 +1,113 @@
+"""The identity, roster, unit and material rules (CONTRACTS §3), as pure functions over facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.fields import parse_fields
+from pipeline.findings import Finding
+from pipeline.materials import MaterialKind, required_kinds
+from pipeline.states import LABELS, State
+
+APPROVED = "已审核"
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    code: str
+    name: str
+    status: str
+    parent_code: str | None
+    parent_status: str | None      # None: no parent (center), or the parent is not registered
+    parent_registered: bool
+
+
+@dataclass(frozen=True)
+class OtherApplication:
+    id: int
+    unit_code: str
+    title_name: str
+    state: str
+
+
+@dataclass
+class ApplicationFacts:
+    """Everything the checks read about one application, loaded in one short transaction."""
+
+    raw: dict[str, object]
+    unit_code: str
+    unit: UnitFacts | None
+    material_kinds: list[str]
+    others_same_year: list[OtherApplication] = field(default_factory=list)
+
+
+def run_checks(facts: ApplicationFacts, today: date) -> list[Finding]:
+    """Every finding of the identity, roster, unit and material rules, all at once (一次性告知)."""
+    parsed = parse_fields(facts.raw, today)
+    findings = [Finding(p.rule, p.message) for p in parsed.problems]
+    findings += _unit_findings(facts, parsed.values)
+    findings += _missing_materials(facts, parsed.values)
+    findings += _duplicates(facts, parsed.values)
+    return findings
+
+
+def _unit_findings(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    if values.get("unit_code") is None:  # an invalid code is already a roster finding
+        return []
+    unit = facts.unit
+    if unit is None:
+        return [Finding("unit.unregistered",
+                        f"单位统一社会信用代码{facts.unit_code}未在系统中注册；请单位先完成网上注册"
+                        "并经审核通过后再提交申报")]
+    out: list[Finding] = []
+    if unit.status != APPROVED:
+        out.append(Finding("unit.not_approved",
+                           f"单位“{unit.name}”的注册状态为“{unit.status}”，尚未审核通过；"
+                           "请联系主管单位或主管机构审核后再提交申报"))
+    if unit.parent_code and not unit.parent_registered:
+        out.append(Finding("unit.not_approved",
+                           f"单位“{unit.name}”配置的上级单位{unit.parent_code}尚未注册，上下级关系未配置完成；"
+                           "请联系经办机构配置上下级关系"))
+    elif unit.parent_code and unit.parent_status != APPROVED:
+        out.append(Finding("unit.not_approved",
+                           f"单位“{unit.name}”的上级单位{unit.parent_code}注册尚未审核通过"
+                           f"（当前：{unit.parent_status}），上下级关系未配置完成"))
+    declared = values.get("unit_name")
+    if declared and _norm(str(declared)) != _norm(unit.name):
+        out.append(Finding("unit.name_mismatch",
+                           f"花名册中的单位名称“{declared}”与注册的单位名称“{unit.name}”不一致，请核对"))
+    return out
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split()).replace("（", "(").replace("）", ")")
+
+
+def _missing_materials(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    present = set(facts.material_kinds)
+    level, degree = values.get("level"), values.get("degree")
+    out = []
+    for kind in required_kinds(level, degree):  # type: ignore[arg-type]
+        if str(kind) not in present:
+            why = ""
+            if kind is MaterialKind.DEGREE_CERT:
+                why = f"（花名册填写了最高学位“{degree}”）"
+            elif kind is MaterialKind.TITLE_CERT:
+                why = f"（申报{level}须提交现职称证书）"
+            out.append(Finding("material.missing",
+                               f"缺少必备材料“{kind}”{why}；请将该材料以“{kind}”命名后补充提交",
+                               str(kind)))
+    return out
+
+
+def _duplicates(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    out = []
+    for other in facts.others_same_year:
+        if other.state == State.REJECTED:
+            continue
+        out.append(Finding("application.duplicate",
+                           f"该申报人{values.get('year')}年度已有一份申报（编号{other.id}，单位{other.unit_code}，"
+                           f"申报“{other.title_name}”，状态：{LABELS.get(State(other.state), other.state)}），"
+                           "同一年度只能申报一次；请核实后撤回其中一份"))
+    return out

@@ -1,0 +1,50 @@
+"""The ports a service needs, bundled: settings, database, file store, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Protocol
+
+from pipeline.blobstore import BlobStore
+from pipeline.db.engine import Database
+from pipeline.settings import Settings
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Naive UTC wall-clock time (what the database stores)."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class FixedClock:
+    """A clock that says what it is told: tests and `--today`."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    clock: Clock
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Context":
+        """Build the ports from settings; creates the data directory."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, Database(settings.resolved_database_url), BlobStore(settings.data_dir),
+                   clock or SystemClock())

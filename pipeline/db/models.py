@@ -1,0 +1,289 @@
+"""SQLAlchemy 2 models for the glossary of DOMAIN.md. Rows only: behaviour lives in the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime()}
+
+
+class Unit(Base):
+    """单位: an employer or supervising unit, keyed by its USCC."""
+
+    __tablename__ = "units"
+    code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="")
+    approver: Mapped[str] = mapped_column(String(10), default="主管机构")
+    supervisor_code: Mapped[str | None] = mapped_column(String(18))
+    # 上级单位: who reviews after this unit; None means the center directly. Not a foreign
+    # key: an unknown parent is kept as given and reported, never silently dropped.
+    parent_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="待审核")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Applicant(Base):
+    """申报人: a person, keyed by the ID number as written (invalid ones included)."""
+
+    __tablename__ = "applicants"
+    id_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+
+
+class ImportBatch(Base):
+    """批量导入批次: one bulk import, with its receipt."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(10))   # folder | zip | upload
+    digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="importing")  # importing|imported|rejected
+    submitted_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    problems: Mapped[list[BatchProblem]] = relationship(
+        back_populates="batch", order_by="BatchProblem.id", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[BatchItem]] = relationship(
+        back_populates="batch", order_by="BatchItem.id", cascade="all, delete-orphan"
+    )
+
+
+class BatchProblem(Base):
+    __tablename__ = "batch_problems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(Text)
+    batch: Mapped[ImportBatch] = relationship(back_populates="problems")
+
+
+class BatchItem(Base):
+    """One roster row of a batch and what became of it (created, existing, resubmitted)."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "application_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+    roster_line: Mapped[int | None]
+    batch: Mapped[ImportBatch] = relationship(back_populates="items")
+
+
+class Application(Base):
+    """职称申报: one applicant, one year, one title, at one unit."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("id_number", "year", "unit_code", "title_name", name="uq_applications_key"),
+        Index("ix_applications_state_changed", "state", "state_changed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(ForeignKey("applicants.id_number"), index=True)
+    year: Mapped[int] = mapped_column(Integer, default=0)
+    unit_code: Mapped[str] = mapped_column(String(40), default="", index=True)
+    title_name: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    gender: Mapped[str | None] = mapped_column(String(4))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    unit_name: Mapped[str | None] = mapped_column(String(200))
+    series: Mapped[str | None] = mapped_column(String(50))
+    specialty: Mapped[str | None] = mapped_column(String(100))
+    level: Mapped[str | None] = mapped_column(String(10))
+    current_title: Mapped[str | None] = mapped_column(String(100))
+    current_title_date: Mapped[date | None] = mapped_column(Date)
+    education: Mapped[str | None] = mapped_column(String(20))
+    degree: Mapped[str | None] = mapped_column(String(10))
+    school: Mapped[str | None] = mapped_column(String(100))
+    graduation_date: Mapped[date | None] = mapped_column(Date)
+    work_start_date: Mapped[date | None] = mapped_column(Date)
+    ce_hours: Mapped[float | None] = mapped_column(Float)
+    ce_public_hours: Mapped[float | None] = mapped_column(Float)
+    ce_professional_hours: Mapped[float | None] = mapped_column(Float)
+    path: Mapped[str] = mapped_column(String(10), default="正常")
+    offline_review: Mapped[str | None] = mapped_column(String(10))
+    roster: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # raw row + unknown columns
+    roster_digest: Mapped[str] = mapped_column(String(64), default="")
+    materials_digest: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    state_changed_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="application", order_by="Material.id", cascade="all, delete-orphan"
+    )
+    findings: Mapped[list[FindingRow]] = relationship(
+        back_populates="application", order_by="FindingRow.id", cascade="all, delete-orphan"
+    )
+
+
+class Material(Base):
+    """申报材料: one uploaded file, its kind, and what inspection found."""
+
+    __tablename__ = "materials"
+    __table_args__ = (UniqueConstraint("application_id", "relpath"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    relpath: Mapped[str] = mapped_column(Text)            # as in the applicant's folder
+    original_name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    part: Mapped[int] = mapped_column(Integer, default=1)
+    recognized: Mapped[bool] = mapped_column(Boolean, default=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # None: not kept (too large)
+    media_type: Mapped[str | None] = mapped_column(String(40))
+    detected: Mapped[str | None] = mapped_column(String(20))
+    normalized_sha256: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None]
+    has_text_layer: Mapped[bool | None]
+    text_chars: Mapped[int | None]
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    orientation: Mapped[int | None]
+    inspected: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set at intake when the bytes could not be kept: "too_large" or "unreadable" (+ why).
+    intake_problem: Mapped[str | None] = mapped_column(String(20))
+    intake_detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    application: Mapped[Application] = relationship(back_populates="materials")
+
+
+class Extraction(Base):
+    """What was read from one file content by one method: a cache keyed by SHA-256."""
+
+    __tablename__ = "extractions"
+    __table_args__ = (UniqueConstraint("sha256", "method"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(60))       # e.g. "pdf-text", "tesseract:chi_sim:psm3"
+    text: Mapped[str] = mapped_column(Text, default="")
+    chars: Mapped[int] = mapped_column(Integer, default=0)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime]
+
+
+class FindingRow(Base):
+    """审核发现 as stored: the stage that wrote it, so a rerun replaces its own findings only."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(60))
+    severity: Mapped[str] = mapped_column(String(8))
+    material: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    application: Mapped[Application] = relationship(back_populates="findings")
+
+
+class Review(Base):
+    """审核: one reviewer decision with its opinion."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(12))        # unit | supervisor | center
+    reviewer_unit: Mapped[str | None] = mapped_column(String(18))
+    decision: Mapped[str] = mapped_column(String(8))      # pass | return | reject
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+
+
+class Publicity(Base):
+    """申报公示: a unit's publicity period, its end date computed once in working days."""
+
+    __tablename__ = "publicities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(18), index=True)
+    contact: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[date] = mapped_column(Date)
+    days: Mapped[int]
+    end_date: Mapped[date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class PublicityEntry(Base):
+    __tablename__ = "publicity_entries"
+    __table_args__ = (UniqueConstraint("publicity_id", "application_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicities.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    result: Mapped[str | None] = mapped_column(String(10))
+
+
+class RecommendationBatch(Base):
+    """推荐上报: the applications a unit recommends upward in one year."""
+
+    __tablename__ = "recommendation_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(18), index=True)
+    year: Mapped[int]
+    target_code: Mapped[str | None] = mapped_column(String(18))  # None: the center
+    created_at: Mapped[datetime]
+
+
+class RecommendationEntry(Base):
+    __tablename__ = "recommendation_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("recommendation_batches.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+
+
+class Event(Base):
+    """The append-only log of every state change and decision: who, what, when, why."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(20))      # application | unit | batch
+    subject_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)

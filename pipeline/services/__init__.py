@@ -1,0 +1,1 @@
+"""Service functions: the behaviour every adapter (CLI, actors, HTTP, watcher) calls."""

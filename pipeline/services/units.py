@@ -1,0 +1,226 @@
+"""The unit registry (CONTRACTS §1b): register, import, approve, link; loops refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.context import Context
+from pipeline.db.models import Unit
+from pipeline.identity import check_uscc
+from pipeline.problems import Problem
+from pipeline.services.history import SYSTEM, log_event
+
+KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
+APPROVERS = ("主管机构", "主管单位")
+STATUSES = ("待审核", "已审核", "未通过")
+APPROVED = "已审核"
+
+UNIT_COLUMNS = {  # header / alias → field
+    "统一社会信用代码": "code", "code": "code",
+    "单位名称": "name", "name": "name",
+    "统筹区": "region", "region": "region",
+    "单位性质": "kind", "kind": "kind",
+    "审核单位": "approver", "approver": "approver",
+    "主管单位统一社会信用代码": "supervisor_code", "supervisor_code": "supervisor_code",
+    "上级单位统一社会信用代码": "parent_code", "parent_code": "parent_code",
+    "注册状态": "status", "status": "status",
+}
+
+
+class UnitError(Exception):
+    """A registry change that cannot be made; the message says why, in Chinese."""
+
+
+@dataclass
+class UnitData:
+    code: str
+    name: str
+    region: str = ""
+    kind: str = ""
+    approver: str = "主管机构"
+    supervisor_code: str | None = None
+    parent_code: str | None = None
+    status: str = "待审核"
+
+
+@dataclass
+class UnitImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _clean(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[str]]:
+    """A unit from raw column values, or the Chinese reasons it is refused."""
+    errors: list[str] = []
+    ok, code, msg = check_uscc(_clean(raw.get("code")))
+    if not ok:
+        errors.append(f"{where}{msg}")
+    name = _clean(raw.get("name"))
+    if not name:
+        errors.append(f"{where}缺少单位名称")
+    kind = _clean(raw.get("kind"))
+    if kind and kind not in KINDS:
+        errors.append(f"{where}单位性质“{kind}”无效，应为：{'、'.join(KINDS)}")
+    approver = _clean(raw.get("approver")) or "主管机构"
+    if approver not in APPROVERS:
+        errors.append(f"{where}审核单位“{approver}”无效，应为“主管机构”或“主管单位”")
+    status = _clean(raw.get("status")) or "待审核"
+    if status not in STATUSES:
+        errors.append(f"{where}注册状态“{status}”无效，应为：{'、'.join(STATUSES)}")
+    codes: dict[str, str | None] = {}
+    for key, label in (("supervisor_code", "主管单位"), ("parent_code", "上级单位")):
+        value = _clean(raw.get(key)).upper() or None
+        if value:
+            good, value, m = check_uscc(value)
+            if not good:
+                errors.append(f"{where}{label}：{m}")
+        codes[key] = value
+    if approver == "主管单位" and not codes["supervisor_code"]:
+        errors.append(f"{where}审核单位为“主管单位”时须填写主管单位统一社会信用代码")
+    if codes["parent_code"] and codes["parent_code"] == code:
+        errors.append(f"{where}上级单位不能是本单位")
+    if errors:
+        return None, errors
+    return UnitData(code, name, _clean(raw.get("region")), kind, approver, codes["supervisor_code"],
+                    codes["parent_code"], status), []
+
+
+def find_loop(parents: dict[str, str | None], start: str) -> list[str] | None:
+    """The chain start → … → start if following parents from start comes back to it."""
+    chain, seen, cur = [start], {start}, parents.get(start)
+    while cur:
+        chain.append(cur)
+        if cur == start:
+            return chain
+        if cur in seen:
+            return None  # a loop further up, not through start
+        seen.add(cur)
+        cur = parents.get(cur)
+    return None
+
+
+def _parents(session: Session) -> dict[str, str | None]:
+    return dict(session.execute(select(Unit.code, Unit.parent_code)).all())
+
+
+def _apply(session: Session, data: UnitData, ctx: Context, actor: str) -> bool:
+    """Insert or update a unit; True when created."""
+    now = ctx.clock.now()
+    unit = session.get(Unit, data.code)
+    created = unit is None
+    if unit is None:
+        unit = Unit(code=data.code, created_at=now)
+        session.add(unit)
+    for key in ("name", "region", "kind", "approver", "supervisor_code", "parent_code", "status"):
+        setattr(unit, key, getattr(data, key))
+    unit.updated_at = now
+    log_event(session, now=now, subject="unit", subject_id=data.code,
+              action="unit.registered" if created else "unit.updated", actor=actor,
+              reason=f"{data.name}；状态{data.status}；上级{data.parent_code or '中心'}")
+    return created
+
+
+def import_units(ctx: Context, rows: list[tuple[int, dict[str, object]]], actor: str = SYSTEM
+                 ) -> UnitImportReport:
+    """Register or update the units of a file in one transaction; bad rows and loops are refused."""
+    report = UnitImportReport()
+    with ctx.db.uow() as s:
+        parents = _parents(s)
+        accepted: list[UnitData] = []
+        for line, raw in rows:
+            data, errors = validate(raw, f"第{line}行：")
+            if data is None:
+                report.problems.extend(Problem("unit.invalid", e, f"第{line}行") for e in errors)
+                continue
+            accepted.append(data)
+            parents[data.code] = data.parent_code
+        known = set(parents)
+        for data in accepted:
+            loop = find_loop(parents, data.code)
+            if loop:
+                report.problems.append(Problem(
+                    "unit.loop", f"单位{data.code}（{data.name}）的上级关系形成循环："
+                    f"{' → '.join(loop)}，已拒绝该行", data.code))
+                continue
+            if data.parent_code and data.parent_code not in known:
+                report.problems.append(Problem(
+                    "unit.parent_unknown", f"单位{data.code}（{data.name}）的上级单位{data.parent_code}"
+                    "尚未注册；该单位的申报在上级单位注册并审核前不能受理", data.code))
+            created = _apply(s, data, ctx, actor)
+            (report.created if created else report.updated).append(data.code)
+        s.commit()
+    return report
+
+
+def register(ctx: Context, data: UnitData, actor: str = SYSTEM) -> None:
+    """Register one new unit; refused when the code is taken or the chain would loop."""
+    with ctx.db.uow() as s:
+        if s.get(Unit, data.code) is not None:
+            raise UnitError(f"单位{data.code}已注册")
+        _check_parent(s, data.code, data.parent_code)
+        _apply(s, data, ctx, actor)
+        s.commit()
+
+
+def _check_parent(s: Session, code: str, parent: str | None) -> None:
+    if parent is None:
+        return
+    if parent == code:
+        raise UnitError("上级单位不能是本单位")
+    if s.get(Unit, parent) is None:
+        raise UnitError(f"上级单位{parent}尚未注册，请先注册上级单位")
+    parents = _parents(s)
+    parents[code] = parent
+    loop = find_loop(parents, code)
+    if loop:
+        raise UnitError(f"设置后上下级关系将形成循环：{' → '.join(loop)}，已拒绝")
+
+
+def _get(s: Session, code: str) -> Unit:
+    unit = s.get(Unit, code.strip().upper())
+    if unit is None:
+        raise UnitError(f"单位{code}未注册")
+    return unit
+
+
+def set_status(ctx: Context, code: str, status: str = APPROVED, actor: str = SYSTEM) -> None:
+    """Approve (已审核) or refuse (未通过) a unit's registration."""
+    if status not in STATUSES:
+        raise UnitError(f"注册状态“{status}”无效")
+    with ctx.db.uow() as s:
+        unit = _get(s, code)
+        before, unit.status, unit.updated_at = unit.status, status, ctx.clock.now()
+        log_event(s, now=ctx.clock.now(), subject="unit", subject_id=unit.code,
+                  action="unit.status", actor=actor, reason=f"{before} → {status}")
+        s.commit()
+
+
+def link(ctx: Context, code: str, parent: str | None, actor: str = SYSTEM) -> None:
+    """Set a unit's superior (上下级关系); None means the center. Loops are refused."""
+    with ctx.db.uow() as s:
+        unit = _get(s, code)
+        parent = parent.strip().upper() if parent else None
+        _check_parent(s, unit.code, parent)
+        unit.parent_code, unit.updated_at = parent, ctx.clock.now()
+        log_event(s, now=ctx.clock.now(), subject="unit", subject_id=unit.code, action="unit.link",
+                  actor=actor, reason=f"上级单位：{parent or '中心'}")
+        s.commit()
+
+
+def list_units(ctx: Context) -> list[dict[str, object]]:
+    """Every unit as CONTRACTS §5 lists it."""
+    with ctx.db.uow() as s:
+        return [
+            {"code": u.code, "name": u.name, "region": u.region, "kind": u.kind, "status": u.status,
+             "parent_code": u.parent_code, "approver": u.approver,
+             "supervisor_code": u.supervisor_code}
+            for u in s.scalars(select(Unit).order_by(Unit.code))
+        ]

@@ -1,0 +1,73 @@
+"""Settings, read once at the composition root and passed down (nothing else reads os.environ)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults of CONTRACTS §5."""
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None          # None: a SQLite file under data_dir
+    broker_url: str | None = None            # None: the embedded in-process queue
+    queue_namespace: str = "zhicheng"        # Redis key prefix; tests use their own
+    max_file_bytes: int = 10 * MB            # CONTRACTS §2: each file at most 10 MB
+    max_pixels: int = 80_000_000             # refuse decompression bombs before decoding
+    max_batch_bytes: int = 4 * 1024 * MB     # a zip that would unpack to more is refused
+    stage_attempt_cap: int = 5               # a stage that keeps failing goes to `failed`
+    stuck_after_seconds: int = 600           # an automatic stage older than this is "stuck"
+    worker_threads: int = 2
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhicheng.db').resolve()}"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: the work runs in this process."""
+        return not self.broker_url
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> "Settings":
+        """Settings from ZHICHENG_* environment variables; explicit overrides (CLI options) win."""
+        values: dict[str, object] = {}
+        if environ.get("ZHICHENG_DATA_DIR"):
+            values["data_dir"] = Path(environ["ZHICHENG_DATA_DIR"])
+        if environ.get("ZHICHENG_DATABASE_URL"):
+            values["database_url"] = environ["ZHICHENG_DATABASE_URL"]
+        if environ.get("ZHICHENG_BROKER_URL"):
+            values["broker_url"] = environ["ZHICHENG_BROKER_URL"]
+        if environ.get("ZHICHENG_QUEUE_NAMESPACE"):
+            values["queue_namespace"] = environ["ZHICHENG_QUEUE_NAMESPACE"]
+        if environ.get("ZHICHENG_WORKER_THREADS"):
+            values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some settings changed (tests, CLI options)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def as_env(self) -> dict[str, str]:
+        """The environment that gives a child process (a worker) these same settings."""
+        env = {
+            "ZHICHENG_DATA_DIR": str(self.data_dir.resolve()),
+            "ZHICHENG_DATABASE_URL": self.resolved_database_url,
+            "ZHICHENG_QUEUE_NAMESPACE": self.queue_namespace,
+            "ZHICHENG_WORKER_THREADS": str(self.worker_threads),
+        }
+        if self.broker_url:
+            env["ZHICHENG_BROKER_URL"] = self.broker_url
+        return env

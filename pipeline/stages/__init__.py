@@ -1,0 +1,50 @@
+"""The automatic stages, in order. Nothing else knows the order (STYLE 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pipeline.context import Context
+from pipeline.findings import Finding
+from pipeline.states import State
+
+
+@dataclass
+class StageResult:
+    """What a stage's work produced: its findings, updates to materials, and the next state."""
+
+    target: State
+    findings: list[Finding]
+    material_updates: dict[int, dict[str, object]]
+    reason: str | None = None
+
+
+@dataclass
+class Stage:
+    name: str
+    takes: State                          # the state in which an application waits for it
+    queue: str                            # the queue its messages go to
+    work: Callable[[Context, int], StageResult]
+
+
+def _stages() -> tuple[Stage, ...]:
+    from pipeline.stages import check, extract, normalize, route
+
+    return (
+        Stage("normalize", State.RECEIVED, "normalize", normalize.work),
+        Stage("extract", State.NORMALIZED, "extract", extract.work),
+        Stage("check", State.EXTRACTED, "check", check.work),
+        Stage("route", State.CHECKED, "route", route.work),
+    )
+
+
+STAGES: tuple[Stage, ...] = _stages()
+BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}
+BY_STATE: dict[State, Stage] = {s.takes: s for s in STAGES}
+FIRST = STAGES[0].name
+
+
+def next_stage(state: State) -> Stage | None:
+    """The stage that takes an application in this state, if any."""
+    return BY_STATE.get(state)

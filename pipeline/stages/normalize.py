@@ -1,0 +1,78 @@
+"""Normalisation: the real file type, size, material kind, expected form, upright images."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from pipeline.context import Context
+from pipeline.db.models import Material
+from pipeline.findings import Finding
+from pipeline.inspect import inspect_file, normalized_image
+from pipeline.materials import EXPECTED_FORM, Form, MaterialKind
+from pipeline.stages import StageResult
+from pipeline.states import State
+
+FORM_LABEL = {Form.PDF: "PDF文件", Form.IMAGE: "图片（JPG/PNG）"}
+MB = 1024 * 1024
+
+
+def work(ctx: Context, app_id: int) -> StageResult:
+    """Inspect every material of an application; every problem becomes a finding."""
+    with ctx.db.uow() as s:
+        rows = s.execute(select(Material.id, Material.original_name, Material.kind,
+                                Material.recognized, Material.sha256, Material.size,
+                                Material.intake_problem, Material.intake_detail)
+                         .where(Material.application_id == app_id).order_by(Material.id)).all()
+    findings: list[Finding] = []
+    updates: dict[int, dict[str, object]] = {}
+    by_hash: dict[str, list[str]] = defaultdict(list)
+    limit = ctx.settings.max_file_bytes
+    for m in rows:
+        name, kind = m.original_name, MaterialKind(m.kind)
+        if not m.recognized:
+            findings.append(Finding("material.unknown_name",
+                                    f"文件“{name}”的名称不是规定的材料名称，已作为“其他材料”保存；"
+                                    "如属必备材料，请按材料名称（如“学历证书”）重新命名后提交", name))
+        if m.intake_problem == "too_large":
+            findings.append(Finding("material.too_large",
+                                    f"文件“{name}”大小约{m.size / MB:.1f}MB，超过{limit // MB}MB的限制，"
+                                    "未能保存；请压缩或拆分后重新提交", name))
+            updates[m.id] = {"inspected": True}
+            continue
+        if m.sha256 is None:
+            findings.append(Finding("material.unreadable",
+                                    f"文件“{name}”在压缩包中已损坏，无法读取；请重新打包后提交", name))
+            updates[m.id] = {"inspected": True}
+            continue
+        by_hash[m.sha256].append(name)
+        path = ctx.blobs.path(m.sha256)
+        result = inspect_file(path, name, max_bytes=limit, max_pixels=ctx.settings.max_pixels)
+        findings.extend(Finding(i.rule, i.message, name) for i in result.findings)
+        update: dict[str, object] = dict(
+            media_type=result.media_type, detected=result.detected, pages=result.pages,
+            has_text_layer=result.has_text_layer, text_chars=result.text_chars,
+            encrypted=result.encrypted, width=result.width, height=result.height,
+            orientation=result.orientation, inspected=True, normalized_sha256=None)
+        readable = not any(i.rule in ("material.unreadable", "material.too_large")
+                           for i in result.findings)
+        if readable and result.media_type and result.media_type.startswith("image/") \
+                and result.orientation not in (None, 1):
+            upright = normalized_image(path)
+            if upright is not None:
+                update["normalized_sha256"] = ctx.blobs.put_bytes(upright)
+        form = EXPECTED_FORM.get(kind, Form.ANY)
+        actual = (Form.PDF if result.media_type == "application/pdf" else
+                  Form.IMAGE if result.media_type and result.media_type.startswith("image/")
+                  else None)
+        if actual is not None and form is not Form.ANY and actual is not form:
+            findings.append(Finding("material.wrong_form",
+                                    f"“{kind}”应提交{FORM_LABEL[form]}，文件“{name}”是{FORM_LABEL[actual]}；"
+                                    "请审核人员留意，必要时请申报人按规定格式重新提交", name))
+        updates[m.id] = update
+    for sha, names in by_hash.items():
+        for dup in names[1:]:
+            findings.append(Finding("material.duplicate",
+                                    f"文件“{dup}”与“{names[0]}”内容完全相同，请确认是否重复上传", dup))
+    return StageResult(State.NORMALIZED, findings, updates)

@@ -1,0 +1,114 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, real Redis, settings, runtimes.
+
+A service that is not reachable skips its tests on a developer's machine but fails them in CI
+(CI=true), so a missing service can never pass as green.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pipeline.context import Context, FixedClock
+from pipeline.db import migrate
+from pipeline.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("ZHICHENG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ZHICHENG_TEST_REDIS", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, why: object) -> None:
+    """Skip locally, fail in CI."""
+    message = f"{what} is not reachable: {why}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"zhicheng_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        unavailable("PostgreSQL", exc)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    from pipeline.db.models import Base
+
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs twice: on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_database")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, worker_threads=2)
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Context]:
+    """Ports for service-level tests, with a fixed clock (2026-11-27 09:00)."""
+    from datetime import datetime
+
+    context = Context.from_settings(settings, FixedClock(datetime(2026, 11, 27, 9, 0)))
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """The embedded runtime (in-memory broker, in-process worker) on the test database."""
+    from zhicheng.bootstrap import bootstrap
+
+    rt = bootstrap(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A reachable Redis, or skip (fail in CI)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        unavailable("Redis", exc)
+    yield REDIS_URL
+    client.close()

@@ -1,0 +1,124 @@
+"""A batch through intake, normalisation, checks and routing, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.db.models import Event, FindingRow, Material
+from pipeline.runner import run_stage
+from pipeline.services import queries
+from pipeline.states import AUTOMATIC, State
+from tests.helpers import register_sample_units, rules_of
+from zhicheng.app import import_batch
+from zhicheng.sample import make_batch
+
+
+@pytest.fixture
+def sample(tmp_path: Path, runtime):  # type: ignore[no-untyped-def]
+    register_sample_units(runtime.ctx)
+    return make_batch(tmp_path / "in", applicants=12, seed=7, light=True)
+
+
+def test_a_batch_goes_through_every_automatic_stage(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    receipt = queries.batch_receipt(runtime.ctx, batch_id)
+    apps = {a["id_number"]: a for a in queries.list_applications(runtime.ctx, batch=batch_id)}
+    assert len(receipt["created"]) == len(apps) == len(sample.applicants)
+    for id_number, expected in sample.expected.items():
+        app = apps[id_number]
+        assert app["state"] not in AUTOMATIC
+        assert set(expected) <= rules_of(app), (app["name"], expected, app["findings"])
+        if not expected:
+            assert app["state"] == State.UNIT_REVIEW, app["findings"]
+    codes = {p["code"] for p in receipt["problems"]}
+    assert {"batch.row_without_folder", "batch.folder_without_row"} <= codes
+
+
+def test_blocking_findings_return_the_application_with_every_problem_listed(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    returned = queries.list_applications(runtime.ctx, batch=batch_id, state=State.RETURNED)
+    assert returned
+    for app in returned:
+        shown = queries.show_application(runtime.ctx, app["id"])
+        last = shown["events"][-1]
+        assert last["to"] == State.RETURNED
+        blocks = [f["message"] for f in app["findings"] if f["severity"] == "block"]
+        assert blocks and all(m in last["reason"] for m in blocks)
+
+
+def test_reimporting_the_same_batch_creates_nothing_new(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    first = import_batch(runtime, sample.path, wait=True, timeout=120)
+    with runtime.ctx.db.uow() as s:
+        materials_before = s.scalar(select(func.count()).select_from(Material))
+        events_before = s.scalar(select(func.count()).select_from(Event))
+    second = import_batch(runtime, sample.path, wait=True, timeout=120)
+    receipt = queries.batch_receipt(runtime.ctx, second)
+    assert receipt["created"] == [] and receipt["resubmitted"] == []
+    assert sorted(receipt["existing"]) == sorted(queries.batch_receipt(runtime.ctx, first)["created"])
+    with runtime.ctx.db.uow() as s:
+        assert s.scalar(select(func.count()).select_from(Material)) == materials_before
+        # only the second batch's own "received" event is new
+        assert s.scalar(select(func.count()).select_from(Event)) == events_before + 1
+
+
+def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    app_id = queries.batch_receipt(runtime.ctx, batch_id)["created"][0]
+    before = queries.show_application(runtime.ctx, app_id)
+    for stage in ("normalize", "extract", "check", "route"):
+        assert run_stage(runtime.ctx, stage, app_id) is None
+    after = queries.show_application(runtime.ctx, app_id)
+    assert after["findings"] == before["findings"]
+    assert after["events"] == before["events"]
+    assert after["state"] == before["state"]
+
+
+def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    missing = next(i for i, rules in sample.expected.items() if rules == ["material.missing"]
+                   and i not in sample.rows_without_folder)
+    clean = next(i for i, rules in sample.expected.items() if not rules)
+    folder = next(p for p in Path(sample.path).iterdir() if missing in p.name)
+    donor = next(p for p in Path(sample.path).iterdir() if clean in p.name)
+    shutil.copy(donor / "述职报告.pdf", folder / "述职报告.pdf")
+    again = import_batch(runtime, sample.path, wait=True, timeout=120)
+    receipt = queries.batch_receipt(runtime.ctx, again)
+    app = next(a for a in queries.list_applications(runtime.ctx, batch=again)
+               if a["id_number"] == missing)
+    assert app["id"] in receipt["resubmitted"]
+    assert "material.missing" not in rules_of(app)
+    shown = queries.show_application(runtime.ctx, app["id"])
+    assert [e["action"] for e in shown["events"]].count("resubmitted") == 1
+    del batch_id
+
+
+def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline import stages
+
+    def broken(ctx, app_id):  # type: ignore[no-untyped-def]
+        raise OSError("磁盘不可用")
+
+    monkeypatch.setattr(stages.BY_NAME["extract"], "work", broken)
+    runtime.ctx.settings = runtime.ctx.settings.with_(stage_attempt_cap=3)
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    failed = queries.list_applications(runtime.ctx, batch=batch_id, state=State.FAILED)
+    assert len(failed) == len(sample.applicants)
+    assert "磁盘不可用" in failed[0]["last_error"]
+    status = queries.overview(runtime.ctx)
+    assert {f["id"] for f in status["failed"]} == {a["id"] for a in failed}
+
+
+def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    with runtime.ctx.db.uow() as s:
+        rows = s.execute(select(FindingRow.application_id, FindingRow.stage, FindingRow.rule,
+                                FindingRow.material, func.count())
+                         .group_by(FindingRow.application_id, FindingRow.stage, FindingRow.rule,
+                                   FindingRow.material)
+                         .having(func.count() > 1)).all()
+    assert rows == []
+    del batch_id

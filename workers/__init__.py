@@ -1,0 +1,1 @@
+"""Dramatiq bindings: the broker, one thin actor per stage, the embedded in-process worker."""

@@ -1,0 +1,19 @@
+"""The broker: Redis when a URL is configured, else Dramatiq's in-memory broker in this process."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from pipeline.settings import Settings
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    """A Redis broker for `redis://…`, or the embedded in-memory one (the laptop default)."""
+    if settings.broker_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=settings.broker_url, namespace=settings.queue_namespace)
+    broker = StubBroker()
+    broker.emit_after("process_boot")
+    return broker

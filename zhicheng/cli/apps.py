@@ -1,0 +1,77 @@
+"""`zhicheng apps list|show`: applications with their findings and history."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.findings import SEVERITY_LABELS, Severity
+from pipeline.services import queries
+from pipeline.states import LABELS, State
+from zhicheng.cli.common import Obj, emit_json, expected_errors
+from zhicheng.cli.root import cli
+
+
+@cli.group()
+def apps() -> None:
+    """查看申报。"""
+
+
+@apps.command("list")
+@click.option("--state", default=None, type=click.Choice([s.value for s in State]), help="按状态筛选")
+@click.option("--unit", default=None, help="按单位统一社会信用代码筛选")
+@click.option("--year", type=int, default=None, help="按申报年度筛选")
+@click.option("--batch", type=int, default=None, help="按批次筛选")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch: int | None,
+          as_json: bool) -> None:
+    """列出申报及其审核发现。"""
+    rows = queries.list_applications(obj.runtime().ctx, state=state, unit=unit, year=year,
+                                     batch=batch)
+    if as_json:
+        emit_json(rows)
+        return
+    for a in rows:
+        counts = {s: sum(1 for f in a["findings"] if f["severity"] == s) for s in Severity}
+        flags = "，".join(f"{SEVERITY_LABELS[s]}{n}" for s, n in counts.items() if n)
+        click.echo(f"#{a['id']:<5} {a['name']:<6} {a['id_number']}  {a['year']} {a['level'] or ''}"
+                   f" {a['title_name']}  {a['state_label']}" + (f"（{flags}）" if flags else ""))
+    if not rows:
+        click.echo("没有符合条件的申报。", err=True)
+
+
+@apps.command()
+@click.argument("app_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def show(obj: Obj, app_id: int, as_json: bool) -> None:
+    """显示一份申报：基本信息、材料、审核发现与处理记录。"""
+    a = queries.show_application(obj.runtime().ctx, app_id)
+    if as_json:
+        emit_json(a)
+        return
+    click.echo(f"申报 #{a['id']}：{a['name']}（{a['id_number']}）  状态：{a['state_label']}")
+    click.echo(f"  单位：{a['unit_code']} {a['unit_name'] or ''}")
+    click.echo(f"  {a['year']}年度 {a['series'] or ''}系列 {a['specialty'] or ''} {a['level'] or ''} "
+               f"{a['title_name']}  申报途径：{a['path']}  线下形式审查：{a['offline_review'] or '未填写'}")
+    click.echo(f"  学历：{a['education'] or ''} {a['degree'] or ''} {a['school'] or ''} 毕业 {a['graduation_date'] or ''}")
+    click.echo(f"  现职称：{a['current_title'] or '无'} {a['current_title_date'] or ''}"
+               f"  继续教育：{a['ce_hours'] if a['ce_hours'] is not None else '未填'}学时")
+    if a["last_error"]:
+        click.echo(f"  故障：{a['last_error']}")
+    click.echo(f"材料（{len(a['materials'])}）：")
+    for m in a["materials"]:
+        info = m["media_type"] or m["detected"] or "未检查"
+        if m["pages"]:
+            info += f"，{m['pages']}页"
+        click.echo(f"  {m['kind']:<12} {m['file']}  {info}")
+    click.echo(f"审核发现（{len(a['findings'])}）：")
+    for f in a["findings"]:
+        click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {f['rule']}：{f['message']}")
+    click.echo("处理记录：")
+    for e in a["events"]:
+        move = f"{LABELS.get(State(e['from']), e['from']) if e['from'] else ''} → " \
+               f"{LABELS.get(State(e['to']), e['to'])}" if e["to"] else e["action"]
+        click.echo(f"  {e['at']}  {e['actor']}  {move}" + (f"  {e['reason']}" if e["reason"] else ""))

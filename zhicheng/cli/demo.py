@@ -1,0 +1,81 @@
+"""`zhicheng demo`: a realistic sample batch through every stage, on the embedded default."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from intake.units_file import read_units_file
+from pipeline.db import migrate
+from pipeline.findings import SEVERITY_LABELS, Severity
+from pipeline.services import queries
+from pipeline.services.units import import_units
+from pipeline.settings import Settings
+from pipeline.states import LABELS, State
+from zhicheng.app import import_batch, terminal_progress
+from zhicheng.bootstrap import bootstrap
+from zhicheng.cli.common import expected_errors
+from zhicheng.cli.root import cli
+
+MARKER = ".zhicheng-demo"
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("zhicheng-demo"),
+              show_default=True, help="演示文件与数据写入的目录")
+@click.option("--applicants", type=int, default=12, show_default=True, help="样例申报人数")
+@click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同样例）")
+@expected_errors
+def demo(out: Path, applicants: int, seed: int) -> None:
+    """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
+    from zhicheng.sample import make_batch, sample_units, write_units_file
+
+    out = out.resolve()
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise click.ClickException(f"目录{out}不是空目录，也不是以前的演示目录；请用 --out 指定其他目录")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).write_text("zhicheng demo\n")
+    settings = Settings(data_dir=out / "var")  # always the embedded default: SQLite, in-process
+    runtime = bootstrap(settings)
+    try:
+        migrate.upgrade(runtime.ctx.db.engine)
+        click.echo(f"1. 数据库已创建：{settings.resolved_database_url}")
+        units = sample_units()
+        units_file = write_units_file(out / "units.xlsx", units)
+        rows, _ = read_units_file(units_file)
+        report = import_units(runtime.ctx, rows)
+        click.echo(f"2. 已导入单位 {len(report.created)} 个（{units_file}）：")
+        for u in units:
+            click.echo(f"     {u.code} {u.name}（{u.status}，上级：{u.parent_code or '中心'}）")
+        batch = make_batch(out / "batches", applicants=applicants, seed=seed)
+        click.echo(f"3. 已生成样例批次：{batch.path}（{len(batch.applicants)} 名申报人，"
+                   "含若干故意设置的问题）")
+        batch_id = import_batch(runtime, batch.path, wait=True,
+                                progress=terminal_progress("   处理进度"))
+        receipt = queries.batch_receipt(runtime.ctx, batch_id)
+        click.echo(f"4. 批次 {batch_id} 已导入并处理：新建 {len(receipt['created'])} 份申报")
+        for p in receipt["problems"]:
+            click.echo(f"     批次问题 [{p['code']}] {p['message']}")
+        apps = queries.list_applications(runtime.ctx, batch=batch_id)
+        counts = Counter(a["state"] for a in apps)
+        click.echo("5. 处理结果：" + "，".join(f"{LABELS[State(s)]} {n} 份" for s, n in counts.items()))
+        for a in apps:
+            click.echo(f"   #{a['id']} {a['name']} {a['title_name']} → {a['state_label']}")
+            for f in a["findings"]:
+                label = SEVERITY_LABELS[Severity(f["severity"])]
+                click.echo(f"       [{label}] {f['rule']}：{f['message']}")
+        click.echo("")
+        click.echo(f"演示数据在 {out}：")
+        click.echo(f"  样例批次    {batch.path}")
+        click.echo(f"  数据目录    {settings.data_dir}（数据库与按内容保存的材料原件）")
+        click.echo("继续查看：")
+        click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng status {batch_id}")
+        click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng apps list")
+        click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng apps show {apps[0]['id'] if apps else 1}")
+    finally:
+        runtime.close()

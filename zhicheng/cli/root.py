@@ -1,0 +1,146 @@
+"""The root command and the commands that stand alone: init, status, worker, retry, demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.db import migrate
+from pipeline.services import queries, recovery
+from pipeline.states import LABELS, State
+from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="数据目录（默认 ZHICHENG_DATA_DIR 或 ./var）")
+@click.option("--database-url", default=None, help="数据库地址（默认 ZHICHENG_DATABASE_URL 或数据目录下的 SQLite）")
+@click.option("--broker-url", default=None, help="队列地址 redis://…（默认 ZHICHENG_BROKER_URL；不设则在本进程内处理）")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
+        broker_url: str | None) -> None:
+    """zhicheng：职称申报材料批量审核流水线。"""
+    obj = Obj(data_dir, database_url, broker_url)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+@cli.command()
+@click.pass_obj
+@expected_errors
+def init(obj: Obj) -> None:
+    """创建或升级数据库。"""
+    runtime = obj.runtime(schema=False)
+    before = migrate.current(runtime.ctx.db.engine)
+    after = migrate.upgrade(runtime.ctx.db.engine)
+    if before == after:
+        say(f"数据库已是最新版本（{after}）：{_where(obj)}")
+    else:
+        say(f"数据库已{'创建' if before is None else '升级'}到版本{after}：{_where(obj)}")
+
+
+def _where(obj: Obj) -> str:
+    url = obj.settings.resolved_database_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+@cli.command()
+@click.argument("batch", type=int, required=False)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def status(obj: Obj, batch: int | None, as_json: bool) -> None:
+    """各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"""
+    ctx = obj.runtime().ctx
+    if batch is not None:
+        receipt = queries.batch_receipt(ctx, batch)
+        if as_json:
+            emit_json(receipt)
+            return
+        _print_receipt(receipt)
+        return
+    data = queries.overview(ctx)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"申报总数：{data['total']}")
+    for state, n in data["states"].items():
+        click.echo(f"  {LABELS.get(State(state), state):<10} {state:<18} {n}")
+    click.echo("队列：")
+    for q in data["queues"]:
+        age = q["oldest_age_seconds"]
+        click.echo(f"  {q['queue']:<20} 积压 {q['depth']:>5}" + (f"  最早 {age} 秒前" if age is not None else ""))
+    if data["stuck"]:
+        click.echo(f"停滞的申报（{len(data['stuck'])}）：")
+        for r in data["stuck"]:
+            click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
+    if data["failed"]:
+        click.echo(f"技术故障的申报（{len(data['failed'])}），修复后执行 zhicheng retry：")
+        for r in data["failed"]:
+            click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
+    if not data["stuck"] and not data["failed"]:
+        click.echo("没有停滞或故障的申报。")
+
+
+def _print_receipt(r: dict) -> None:  # type: ignore[type-arg]
+    click.echo(f"批次 {r['batch']}：{r['source']}")
+    click.echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
+    click.echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
+    if r["states"]:
+        click.echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))
+    if r["problems"]:
+        click.echo(f"  批次问题（{len(r['problems'])}）：")
+        for p in r["problems"]:
+            click.echo(f"    [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else ""))
+
+
+@cli.command()
+@click.option("--processes", "-p", type=int, default=None, help="进程数（默认为CPU核数）")
+@click.option("--threads", "-t", type=int, default=2, help="每个进程的线程数")
+@click.option("--queues", "-Q", multiple=True, help="只处理这些队列（默认全部）")
+@click.pass_obj
+@expected_errors
+def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...]) -> None:
+    """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
+    runtime = obj.runtime()
+    if runtime.settings.embedded:
+        from zhicheng.app import drain, terminal_progress
+
+        n = drain(runtime, terminal_progress("处理进度"))
+        say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
+        return
+    env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
+    argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
+            "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
+    for q in queues:
+        argv += ["--queues", q]
+    obj.close()
+    os.execvpe(argv[0], argv, env)
+
+
+@cli.command()
+@click.argument("ids", type=int, nargs=-1)
+@click.option("--stalled", is_flag=True, help="同时重新发送停滞在自动阶段的申报")
+@click.pass_obj
+@expected_errors
+def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
+    """排除故障后，重新处理技术故障（failed）的申报。"""
+    runtime = obj.runtime()
+    moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None)
+    n = recovery.resend_stalled(runtime.ctx, runtime.queue.send) if stalled else 0
+    if runtime.settings.embedded and (moved or n):
+        from zhicheng.app import drain
+
+        drain(runtime)
+    say(f"已重新提交 {len(moved)} 份技术故障的申报" + (f"，重新发送 {n} 份停滞的申报" if stalled else ""))
+    for i in moved:
+        click.echo(i)
+
+
+def main() -> None:
+    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (register the commands)
+
+    cli(prog_name="zhicheng")
