@@ -19,6 +19,9 @@ from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.problems import Problem
 from pipeline.settings import Settings
 
+# A roster without a required column would return every applicant for the same reason: the
+# batch is refused as a whole, with one message naming the columns.
+FATAL_ROSTER_PROBLEMS = {"roster.missing_columns"}
 FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 
@@ -45,7 +48,8 @@ def open_batch(path: Path, settings: Settings, submitted_by: str = "系统") -> 
         if not source.fatal and source.roster is not None:
             roster = _read(source.roster)
             intake.problems.extend(roster.problems)
-            if not roster.rows and roster.problems:
+            if (not roster.rows and roster.problems) or any(
+                    p.code in FATAL_ROSTER_PROBLEMS for p in roster.problems):
                 intake.fatal = True
             else:
                 intake.applications = list(_match(roster, source.applicants, intake.problems))

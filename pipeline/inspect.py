@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import shutil
+import subprocess
 import struct
 import unicodedata
 import zipfile
@@ -226,15 +229,25 @@ def _inspect_pdf(path: Path, filename: str, result: Inspection, text_pages: int)
     result.pages = pages
     if pages == 0:
         return _unreadable(result, f"“{filename}”没有任何页面，请检查内容后重新导出PDF上传", "zero pages")
-    chars = 0
-    for page in reader.pages[:text_pages]:
-        try:
-            chars += sum(not ch.isspace() for ch in page.extract_text() or "")
-        except Exception:  # one page whose text cannot be read is not a broken file
-            continue
-    result.text_chars = chars
-    result.has_text_layer = chars >= TEXT_LAYER_MIN_CHARS
+    result.has_text_layer = any(_shows_text(page) for page in reader.pages[:text_pages])
     return result
+
+
+# A string or array operand followed by a text-showing operator (Tj, TJ, ' or ").
+_TEXT_SHOWING = re.compile(rb"[)>\]]\s*(?:Tj|TJ|'|\")")
+
+
+def _shows_text(page: object) -> bool:
+    """Whether a page's content stream draws text: a cheap test, ~50x faster than extracting it.
+
+    The text itself (and its length) is read once per file content by the extract stage; text
+    drawn only inside form XObjects is missed here and the page is then treated as a scan.
+    """
+    try:
+        contents = page.get_contents()  # type: ignore[attr-defined]
+        return contents is not None and _TEXT_SHOWING.search(contents.get_data()) is not None
+    except Exception:  # one page whose content cannot be read is not a broken file
+        return False
 
 
 def inspect_file(
@@ -307,7 +320,31 @@ def normalized_image(path: Path, *, max_pixels: int = 80_000_000) -> bytes | Non
 
 
 def pdf_text(path: Path, max_pages: int | None = None) -> str:
-    """Return the text layer of a PDF (all pages by default); unreadable pages give no text."""
+    """Return the text layer of a PDF (all pages by default); unreadable pages give no text.
+
+    poppler's `pdftotext` does it in a child process: several times faster than pypdf on
+    Chinese text, and out of this process's GIL, so worker threads really run in parallel.
+    pypdf is the fallback where poppler is not installed or fails.
+    """
+    text = _pdftotext(path, max_pages)
+    return text if text is not None else _pypdf_text(path, max_pages)
+
+
+def _pdftotext(path: Path, max_pages: int | None) -> str | None:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    argv = [exe, "-q", "-enc", "UTF-8"] + (["-l", str(max_pages)] if max_pages else [])
+    try:
+        done = subprocess.run(argv + [str(path), "-"], capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace").replace("\f", "\n")
+
+
+def _pypdf_text(path: Path, max_pages: int | None) -> str:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:

@@ -45,13 +45,12 @@ def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
 
 def _claim(ctx: Context, stage: Stage, app_id: int) -> int | None:
     with ctx.db.uow() as s:
-        app = s.get(Application, app_id)
-        if app is None or app.state != stage.takes:
+        attempt = s.scalar(update(Application)
+                           .where(Application.id == app_id, Application.state == str(stage.takes))
+                           .values(attempts=Application.attempts + 1)
+                           .returning(Application.attempts))
+        if attempt is None:  # not (any more) waiting for this stage: a no-op
             return None
-        attempt = app.attempts + 1
-        s.execute(update(Application).where(Application.id == app_id,
-                                            Application.state == str(stage.takes))
-                  .values(attempts=attempt))
         s.commit()
     if attempt > ctx.settings.stage_attempt_cap:
         _fail(ctx, stage, app_id, f"“{stage.name}”阶段已尝试{attempt - 1}次仍未完成（可能导致处理进程退出）")
@@ -71,16 +70,19 @@ def _finish(ctx: Context, stage: Stage, app_id: int, result: StageResult) -> str
     now = ctx.clock.now()
     with ctx.db.uow() as s:
         if not move(s, app_id, stage.takes, result.target, now=now, action=f"stage.{stage.name}",
-                    reason=result.reason, attempts=0, last_error=None):
+                    reason=None if result.then else result.reason, attempts=0, last_error=None):
             return None  # another worker finished this stage first
         s.execute(delete(FindingRow).where(FindingRow.application_id == app_id,
                                            FindingRow.stage == stage.name))
         s.add_all(FindingRow(application_id=app_id, stage=stage.name, rule=f.rule,
                              severity=str(f.level), material=f.material, message=f.message,
                              created_at=now) for f in result.findings)
-        for material_id, values in result.material_updates.items():
-            s.execute(update(Material).where(Material.id == material_id,
-                                             Material.application_id == app_id).values(**values))
+        if result.then is not None:  # a pure decision on the result, in the same transaction
+            move(s, app_id, result.target, result.then, now=now, action=f"stage.{stage.name}",
+                 reason=result.reason)
+        if result.material_updates:  # one executemany, by primary key
+            s.execute(update(Material), [{"id": material_id, **values} for material_id, values
+                                         in result.material_updates.items()])
         s.commit()
-    following = BY_STATE.get(result.target)
+    following = BY_STATE.get(result.then or result.target)
     return following.name if following else None

@@ -11,6 +11,6 @@ import os
 from pipeline.settings import Settings
 from zhicheng.bootstrap import bootstrap
 
-logging.basicConfig(level=os.environ.get("ZHICHENG_LOG_LEVEL", "INFO"))
+logging.getLogger("pipeline").setLevel(os.environ.get("ZHICHENG_LOG_LEVEL", "INFO"))
 runtime = bootstrap(Settings.from_env(os.environ))
 broker = runtime.broker

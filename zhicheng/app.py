@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Callable
 
 from intake.bulk import open_batch
-from pipeline.db import migrate
 from pipeline.services import queries, recovery
 from pipeline.services.intake import submit_batch
 from workers.embedded import InProcessWorker
@@ -23,6 +22,8 @@ class SchemaNotReady(Exception):
 
 def ensure_schema(runtime: Runtime) -> None:
     """Refuse to work on a database that `zhicheng init` has not brought up to date."""
+    from pipeline.db import migrate  # alembic is slow to import: only when it is needed
+
     current = migrate.current(runtime.ctx.db.engine)
     if current != migrate.head():
         state = "尚未初始化" if current is None else f"版本为{current}，需要升级到{migrate.head()}"

@@ -27,12 +27,13 @@ from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile, 
 from pipeline.materials import classify
 from pipeline.problems import Problem
 from pipeline.services.history import log_event, move
-from pipeline.states import LABELS, State
+from pipeline.states import AUTOMATIC, LABELS, State
 
 log = logging.getLogger(__name__)
 
 Start = Callable[[int], None]
 RESUBMITTABLE = {State.RETURNED, State.FAILED}
+AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
 TYPED = ("name", "gender", "phone", "unit_name", "series", "specialty", "level", "current_title",
          "current_title_date", "education", "degree", "school", "graduation_date",
          "work_start_date", "ce_hours", "ce_public_hours", "ce_professional_hours", "path",
@@ -74,7 +75,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
         return batch_id
     for intake in batch.applications:
         try:
-            app_id, outcome = submit_application(ctx, batch_id, intake)
+            app_id, outcome, waiting = submit_application(ctx, batch_id, intake)
         except Exception as exc:  # one applicant's technical fault must not stop the batch
             log.exception("intake of roster line %s failed", intake.line)
             _add_problem(ctx, batch_id, Problem(
@@ -82,7 +83,9 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
                 f"第{intake.line}行的申报导入时发生技术故障（{_brief(exc)}），"
                 "其余申报不受影响；请联系运维人员处理后重新导入本批次", intake.folder))
             continue
-        if outcome in ("created", "resubmitted"):
+        if outcome in ("created", "resubmitted") or waiting:
+            # An existing application still waiting at an automatic stage lost its message
+            # (a crash before the queue took it): send it again; stages are idempotent.
             start(app_id)
     with ctx.db.uow() as s:
         row = s.get(ImportBatch, batch_id)
@@ -120,8 +123,12 @@ def _digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake) -> tuple[int, str]:
-    """Store one applicant's files and commit its application; return (id, outcome)."""
+def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake
+                       ) -> tuple[int, str, bool]:
+    """Store one applicant's files and commit its application.
+
+    Returns (id, outcome, waiting): waiting is True when the application is at an automatic stage.
+    """
     stored = [_store(ctx, f) for f in intake.files]  # slow I/O outside the transaction
     parsed = parse_fields(intake.raw, ctx.today())
     values = parsed.values
@@ -151,7 +158,7 @@ def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake) -
 def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
                         stored: list[StoredFile], values: dict[str, object],
                         raw: dict[str, object], key: dict[str, object], roster_digest: str,
-                        materials_digest: str) -> tuple[int, str]:
+                        materials_digest: str) -> tuple[int, str, bool]:
     now = ctx.clock.now()
     with ctx.db.uow() as s:
         applicant = s.get(Applicant, key["id_number"])
@@ -188,8 +195,9 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
                         "如需修改，请先由审核人员退回后再重新提交"))
         s.add(BatchItem(batch_id=batch_id, application_id=app.id, outcome=outcome,
                         roster_line=intake.line))
+        waiting = app.state in AUTOMATIC_STATES
         s.commit()
-        return app.id, outcome
+        return app.id, outcome, waiting
 
 
 def _fill(app: Application, values: dict[str, object], raw: dict[str, object],

@@ -142,9 +142,10 @@ def import_units(ctx: Context, rows: list[tuple[int, dict[str, object]]], actor:
                 continue
             accepted.append(data)
             parents[data.code] = data.parent_code
-        known = set(parents)
+        looped = {d.code: find_loop(parents, d.code) for d in accepted}
+        known = {code for code in parents if not looped.get(code)}
         for data in accepted:
-            loop = find_loop(parents, data.code)
+            loop = looped[data.code]
             if loop:
                 report.problems.append(Problem(
                     "unit.loop", f"单位{data.code}（{data.name}）的上级关系形成循环："

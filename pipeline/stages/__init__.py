@@ -18,6 +18,7 @@ class StageResult:
     findings: list[Finding]
     material_updates: dict[int, dict[str, object]]
     reason: str | None = None
+    then: State | None = None             # a further move decided by the result (routing)
 
 
 @dataclass
@@ -29,13 +30,13 @@ class Stage:
 
 
 def _stages() -> tuple[Stage, ...]:
-    from pipeline.stages import check, extract, normalize, route
+    from pipeline.stages import check, extract, normalize
 
     return (
         Stage("normalize", State.RECEIVED, "normalize", normalize.work),
         Stage("extract", State.NORMALIZED, "extract", extract.work),
+        # checked → returned | unit_review is routed in the check stage's own transaction
         Stage("check", State.EXTRACTED, "check", check.work),
-        Stage("route", State.CHECKED, "route", route.work),
     )
 
 

@@ -1,4 +1,6 @@
-"""Checks: load the facts in one short transaction, run the pure rules outside it."""
+"""Checks and routing: load the facts in one short transaction, run the pure rules outside it,
+then route on every finding (this stage's and the earlier stages'): returned with every blocking
+problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
@@ -6,13 +8,16 @@ from sqlalchemy import select
 
 from pipeline.checks import ApplicationFacts, OtherApplication, UnitFacts, run_checks
 from pipeline.context import Context
-from pipeline.db.models import Application, Material, Unit
+from pipeline.db.models import Application, FindingRow, Material, Unit
+from pipeline.findings import Finding, Severity, route
 from pipeline.stages import StageResult
 from pipeline.states import State
 
+STAGE = "check"
 
-def load_facts(ctx: Context, app_id: int) -> ApplicationFacts:
-    """The facts the rules read about one application."""
+
+def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Finding]]:
+    """The facts the rules read about one application, and the earlier stages' findings."""
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
         if app is None:
@@ -28,10 +33,25 @@ def load_facts(ctx: Context, app_id: int) -> ApplicationFacts:
             select(Application).where(Application.id_number == app.id_number,
                                       Application.year == app.year, Application.id != app_id)
             .order_by(Application.id))]
-        return ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
-                                unit=unit_facts, material_kinds=kinds, others_same_year=others)
+        earlier = [Finding(r.rule, r.message, r.material, Severity(r.severity)) for r in s.execute(
+            select(FindingRow.rule, FindingRow.severity, FindingRow.message, FindingRow.material)
+            .where(FindingRow.application_id == app_id, FindingRow.stage != STAGE)
+            .order_by(FindingRow.id))]
+        facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
+                                 unit=unit_facts, material_kinds=kinds, others_same_year=others)
+        return facts, earlier
 
 
 def work(ctx: Context, app_id: int) -> StageResult:
-    """Run the identity, roster, unit and material rules."""
-    return StageResult(State.CHECKED, run_checks(load_facts(ctx, app_id), ctx.today()), {})
+    """Run the identity, roster, unit and material rules, and route on all findings."""
+    facts, earlier = load_facts(ctx, app_id)
+    findings = run_checks(facts, ctx.today())
+    everything = earlier + findings
+    target = route(everything)
+    if target is State.RETURNED:
+        blocks = [f.message for f in everything if f.level is Severity.BLOCK]
+        reason = "；".join(f"{i}. {m}" for i, m in enumerate(blocks, 1))
+    else:
+        warns = sum(1 for f in everything if f.level is Severity.WARN)
+        reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
+    return StageResult(State.CHECKED, findings, {}, reason, then=target)

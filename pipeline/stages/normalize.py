@@ -39,22 +39,22 @@ def work(ctx: Context, app_id: int) -> StageResult:
             findings.append(Finding("material.too_large",
                                     f"文件“{name}”大小约{m.size / MB:.1f}MB，超过{limit // MB}MB的限制，"
                                     "未能保存；请压缩或拆分后重新提交", name))
-            updates[m.id] = {"inspected": True}
+            updates[m.id] = _inspected()
             continue
         if m.sha256 is None:
             findings.append(Finding("material.unreadable",
                                     f"文件“{name}”在压缩包中已损坏，无法读取；请重新打包后提交", name))
-            updates[m.id] = {"inspected": True}
+            updates[m.id] = _inspected()
             continue
         by_hash[m.sha256].append(name)
         path = ctx.blobs.path(m.sha256)
         result = inspect_file(path, name, max_bytes=limit, max_pixels=ctx.settings.max_pixels)
         findings.extend(Finding(i.rule, i.message, name) for i in result.findings)
-        update: dict[str, object] = dict(
+        update = _inspected(
             media_type=result.media_type, detected=result.detected, pages=result.pages,
             has_text_layer=result.has_text_layer, text_chars=result.text_chars,
             encrypted=result.encrypted, width=result.width, height=result.height,
-            orientation=result.orientation, inspected=True, normalized_sha256=None)
+            orientation=result.orientation)
         readable = not any(i.rule in ("material.unreadable", "material.too_large")
                            for i in result.findings)
         if readable and result.media_type and result.media_type.startswith("image/") \
@@ -76,3 +76,12 @@ def work(ctx: Context, app_id: int) -> StageResult:
             findings.append(Finding("material.duplicate",
                                     f"文件“{dup}”与“{names[0]}”内容完全相同，请确认是否重复上传", dup))
     return StageResult(State.NORMALIZED, findings, updates)
+
+
+def _inspected(**found: object) -> dict[str, object]:
+    """A material's inspection results, every column named (one executemany updates them all)."""
+    row: dict[str, object] = dict(media_type=None, detected=None, pages=None, has_text_layer=None,
+                                  text_chars=None, encrypted=False, width=None, height=None,
+                                  orientation=None, normalized_sha256=None, inspected=True)
+    row.update(found)
+    return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -14,13 +15,22 @@ from pipeline.services import queries
 from pipeline.states import AUTOMATIC, State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
-from zhicheng.sample import make_batch
+from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One generated batch per module; each test gets its own copy to change."""
+    flaws = list(DEFAULT_FLAWS + BATCH_FLAWS)  # every rule of this stage, once
+    return make_batch(tmp_path_factory.mktemp("sample"), applicants=15, seed=7, light=True, flaws=flaws)
 
 
 @pytest.fixture
-def sample(tmp_path: Path, runtime):  # type: ignore[no-untyped-def]
+def sample(tmp_path: Path, runtime, sample_template):  # type: ignore[no-untyped-def]
     register_sample_units(runtime.ctx)
-    return make_batch(tmp_path / "in", applicants=12, seed=7, light=True)
+    copy = tmp_path / "in" / Path(sample_template.path).name
+    shutil.copytree(sample_template.path, copy)
+    return dataclasses.replace(sample_template, path=copy)
 
 
 def test_a_batch_goes_through_every_automatic_stage(runtime, sample) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +79,7 @@ def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     app_id = queries.batch_receipt(runtime.ctx, batch_id)["created"][0]
     before = queries.show_application(runtime.ctx, app_id)
-    for stage in ("normalize", "extract", "check", "route"):
+    for stage in ("normalize", "extract", "check"):
         assert run_stage(runtime.ctx, stage, app_id) is None
     after = queries.show_application(runtime.ctx, app_id)
     assert after["findings"] == before["findings"]
@@ -78,22 +88,24 @@ def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type
 
 
 def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
-    missing = next(i for i, rules in sample.expected.items() if rules == ["material.missing"]
-                   and i not in sample.rows_without_folder)
     clean = next(i for i, rules in sample.expected.items() if not rules)
-    folder = next(p for p in Path(sample.path).iterdir() if missing in p.name)
-    donor = next(p for p in Path(sample.path).iterdir() if clean in p.name)
-    shutil.copy(donor / "述职报告.pdf", folder / "述职报告.pdf")
+    folder = Path(sample.path) / sample.applicant(clean).folder
+    report = folder / "述职报告.pdf"
+    kept = tmp_path / "kept.pdf"
+    shutil.move(report, kept)
+    first = import_batch(runtime, sample.path, wait=True, timeout=120)
+    app = next(a for a in queries.list_applications(runtime.ctx, batch=first) if a["id_number"] == clean)
+    assert app["state"] == State.RETURNED and "material.missing" in rules_of(app)
+
+    shutil.move(kept, report)
     again = import_batch(runtime, sample.path, wait=True, timeout=120)
     receipt = queries.batch_receipt(runtime.ctx, again)
-    app = next(a for a in queries.list_applications(runtime.ctx, batch=again)
-               if a["id_number"] == missing)
-    assert app["id"] in receipt["resubmitted"]
-    assert "material.missing" not in rules_of(app)
+    assert receipt["resubmitted"] == [app["id"]]
     shown = queries.show_application(runtime.ctx, app["id"])
+    assert shown["state"] == State.UNIT_REVIEW
+    assert "material.missing" not in rules_of(shown)
     assert [e["action"] for e in shown["events"]].count("resubmitted") == 1
-    del batch_id
+    assert any(m["kind"] == "述职报告" for m in shown["materials"])
 
 
 def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -122,3 +134,28 @@ def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> Non
                          .having(func.count() > 1)).all()
     assert rows == []
     del batch_id
+
+
+def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.db.models import Extraction
+    from pipeline.stages import extract
+
+    monkeypatch.setattr(extract, "TEXT_KINDS", {"述职报告"})
+    calls: list[object] = []
+    real = extract.pdf_text
+    monkeypatch.setattr(extract, "pdf_text", lambda path: calls.append(path) or real(path))
+    import_batch(runtime, sample.path, wait=True, timeout=120)
+    with runtime.ctx.db.uow() as s:
+        texts = {e.sha256: e.chars for e in s.scalars(select(Extraction))}
+        reports = set(s.scalars(select(Material.sha256).where(
+            Material.kind == "述职报告", Material.has_text_layer.is_(True))))
+    assert reports and set(texts) == reports
+    assert all(chars >= 3000 for sha, chars in texts.items())  # clean sample reports are long
+    assert len(calls) == len(reports)
+    # the same contents again (a re-sent batch, a redelivery): nothing is read twice
+    calls.clear()
+    with runtime.ctx.db.uow() as s:
+        app_ids = list(s.scalars(select(Material.application_id).where(Material.kind == "述职报告")))
+    for app_id in app_ids:
+        extract.work(runtime.ctx, app_id)
+    assert calls == []

@@ -25,6 +25,9 @@ class Obj:
 
     def runtime(self, *, schema: bool = True) -> Runtime:
         if self._runtime is None:
+            from zhicheng.logs import configure
+
+            configure(self.settings.data_dir)
             self._runtime = bootstrap(self.settings)
         if schema:
             from zhicheng.app import ensure_schema
@@ -66,3 +69,10 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+class Fail(click.ClickException):
+    """An operator's mistake: `错误：…` on stderr, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)

@@ -17,7 +17,7 @@ from pipeline.settings import Settings
 from pipeline.states import LABELS, State
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
-from zhicheng.cli.common import expected_errors
+from zhicheng.cli.common import Fail, expected_errors
 from zhicheng.cli.root import cli
 
 MARKER = ".zhicheng-demo"
@@ -26,17 +26,17 @@ MARKER = ".zhicheng-demo"
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("zhicheng-demo"),
               show_default=True, help="演示文件与数据写入的目录")
-@click.option("--applicants", type=int, default=12, show_default=True, help="样例申报人数")
+@click.option("--applicants", type=int, default=16, show_default=True, help="样例申报人数")
 @click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同样例）")
 @expected_errors
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
-    from zhicheng.sample import make_batch, sample_units, write_units_file
+    from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
     out = out.resolve()
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
-            raise click.ClickException(f"目录{out}不是空目录，也不是以前的演示目录；请用 --out 指定其他目录")
+            raise Fail(f"目录{out}不是空目录，也不是以前的演示目录；请用 --out 指定其他目录")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / MARKER).write_text("zhicheng demo\n")
@@ -52,7 +52,8 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         click.echo(f"2. 已导入单位 {len(report.created)} 个（{units_file}）：")
         for u in units:
             click.echo(f"     {u.code} {u.name}（{u.status}，上级：{u.parent_code or '中心'}）")
-        batch = make_batch(out / "batches", applicants=applicants, seed=seed)
+        flaws = list(DEFAULT_FLAWS + BATCH_FLAWS) if applicants > len(DEFAULT_FLAWS) else True
+        batch = make_batch(out / "batches", applicants=applicants, seed=seed, flaws=flaws)
         click.echo(f"3. 已生成样例批次：{batch.path}（{len(batch.applicants)} 名申报人，"
                    "含若干故意设置的问题）")
         batch_id = import_batch(runtime, batch.path, wait=True,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from pipeline.db import migrate
 from pipeline.services import queries, recovery
 from pipeline.states import LABELS, State
 from zhicheng.cli.common import Obj, emit_json, expected_errors, say
@@ -33,6 +33,8 @@ def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
 @expected_errors
 def init(obj: Obj) -> None:
     """创建或升级数据库。"""
+    from pipeline.db import migrate
+
     runtime = obj.runtime(schema=False)
     before = migrate.current(runtime.ctx.db.engine)
     after = migrate.upgrade(runtime.ctx.db.engine)
@@ -85,16 +87,17 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo("没有停滞或故障的申报。")
 
 
-def _print_receipt(r: dict) -> None:  # type: ignore[type-arg]
-    click.echo(f"批次 {r['batch']}：{r['source']}")
-    click.echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
-    click.echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
+def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
+    echo = functools.partial(click.echo, err=err)
+    echo(f"批次 {r['batch']}：{r['source']}")
+    echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
+    echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
     if r["states"]:
-        click.echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))
+        echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))
     if r["problems"]:
-        click.echo(f"  批次问题（{len(r['problems'])}）：")
+        echo(f"  批次问题（{len(r['problems'])}）：")
         for p in r["problems"]:
-            click.echo(f"    [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else ""))
+            echo(f"    [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else ""))
 
 
 @cli.command()

@@ -8,7 +8,7 @@ import click
 
 from intake.units_file import read_units_file
 from pipeline.services import units as svc
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
 
@@ -18,12 +18,14 @@ def units() -> None:
 
 
 @units.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
+    if not file.is_file():
+        raise Fail(f"找不到单位文件“{file}”")
     ctx = obj.runtime().ctx
     rows, problems = read_units_file(file)
     report = svc.import_units(ctx, rows) if rows else svc.UnitImportReport()

@@ -1,0 +1,152 @@
+"""Benchmark: import and process (no OCR) a generated batch; applications per second and peak memory.
+
+    python bench/bench_intake.py --applicants 500                          # SQLite, embedded
+    python bench/bench_intake.py --applicants 500 --database postgresql --broker redis --processes 2
+
+The batch (light certificates, ~7 files per applicant, no deliberate flaws) is generated once into
+bench/out/ and reused. The measured run happens in a fresh child process, on a fresh database, so
+its peak RSS is the pipeline's alone; with Redis the worker processes' peaks are read as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_ADMIN = os.environ.get("ZHICHENG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("ZHICHENG_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def batch_for(applicants: int, seed: int) -> Path:
+    """The generated batch folder (made once)."""
+    from zhicheng.sample import make_batch
+
+    target = OUT / f"batch-{applicants}-{seed}"
+    done = target / ".complete"
+    if not done.exists():
+        import shutil
+
+        shutil.rmtree(target, ignore_errors=True)
+        t = time.perf_counter()
+        batch = make_batch(target, applicants=applicants, seed=seed, light=True, flaws=False)
+        (target / ".complete").write_text(str(batch.path))
+        print(f"generated {applicants} applicants in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    return Path(done.read_text())
+
+
+def peak_rss_kb(pid: int) -> int:
+    """VmHWM (peak resident set) of a live process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    kids = [int(x) for x in out.stdout.split()]
+    return kids + [g for k in kids for g in descendants(k)]
+
+
+def child(args: argparse.Namespace) -> None:
+    """The measured run: fresh schema, units, then import and process the batch."""
+    from pipeline.db import migrate
+    from pipeline.services import queries
+    from pipeline.services.units import import_units
+    from pipeline.settings import Settings
+    from zhicheng.app import import_batch
+    from zhicheng.bootstrap import bootstrap
+    from zhicheng.sample import sample_units
+
+    settings = Settings.from_env(os.environ)
+    rt = bootstrap(settings)
+    migrate.upgrade(rt.ctx.db.engine)
+    import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
+    start = time.perf_counter()
+    batch_id = import_batch(rt, Path(args.batch), wait=True, timeout=3600)
+    seconds = time.perf_counter() - start
+    receipt = queries.batch_receipt(rt.ctx, batch_id)
+    rt.close()
+    print(json.dumps({"seconds": seconds, "applications": len(receipt["applications"]),
+                      "states": receipt["states"], "peak_rss_kb": peak_rss_kb(os.getpid())}))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--applicants", type=int, default=500)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--broker", choices=["embedded", "redis"], default="embedded")
+    p.add_argument("--processes", type=int, default=2, help="worker processes (redis)")
+    p.add_argument("--threads", type=int, default=2, help="threads per worker process")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--batch", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(args)
+        return
+    batch = batch_for(args.applicants, args.seed)
+    run_id = uuid.uuid4().hex[:8]
+    data_dir = OUT / f"run-{run_id}"
+    env = {**os.environ, "ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_LOG_LEVEL": "WARNING",
+           "ZHICHENG_WORKER_THREADS": str(args.threads)}
+    admin = None
+    if args.database == "postgresql":
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"zhicheng_bench_{run_id}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        env["ZHICHENG_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    worker = None
+    if args.broker == "redis":
+        env["ZHICHENG_BROKER_URL"] = REDIS
+        env["ZHICHENG_QUEUE_NAMESPACE"] = f"zhicheng-bench-{run_id}"
+    try:
+        if args.broker == "redis":
+            # the schema must exist before workers start; the child's upgrade is then a no-op
+            subprocess.run([sys.executable, "-m", "zhicheng", "init"], env=env, check=True,
+                           capture_output=True)
+            worker = subprocess.Popen([sys.executable, "-m", "zhicheng", "worker", "--processes",
+                                       str(args.processes), "--threads", str(args.threads)],
+                                      env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+            time.sleep(3)  # let the worker processes boot before the clock starts
+        out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(batch)], env=env,
+                             capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(out.stderr)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        worker_peaks = [peak_rss_kb(pid) for pid in descendants(worker.pid)] if worker else []
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+        if admin is not None:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
+    n = result["applications"]
+    print(f"mode: {args.database} + {args.broker}" + (f" ({args.processes} worker processes × "
+          f"{args.threads} threads)" if worker else f" ({args.threads} threads in-process)"))
+    print(f"applications: {n} ({args.applicants} generated), states: {result['states']}")
+    print(f"wall time: {result['seconds']:.2f} s   throughput: {n / result['seconds']:.1f} applications/s")
+    print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
+    if worker_peaks:
+        print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))
+
+
+if __name__ == "__main__":
+    main()

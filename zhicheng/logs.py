@@ -1,0 +1,40 @@
+"""Logging for the command line: everything to a file under the data directory, short lines to stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+
+class _Brief(logging.Formatter):
+    """One line per record on the terminal: the traceback stays in the log file."""
+
+    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def, override]
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = ""
+        text = super().format(record)
+        return text.rstrip()
+
+
+def configure(data_dir: Path, level: str | None = None) -> Path:
+    """Log INFO and up to `<data_dir>/logs/zhicheng.log`, warnings (briefly) to stderr."""
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "zhicheng.log"
+    root = logging.getLogger()
+    if getattr(root, "_zhicheng_configured", False):
+        return path
+    root.setLevel(level or os.environ.get("ZHICHENG_LOG_LEVEL", "INFO"))
+    file_handler = logging.FileHandler(path, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(_Brief(f"%(levelname)s %(name)s: %(message)s（详见 {path}）"))
+    root.addHandler(file_handler)
+    root.addHandler(console)
+    root._zhicheng_configured = True  # type: ignore[attr-defined]
+    return path
