@@ -11,6 +11,9 @@ from pipeline.materials import MaterialKind, required_kinds
 from pipeline.states import LABELS, State
 
 APPROVED = "已审核"
+# Applications that do not stand in the way of another one of the same person and year: a
+# returned one waits for correction (the new one is often that correction), a rejected one is over.
+NOT_COMPETING = {str(State.RETURNED), str(State.REJECTED)}
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def _missing_materials(facts: ApplicationFacts, values: dict[str, object]) -> li
 def _duplicates(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
     out = []
     for other in facts.others_same_year:
-        if other.state == State.REJECTED:
+        if other.state in NOT_COMPETING:
             continue
         out.append(Finding("application.duplicate",
                            f"该申报人{values.get('year')}年度已有一份申报（编号{other.id}，单位{other.unit_code}，"

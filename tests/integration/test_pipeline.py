@@ -159,3 +159,34 @@ def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch
     for app_id in app_ids:
         extract.work(runtime.ctx, app_id)
     assert calls == []
+
+
+def _single_applicant_batch(sample, id_number: str, target: Path, **changes: object) -> Path:  # type: ignore[no-untyped-def]
+    """A new batch holding one sample applicant, with some roster values changed."""
+    import csv
+
+    from zhicheng.sample import ROSTER_HEADERS
+
+    person = sample.applicant(id_number)
+    target.mkdir(parents=True)
+    shutil.copytree(Path(sample.path) / person.folder, target / person.folder)
+    row = {**person.roster_row(), **changes}
+    with open(target / "roster.csv", "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([h for _, h in ROSTER_HEADERS])
+        writer.writerow(["" if row[k] is None else row[k] for k, _ in ROSTER_HEADERS])
+    return target
+
+
+def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_duplicate(runtime, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = import_batch(runtime, sample.path, wait=True, timeout=120)
+    clean = next(i for i, rules in sample.expected.items() if not rules)
+    original = next(a for a in queries.list_applications(runtime.ctx, batch=first) if a["id_number"] == clean)
+    other = _single_applicant_batch(sample, clean, tmp_path / "again", title_name="另一个资格名称")
+    second = import_batch(runtime, other, wait=True, timeout=120)
+    [dup] = queries.list_applications(runtime.ctx, batch=second)
+    assert dup["id"] != original["id"] and dup["state"] == State.RETURNED
+    [finding] = [f for f in dup["findings"] if f["rule"] == "application.duplicate"]
+    assert f"编号{original['id']}" in finding["message"] and finding["severity"] == "block"
+    # the first application is untouched
+    assert queries.show_application(runtime.ctx, original["id"])["state"] == State.UNIT_REVIEW

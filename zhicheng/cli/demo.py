@@ -62,7 +62,7 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         click.echo(f"4. 批次 {batch_id} 已导入并处理：新建 {len(receipt['created'])} 份申报")
         for p in receipt["problems"]:
             click.echo(f"     批次问题 [{p['code']}] {p['message']}")
-        apps = queries.list_applications(runtime.ctx, batch=batch_id)
+        apps = sorted(queries.list_applications(runtime.ctx, batch=batch_id), key=lambda a: a["id"])
         counts = Counter(a["state"] for a in apps)
         click.echo("5. 处理结果：" + "，".join(f"{LABELS[State(s)]} {n} 份" for s, n in counts.items()))
         for a in apps:
