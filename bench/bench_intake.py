@@ -11,6 +11,7 @@ its peak RSS is the pipeline's alone; with Redis the worker processes' peaks are
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import time
 import uuid
 from dataclasses import asdict
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -42,6 +44,26 @@ def batch_for(applicants: int, seed: int) -> Path:
         (target / ".complete").write_text(str(batch.path))
         print(f"generated {applicants} applicants in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     return Path(done.read_text())
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, run_id: str) -> Iterator[str | None]:
+    """A new, empty PostgreSQL database for one run (dropped after), or None for SQLite."""
+    if kind != "postgresql":
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"zhicheng_bench_{run_id}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -72,13 +94,46 @@ def child(args: argparse.Namespace) -> None:
     rt = bootstrap(settings)
     migrate.upgrade(rt.ctx.db.engine)
     import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     batch_id = import_batch(rt, Path(args.batch), wait=True, timeout=3600)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     receipt = queries.batch_receipt(rt.ctx, batch_id)
     rt.close()
     print(json.dumps({"seconds": seconds, "applications": len(receipt["applications"]),
-                      "states": receipt["states"], "peak_rss_kb": peak_rss_kb(os.getpid())}))
+                      "states": receipt["states"], "peak_rss_kb": peak_rss_kb(os.getpid()), "cpu": cpu}))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and its finished children."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _measure(args: argparse.Namespace, batch: Path, env: dict[str, str]) -> tuple[dict, list[int]]:  # type: ignore[type-arg]
+    """Start the workers (Redis), run the measured child, read the workers' peaks, stop them."""
+    worker = None
+    try:
+        if args.broker == "redis":
+            # the schema must exist before workers start; the child's upgrade is then a no-op
+            subprocess.run([sys.executable, "-m", "zhicheng", "init"], env=env, check=True,
+                           capture_output=True)
+            worker = subprocess.Popen([sys.executable, "-m", "zhicheng", "worker", "--processes",
+                                       str(args.processes), "--threads", str(args.threads)],
+                                      env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+            time.sleep(3)  # let the worker processes boot before the clock starts
+        out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(batch)], env=env,
+                             capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(out.stderr)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        peaks = [peak_rss_kb(pid) for pid in descendants(worker.pid)] if worker else []
+        return result, peaks
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
 
 
 def main() -> None:
@@ -100,49 +155,25 @@ def main() -> None:
     data_dir = OUT / f"run-{run_id}"
     env = {**os.environ, "ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_LOG_LEVEL": "WARNING",
            "ZHICHENG_WORKER_THREADS": str(args.threads)}
-    admin = None
-    if args.database == "postgresql":
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"zhicheng_bench_{run_id}"
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        env["ZHICHENG_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    worker = None
-    if args.broker == "redis":
-        env["ZHICHENG_BROKER_URL"] = REDIS
-        env["ZHICHENG_QUEUE_NAMESPACE"] = f"zhicheng-bench-{run_id}"
-    try:
+    with fresh_database(args.database, run_id) as database_url:
+        if database_url:
+            env["ZHICHENG_DATABASE_URL"] = database_url
         if args.broker == "redis":
-            # the schema must exist before workers start; the child's upgrade is then a no-op
-            subprocess.run([sys.executable, "-m", "zhicheng", "init"], env=env, check=True,
-                           capture_output=True)
-            worker = subprocess.Popen([sys.executable, "-m", "zhicheng", "worker", "--processes",
-                                       str(args.processes), "--threads", str(args.threads)],
-                                      env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-            time.sleep(3)  # let the worker processes boot before the clock starts
-        out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(batch)], env=env,
-                             capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(out.stderr)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        worker_peaks = [peak_rss_kb(pid) for pid in descendants(worker.pid)] if worker else []
-    finally:
-        if worker is not None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=60)
-        if admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        import shutil
+            env["ZHICHENG_BROKER_URL"] = REDIS
+            env["ZHICHENG_QUEUE_NAMESPACE"] = f"zhicheng-bench-{run_id}"
+        try:
+            result, worker_peaks = _measure(args, batch, env)
+        finally:
+            import shutil
 
-        shutil.rmtree(data_dir, ignore_errors=True)
+            shutil.rmtree(data_dir, ignore_errors=True)
     n = result["applications"]
+    redis = args.broker == "redis"
     print(f"mode: {args.database} + {args.broker}" + (f" ({args.processes} worker processes × "
-          f"{args.threads} threads)" if worker else f" ({args.threads} threads in-process)"))
+          f"{args.threads} threads)" if redis else f" ({args.threads} threads in-process)"))
     print(f"applications: {n} ({args.applicants} generated), states: {result['states']}")
     print(f"wall time: {result['seconds']:.2f} s   throughput: {n / result['seconds']:.1f} applications/s")
+    print(f"CPU, importing process: {result['cpu']:.1f} s ({1000 * result['cpu'] / n:.1f} ms per application)")
     print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
     if worker_peaks:
         print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +33,14 @@ class BlobStore:
         self.tmp = data_dir / "tmp"
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self._dirs: set[Path] = set()          # fan-out folders known to exist
+        self._names = itertools.count()
+        self._prefix = f"in-{os.getpid()}-{os.urandom(4).hex()}"
+
+    def _open_tmp(self) -> tuple[int, str]:
+        """A new, exclusive temporary file in the store's tmp folder (read-only once closed)."""
+        name = str(self.tmp / f"{self._prefix}-{threading.get_ident():x}-{next(self._names)}")
+        return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444), name
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives."""
@@ -44,7 +53,7 @@ class BlobStore:
         """Store a stream in chunks; past `limit` bytes stop reading and keep nothing."""
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+        fd, tmp_name = self._open_tmp()
         try:
             with os.fdopen(fd, "wb") as out:
                 while True:
@@ -69,7 +78,7 @@ class BlobStore:
         """Store bytes; return their hash."""
         sha = hashlib.sha256(data).hexdigest()
         if not self.exists(sha):
-            fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+            fd, tmp_name = self._open_tmp()
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
             self._commit(tmp_name, sha)
@@ -77,9 +86,8 @@ class BlobStore:
 
     def _commit(self, tmp_name: str, sha: str) -> None:
         target = self.path(sha)
-        if target.exists():
-            os.unlink(tmp_name)
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp_name, 0o444)
-        os.replace(tmp_name, target)  # atomic: a reader never sees half a blob
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        # Atomic: a reader never sees half a blob; the same content stored twice is the same file.
+        os.replace(tmp_name, target)

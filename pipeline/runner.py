@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 
 from pipeline.context import Context
 from pipeline.db.models import Application, FindingRow, Material
@@ -21,6 +21,32 @@ from pipeline.stages import BY_NAME, BY_STATE, Stage, StageResult
 from pipeline.states import State
 
 log = logging.getLogger(__name__)
+
+
+def run_stages(ctx: Context, stage_name: str, app_id: int) -> str | None:
+    """Run a stage and the stages after it that share its queue; return the next one to send.
+
+    Each stage keeps its own claim and its own transaction: a worker that dies between two of
+    them leaves the application at the last finished stage, where recovery finds it. Only the
+    message between them is saved (a stage on another queue, such as OCR, still gets one).
+    """
+    queue = BY_NAME[stage_name].queue
+    # Start where the application actually waits: a retried message finds its first stages
+    # done and goes on from the one that failed. Work waiting on another queue is left to the
+    # message that put it there.
+    following = _waiting_for(ctx, app_id)
+    if following is None or BY_NAME[following].queue != queue:
+        return None
+    while following is not None and BY_NAME[following].queue == queue:
+        following = run_stage(ctx, following, app_id)
+    return following
+
+
+def _waiting_for(ctx: Context, app_id: int) -> str | None:
+    with ctx.db.uow() as s:
+        state = s.scalar(select(Application.state).where(Application.id == app_id))
+    stage = BY_STATE.get(State(state)) if state else None
+    return stage.name if stage else None
 
 
 def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
@@ -44,7 +70,7 @@ def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
 
 
 def _claim(ctx: Context, stage: Stage, app_id: int) -> int | None:
-    with ctx.db.uow() as s:
+    with ctx.db.uow(durable=False) as s:
         attempt = s.scalar(update(Application)
                            .where(Application.id == app_id, Application.state == str(stage.takes))
                            .values(attempts=Application.attempts + 1)
@@ -68,15 +94,17 @@ def _fail(ctx: Context, stage: Stage, app_id: int, error: str) -> None:
 
 def _finish(ctx: Context, stage: Stage, app_id: int, result: StageResult) -> str | None:
     now = ctx.clock.now()
-    with ctx.db.uow() as s:
+    with ctx.db.uow(durable=False) as s:
         if not move(s, app_id, stage.takes, result.target, now=now, action=f"stage.{stage.name}",
                     reason=None if result.then else result.reason, attempts=0, last_error=None):
             return None  # another worker finished this stage first
         s.execute(delete(FindingRow).where(FindingRow.application_id == app_id,
                                            FindingRow.stage == stage.name))
-        s.add_all(FindingRow(application_id=app_id, stage=stage.name, rule=f.rule,
-                             severity=str(f.level), material=f.material, message=f.message,
-                             created_at=now) for f in result.findings)
+        if result.findings:
+            s.execute(insert(FindingRow), [
+                dict(application_id=app_id, stage=stage.name, rule=f.rule, severity=str(f.level),
+                     material=f.material, message=f.message, created_at=now)
+                for f in result.findings])
         if result.then is not None:  # a pure decision on the result, in the same transaction
             move(s, app_id, result.target, result.then, now=now, action=f"stage.{stage.name}",
                  reason=result.reason)

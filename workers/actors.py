@@ -7,7 +7,7 @@ from typing import Callable
 import dramatiq
 
 from pipeline.context import Context
-from pipeline.runner import run_stage
+from pipeline.runner import run_stages
 from pipeline.stages import FIRST, STAGES, Stage
 
 # Dramatiq's own retries only bridge transient faults; the database counts attempts and
@@ -40,7 +40,7 @@ class Queue:
 
 def _perform(ctx: Context, stage: Stage, send: Callable[[str, int], None]) -> Callable[[int], None]:
     def perform(application_id: int) -> None:
-        following = run_stage(ctx, stage.name, application_id)
+        following = run_stages(ctx, stage.name, application_id)
         if following:
             send(following, application_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -46,9 +46,17 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def uow(self) -> Iterator[Session]:
-        """A unit of work: a session whose changes are rolled back unless it commits."""
+    def uow(self, *, durable: bool = True) -> Iterator[Session]:
+        """A unit of work: a session whose changes are rolled back unless it commits.
+
+        `durable=False` is for work that can be derived again (a stage's result: stages are
+        idempotent and recovery re-runs what a crash lost): on PostgreSQL its commit does not
+        wait for the WAL flush, which is most of a short transaction's cost. Intake and every
+        person's decision stay durable.
+        """
         session = self._sessions()
+        if not durable and self.engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         try:
             yield session
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Application, Event
@@ -17,9 +17,9 @@ def log_event(session: Session, *, now: datetime, subject: str, subject_id: obje
               actor: str = SYSTEM, reason: str | None = None, application_id: int | None = None,
               from_state: str | None = None, to_state: str | None = None) -> None:
     """Append one event to the log (never updated, never deleted)."""
-    session.add(Event(application_id=application_id, subject=subject, subject_id=str(subject_id),
-                      action=action, from_state=from_state, to_state=to_state, actor=actor,
-                      reason=reason, created_at=now))
+    session.execute(insert(Event).values(
+        application_id=application_id, subject=subject, subject_id=str(subject_id), action=action,
+        from_state=from_state, to_state=to_state, actor=actor, reason=reason, created_at=now))
 
 
 def move(session: Session, app_id: int, current: State | str, target: State | str, *, now: datetime,

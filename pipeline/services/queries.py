@@ -82,7 +82,7 @@ def overview(ctx: Context) -> dict[str, Any]:
         queues = []
         for stage in STAGES:
             n, oldest = by_state.get(str(stage.takes), (0, None))
-            queues.append({"queue": stage.queue, "kind": "automatic", "depth": n,
+            queues.append({"queue": stage.name, "broker_queue": stage.queue, "kind": "automatic", "depth": n,
                            "oldest_age_seconds": _age(now, oldest)})
         for name, state in REVIEW_QUEUES.items():
             n, oldest = by_state.get(str(state), (0, None))

@@ -32,11 +32,13 @@ class Stage:
 def _stages() -> tuple[Stage, ...]:
     from pipeline.stages import check, extract, normalize
 
+    # Stages that share a queue run one after the other in one message (runner.run_stages);
+    # a stage with slow work of another kind (OCR) gets a queue, and workers, of its own.
     return (
-        Stage("normalize", State.RECEIVED, "normalize", normalize.work),
-        Stage("extract", State.NORMALIZED, "extract", extract.work),
+        Stage("normalize", State.RECEIVED, "pipeline", normalize.work),
+        Stage("extract", State.NORMALIZED, "pipeline", extract.work),
         # checked → returned | unit_review is routed in the check stage's own transaction
-        Stage("check", State.EXTRACTED, "check", check.work),
+        Stage("check", State.EXTRACTED, "pipeline", check.work),
     )
 
 

@@ -190,3 +190,25 @@ def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_dupli
     assert f"编号{original['id']}" in finding["message"] and finding["severity"] == "block"
     # the first application is untouched
     assert queries.show_application(runtime.ctx, original["id"])["state"] == State.UNIT_REVIEW
+
+
+def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline import stages
+
+    real = stages.BY_NAME["extract"].work
+    failed_once: set[int] = set()
+
+    def flaky(ctx, app_id):  # type: ignore[no-untyped-def]
+        if app_id not in failed_once:
+            failed_once.add(app_id)
+            raise ConnectionError("连接中断")
+        return real(ctx, app_id)
+
+    monkeypatch.setattr(stages.BY_NAME["extract"], "work", flaky)
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    apps = queries.list_applications(runtime.ctx, batch=batch_id)
+    assert failed_once == {a["id"] for a in apps}
+    for app in apps:
+        assert app["state"] in (State.UNIT_REVIEW, State.RETURNED)
+        actions = [e["action"] for e in queries.show_application(runtime.ctx, app["id"])["events"]]
+        assert actions.count("stage.normalize") == 1 and actions.count("stage.extract") == 1

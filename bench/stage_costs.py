@@ -1,0 +1,77 @@
+"""Where the time goes: milliseconds per application of intake and of each stage, run one after
+the other in this process (no queue, no threads), on SQLite or PostgreSQL.
+
+    python bench/stage_costs.py --applicants 100
+    python bench/stage_costs.py --applicants 100 --database-url postgresql://postgres@127.0.0.1/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+
+from intake.bulk import open_batch
+from pipeline.db import migrate
+from pipeline.runner import run_stage
+from pipeline.services.intake import submit_batch
+from pipeline.services.units import import_units
+from pipeline.settings import Settings
+from pipeline.stages import FIRST
+from zhicheng.bootstrap import bootstrap
+from zhicheng.sample import sample_units
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_intake import batch_for, fresh_database  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--applicants", type=int, default=100)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    args = p.parse_args()
+    batch = batch_for(args.applicants, args.seed)
+    data_dir = Path(tempfile.mkdtemp(prefix="zhicheng-costs-"))
+    with fresh_database(args.database, data_dir.name[-8:].replace("-", "_")) as url:
+        try:
+            _run(batch, data_dir, url)
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
+    """Import the batch, then run every stage on each application, timing each part."""
+    rt = bootstrap(Settings(data_dir=data_dir, database_url=database_url))
+    migrate.upgrade(rt.ctx.db.engine)
+    import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
+    ids: list[int] = []
+    t = time.perf_counter()
+    with open_batch(batch, rt.settings) as intake:
+        submit_batch(rt.ctx, intake, ids.append)
+    costs: dict[str, float] = defaultdict(float)
+    costs["intake"] = time.perf_counter() - t
+    for app_id in ids:
+        stage: str | None = FIRST
+        while stage:
+            t = time.perf_counter()
+            following = run_stage(rt.ctx, stage, app_id)
+            costs[stage] += time.perf_counter() - t
+            stage = following
+    total = sum(costs.values())
+    print(f"{len(ids)} applications, {rt.ctx.db.engine.dialect.name}: "
+          f"{1000 * total / len(ids):.1f} ms per application in all")
+    for name, seconds in costs.items():
+        print(f"  {name:<10} {1000 * seconds / len(ids):6.1f} ms  ({100 * seconds / total:4.1f} %)")
+    rt.close()
+
+
+
+
+if __name__ == "__main__":
+    main()
