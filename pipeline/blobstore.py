@@ -26,7 +26,7 @@ class StoredBlob:
 
 
 class BlobStore:
-    """Files stored once by content under `<data_dir>/blobs/ab/cd/<sha256>`."""
+    """Files stored once by content under `<data_dir>/blobs/ab/<sha256>` (256 folders, as git does)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / "blobs"
@@ -44,7 +44,7 @@ class BlobStore:
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives."""
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()

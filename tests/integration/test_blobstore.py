@@ -80,8 +80,8 @@ def test_the_same_bytes_are_stored_once_under_their_sha256(store: BlobStore, dat
     assert store.put_bytes(data) == sha
     assert store.put_bytes(data) == sha
     assert store.put_stream(io.BytesIO(data)).sha256 == sha
-    assert files_under(data_dir / "blobs") == [data_dir / "blobs" / sha[:2] / sha[2:4] / sha]
-    assert store.path(sha) == data_dir / "blobs" / sha[:2] / sha[2:4] / sha
+    assert files_under(data_dir / "blobs") == [data_dir / "blobs" / sha[:2] / sha]
+    assert store.path(sha) == data_dir / "blobs" / sha[:2] / sha
     assert store.exists(sha)
 
 

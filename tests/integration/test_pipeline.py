@@ -212,3 +212,20 @@ def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(runtime, sampl
         assert app["state"] in (State.UNIT_REVIEW, State.RETURNED)
         actions = [e["action"] for e in queries.show_application(runtime.ctx, app["id"])["events"]]
         assert actions.count("stage.normalize") == 1 and actions.count("stage.extract") == 1
+
+
+def test_a_sideways_phone_photo_gets_an_upright_copy_and_keeps_its_original(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    import_batch(runtime, sample.path, wait=True, timeout=120)
+    with runtime.ctx.db.uow() as s:
+        rotated = s.scalars(select(Material).where(Material.orientation == 6)).all()
+        assert rotated, "the sample holds one EXIF-rotated photo"
+        m = rotated[0]
+        name, relpath = m.original_name, m.relpath
+        original, upright = runtime.ctx.blobs.path(m.sha256), runtime.ctx.blobs.path(m.normalized_sha256)
+    uploaded = Path(sample.path) / relpath
+    assert uploaded.read_bytes() == original.read_bytes(), f"{name}: the original is kept byte for byte"
+    with Image.open(original) as a, Image.open(upright) as b:
+        assert (b.width, b.height) == (a.height, a.width)
+        assert b.getexif().get(0x0112, 1) == 1

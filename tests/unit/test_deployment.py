@@ -1,0 +1,53 @@
+"""The deployment files stay consistent with the code (no Docker engine runs here to try them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_defines_the_database_the_broker_and_the_workers() -> None:
+    services = compose()["services"]
+    assert {"postgres", "redis", "init", "worker"} <= set(services)
+    worker = services["worker"]
+    assert worker["command"][0] == "worker"
+    env = worker["environment"]
+    assert env["ZHICHENG_DATABASE_URL"].startswith("postgresql://")
+    assert env["ZHICHENG_BROKER_URL"].startswith("redis://")
+    assert any(v.endswith(":/data") for v in worker["volumes"])
+
+
+def test_every_dependency_and_volume_in_compose_is_defined() -> None:
+    doc = compose()
+    services, volumes = doc["services"], set(doc.get("volumes", {}))
+    for name, service in services.items():
+        for dep in service.get("depends_on", {}):
+            assert dep in services, f"{name} depends on unknown service {dep}"
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if not source.startswith((".", "/")):
+                assert source in volumes, f"{name} mounts undeclared volume {source}"
+
+
+def test_the_compose_commands_are_commands_of_the_cli() -> None:
+    from zhicheng.cli.root import cli
+    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (register the commands)
+
+    for name, service in compose()["services"].items():
+        if service.get("image", "").startswith("zhicheng") or "build" in service:
+            assert service["command"][0] in cli.commands, name
+
+
+def test_the_image_installs_every_package_of_the_project() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for package in ("pipeline", "workers", "intake", "reports", "zhicheng"):
+        assert f"COPY {package} ./{package}" in dockerfile
+    for apt in ("tesseract-ocr-chi-sim", "fonts-noto-cjk"):
+        assert apt in dockerfile
