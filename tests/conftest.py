@@ -61,11 +61,11 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test that takes this runs twice: on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+def migrated_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
+    """An empty, migrated database of that kind: a SQLite file in `folder`, or the session's
+    PostgreSQL database emptied."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'test.db'}"
         engine = create_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
@@ -73,6 +73,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("pg_database")
     _truncate_all(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs twice: on SQLite and on PostgreSQL."""
+    return migrated_database(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import create_engine, select, text
 
-from pipeline.db import migrate
 from pipeline.db.models import Application
 from pipeline.identity import make_id_number, make_uscc
 
@@ -238,17 +237,9 @@ def write_units_csv(path: Path) -> Path:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def cli_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The conftest `database_url`, for a whole module: a migrated, empty database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('cli-sqlite') / 'zhicheng.db'}"
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        return url
-    from tests.conftest import _truncate_all
+    from tests.conftest import migrated_database
 
-    url = request.getfixturevalue("pg_database")
-    _truncate_all(url)
-    return url
+    return migrated_database(request, request.param, tmp_path_factory.mktemp("cli-sqlite"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -329,8 +320,9 @@ def scenario(cli_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 # --- help ------------------------------------------------------------------------------------------
 
 def _registered_commands() -> list[str]:
-    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (register the commands)
-    from zhicheng.cli.root import cli
+    from zhicheng.cli import build
+
+    cli = build()
 
     found: list[str] = []
 

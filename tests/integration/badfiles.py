@@ -154,7 +154,7 @@ def good_file(filename: str, name: str, id_number: str) -> bytes:
         return report_pdf(name, id_number)
     if suffix == "pdf":
         return pdf_bytes(kind, (f"姓名：{name}", f"身份证号：{id_number}", f"工作单位：{UNIT_NAME}",
-                                f"申报资格：工程师（计算机应用技术）", f"{kind}内容详见附页。"))
+                                "申报资格：工程师（计算机应用技术）", f"{kind}内容详见附页。"))
     return image_bytes(kind, name, id_number, "PNG" if suffix == "png" else "JPEG")
 
 

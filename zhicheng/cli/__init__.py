@@ -1,5 +1,17 @@
 """The `zhicheng` command: the operator's one tool (CONTRACTS §5)."""
 
-from zhicheng.cli.root import main
+from __future__ import annotations
 
-__all__ = ["main"]
+import click
+
+
+def build() -> click.Group:
+    """The root command with every command group registered on it."""
+    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (modules register commands)
+    from zhicheng.cli.root import cli
+
+    return cli
+
+
+def main() -> None:
+    build()(prog_name="zhicheng")

@@ -141,9 +141,3 @@ def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
     say(f"已重新提交 {len(moved)} 份技术故障的申报" + (f"，重新发送 {n} 份停滞的申报" if stalled else ""))
     for i in moved:
         click.echo(i)
-
-
-def main() -> None:
-    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (register the commands)
-
-    cli(prog_name="zhicheng")
