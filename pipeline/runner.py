@@ -1,8 +1,9 @@
 """Running one stage on one application: idempotent, counted, compare-and-set.
 
-1. claim: if the application is not (any more) in the state the stage takes, do nothing: a
-   redelivered or duplicated message is a no-op. Otherwise count the attempt and commit, so a
-   message that kills its worker is still counted; past the cap the application goes to `failed`.
+1. claim: if the application is not (any more) in the state the stage takes, or another worker
+   holds the stage (its lease has not run out), do nothing: a redelivered or duplicated message
+   is a no-op. Otherwise take the lease, count the attempt and commit, so a message that kills
+   its worker is still counted; past the cap the application goes to `failed`.
 2. work: the slow part, outside any transaction.
 3. finish: move the state with a compare-and-set and, in the same transaction, replace the
    stage's findings and store its results. If another worker finished first, roll back.
@@ -11,8 +12,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from pipeline.context import Context
 from pipeline.db.models import Application, FindingRow, Material
@@ -65,17 +67,22 @@ def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
         if attempt >= ctx.settings.stage_attempt_cap:
             _fail(ctx, stage, app_id, f"“{stage.name}”阶段连续{attempt}次出错：{type(exc).__name__}: {exc}")
             return None
+        _release(ctx, stage, app_id)  # the queue's retry may claim it again
         raise
     return _finish(ctx, stage, app_id, result)
 
 
 def _claim(ctx: Context, stage: Stage, app_id: int) -> int | None:
+    now = ctx.clock.now()
     with ctx.db.uow(durable=False) as s:
-        attempt = s.scalar(update(Application)
-                           .where(Application.id == app_id, Application.state == str(stage.takes))
-                           .values(attempts=Application.attempts + 1)
-                           .returning(Application.attempts))
-        if attempt is None:  # not (any more) waiting for this stage: a no-op
+        attempt = s.scalar(
+            update(Application)
+            .where(Application.id == app_id, Application.state == str(stage.takes),
+                   or_(Application.lease_until.is_(None), Application.lease_until < now))
+            .values(attempts=Application.attempts + 1,
+                    lease_until=now + timedelta(seconds=ctx.settings.stage_lease_seconds))
+            .returning(Application.attempts))
+        if attempt is None:  # not waiting for this stage, or another worker runs it: a no-op
             return None
         s.commit()
     if attempt > ctx.settings.stage_attempt_cap:
@@ -84,11 +91,19 @@ def _claim(ctx: Context, stage: Stage, app_id: int) -> int | None:
     return attempt
 
 
+def _release(ctx: Context, stage: Stage, app_id: int) -> None:
+    with ctx.db.uow(durable=False) as s:
+        s.execute(update(Application)
+                  .where(Application.id == app_id, Application.state == str(stage.takes))
+                  .values(lease_until=None))
+        s.commit()
+
+
 def _fail(ctx: Context, stage: Stage, app_id: int, error: str) -> None:
     message = f"技术故障：{error}；请运维人员排查后执行 zhicheng retry {app_id}"
     with ctx.db.uow() as s:
         if move(s, app_id, stage.takes, State.FAILED, now=ctx.clock.now(), action="failed",
-                reason=message, last_error=message):
+                reason=message, last_error=message, lease_until=None):
             s.commit()
 
 
@@ -96,7 +111,8 @@ def _finish(ctx: Context, stage: Stage, app_id: int, result: StageResult) -> str
     now = ctx.clock.now()
     with ctx.db.uow(durable=False) as s:
         if not move(s, app_id, stage.takes, result.target, now=now, action=f"stage.{stage.name}",
-                    reason=None if result.then else result.reason, attempts=0, last_error=None):
+                    reason=None if result.then else result.reason, attempts=0, last_error=None,
+                    lease_until=None):
             return None  # another worker finished this stage first
         s.execute(delete(FindingRow).where(FindingRow.application_id == app_id,
                                            FindingRow.stage == stage.name))

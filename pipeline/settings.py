@@ -21,7 +21,8 @@ class Settings:
     max_pixels: int = 80_000_000             # refuse decompression bombs before decoding
     max_batch_bytes: int = 4 * 1024 * MB     # a zip that would unpack to more is refused
     stage_attempt_cap: int = 5               # a stage that keeps failing goes to `failed`
-    stuck_after_seconds: int = 600           # an automatic stage older than this is "stuck"
+    stage_lease_seconds: int = 600           # how long a worker holds a stage it runs
+    stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -143,6 +143,8 @@ class Application(Base):
     state: Mapped[str] = mapped_column(String(24), index=True)
     state_changed_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker running a stage holds it until then: a duplicate message meanwhile is a no-op.
+    lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -184,7 +184,7 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
             _fill(app, values, raw, intake, roster_digest, materials_digest)
             _replace_materials(s, app, stored, now)
             move(s, app.id, app.state, State.RECEIVED, now=now, action="resubmitted",
-                 reason=f"批次{batch_id}重新提交", attempts=0, last_error=None)
+                 reason=f"批次{batch_id}重新提交", attempts=0, last_error=None, lease_until=None)
             outcome = "resubmitted"
         else:
             outcome = "existing"

@@ -41,7 +41,7 @@ def retry_failed(ctx: Context, send: Send, app_ids: list[int] | None = None,
         ids = list(s.scalars(q.order_by(Application.id)))
         moved = [i for i in ids if move(s, i, State.FAILED, State.RECEIVED, now=now, actor=actor,
                                         action="retry", reason="运维人员重新提交处理",
-                                        attempts=0, last_error=None)]
+                                        attempts=0, last_error=None, lease_until=None)]
         s.commit()
     for app_id in moved:
         send(BY_STATE[State.RECEIVED].name, app_id)

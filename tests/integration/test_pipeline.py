@@ -229,3 +229,65 @@ def test_a_sideways_phone_photo_gets_an_upright_copy_and_keeps_its_original(runt
     with Image.open(original) as a, Image.open(upright) as b:
         assert (b.width, b.height) == (a.height, a.width)
         assert b.getexif().get(0x0112, 1) == 1
+
+
+def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    from intake.bulk import open_batch
+    from pipeline.services.intake import submit_batch
+    from zhicheng.app import drain
+
+    with open_batch(sample.path, runtime.settings) as intake:  # committed, never sent: a crash
+        batch_id = submit_batch(runtime.ctx, intake, lambda app_id: None)
+    assert queries.batch_pending(runtime.ctx, batch_id) == len(sample.applicants)
+    assert drain(runtime) == len(sample.applicants)
+    assert queries.batch_pending(runtime.ctx, batch_id) == 0
+
+
+def test_a_failed_application_is_processed_again_after_a_retry(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline import stages
+    from pipeline.services.recovery import retry_failed
+    from zhicheng.app import drain
+
+    real = stages.BY_NAME["check"].work
+
+    def broken(ctx, app_id):  # type: ignore[no-untyped-def]
+        raise RuntimeError("规则文件不可读")
+
+    monkeypatch.setattr(stages.BY_NAME["check"], "work", broken)
+    runtime.ctx.settings = runtime.ctx.settings.with_(stage_attempt_cap=1)
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    failed = [a["id"] for a in queries.list_applications(runtime.ctx, batch=batch_id, state=State.FAILED)]
+    assert len(failed) == len(sample.applicants)
+
+    monkeypatch.setattr(stages.BY_NAME["check"], "work", real)  # the operator's fix
+    assert retry_failed(runtime.ctx, runtime.queue.send, failed[:1]) == failed[:1]
+    drain(runtime)
+    again = queries.show_application(runtime.ctx, failed[0])
+    assert again["state"] in (State.UNIT_REVIEW, State.RETURNED) and again["last_error"] is None
+    assert [e["action"] for e in again["events"]].count("retry") == 1
+    assert queries.show_application(runtime.ctx, failed[1])["state"] == State.FAILED
+
+
+def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from intake.bulk import open_batch
+    from pipeline import stages
+    from pipeline.db.models import Application
+    from pipeline.services.intake import submit_batch
+
+    with open_batch(sample.path, runtime.settings) as intake:
+        ids: list[int] = []
+        submit_batch(runtime.ctx, intake, ids.append)
+    real = stages.BY_NAME["normalize"].work
+    seen: list[object] = []
+
+    def busy(ctx, app_id):  # type: ignore[no-untyped-def]
+        seen.append(run_stage(ctx, "normalize", app_id))  # the same message, delivered again now
+        with ctx.db.uow() as s:
+            seen.append(s.get(Application, app_id).attempts)
+        return real(ctx, app_id)
+
+    monkeypatch.setattr(stages.BY_NAME["normalize"], "work", busy)
+    assert run_stage(runtime.ctx, "normalize", ids[0]) == "extract"
+    assert seen == [None, 1]  # the duplicate did nothing and counted no attempt
+    actions = [e["action"] for e in queries.show_application(runtime.ctx, ids[0])["events"]]
+    assert actions.count("stage.normalize") == 1
