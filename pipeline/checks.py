@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 from pipeline.fields import parse_fields
 from pipeline.findings import Finding
 from pipeline.materials import MaterialKind, required_kinds
+from pipeline.rules import YearFacts, check_year_rules
+from pipeline.ruleset import RuleSet
 from pipeline.states import LABELS, State
 
 APPROVED = "已审核"
@@ -20,6 +23,7 @@ NOT_COMPETING = {str(State.RETURNED), str(State.REJECTED)}
 class UnitFacts:
     code: str
     name: str
+    kind: str
     status: str
     parent_code: str | None
     parent_status: str | None      # None: no parent (center), or the parent is not registered
@@ -43,16 +47,41 @@ class ApplicationFacts:
     unit: UnitFacts | None
     material_kinds: list[str]
     others_same_year: list[OtherApplication] = field(default_factory=list)
+    work_report_chars: int | None = None   # the 述职报告's text layer; None: not known
 
 
-def run_checks(facts: ApplicationFacts, today: date) -> list[Finding]:
-    """Every finding of the identity, roster, unit and material rules, all at once (一次性告知)."""
+RulesFor = Callable[[int | None], RuleSet | None]
+
+
+def run_checks(facts: ApplicationFacts, rules_for: RulesFor, today: date) -> list[Finding]:
+    """Every finding of the identity, roster, unit, material and year rules, all at once (一次性告知).
+
+    `rules_for(year)` gives the rule set of the application's year (None: there is none).
+    """
     parsed = parse_fields(facts.raw, today)
+    year = parsed.values.get("year")
+    rules = rules_for(year if isinstance(year, int) else None)
     findings = [Finding(p.rule, p.message) for p in parsed.problems]
     findings += _unit_findings(facts, parsed.values)
     findings += _missing_materials(facts, parsed.values)
     findings += _duplicates(facts, parsed.values)
+    findings += _year_rules(facts, parsed.values, rules, today)
     return findings
+
+
+def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleSet | None,
+                today: date) -> list[Finding]:
+    if rules is None:
+        year = values.get("year")
+        if year is None:  # an unreadable year is already a roster finding
+            return []
+        return [Finding("rules.unavailable",
+                        f"系统中没有{year}年度的评审规则，未能检查任职年限、继续教育学时、述职报告字数、"
+                        "年龄等要求；请运维人员用 --rules 或 ZHICHENG_RULES 配置该年度的规则集文件")]
+    year_facts = YearFacts.from_roster(
+        values, today=today, unit_kind=facts.unit.kind if facts.unit else None,
+        work_report_chars=facts.work_report_chars)
+    return check_year_rules(year_facts, rules)
 
 
 def _unit_findings(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:

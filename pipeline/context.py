@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Protocol
 
 from pipeline.blobstore import BlobStore
 from pipeline.db.engine import Database
+from pipeline.rulebook import RuleBook
 from pipeline.settings import Settings
 
 
@@ -38,13 +39,18 @@ class Context:
     db: Database
     blobs: BlobStore
     clock: Clock
+    rules: RuleBook = field(default_factory=RuleBook)
 
     def today(self) -> date:
         return self.clock.now().date()
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Context":
-        """Build the ports from settings; creates the data directory."""
+        """Build the ports from settings; creates the data directory.
+
+        Raises RuleSetError for a malformed rule-set file: refused at start, not mid-batch.
+        """
+        rules = RuleBook(settings.rules_path)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(settings, Database(settings.resolved_database_url), BlobStore(settings.data_dir),
-                   clock or SystemClock())
+                   clock or SystemClock(), rules)

@@ -43,6 +43,8 @@ RULES: dict[str, Severity] = {
     "report.too_short": Severity.BLOCK,
     "date.after_cutoff": Severity.BLOCK,
     "age.over_limit": Severity.BLOCK,
+    "path.relaxed": Severity.INFO,
+    "rules.unavailable": Severity.WARN,
 }
 
 

@@ -24,6 +24,7 @@ class Settings:
     stage_lease_seconds: int = 600           # how long a worker holds a stage it runs
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
+    rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -50,11 +51,14 @@ class Settings:
             values["broker_url"] = environ["ZHICHENG_BROKER_URL"]
         if environ.get("ZHICHENG_QUEUE_NAMESPACE"):
             values["queue_namespace"] = environ["ZHICHENG_QUEUE_NAMESPACE"]
+        if environ.get("ZHICHENG_RULES"):
+            values["rules_path"] = Path(environ["ZHICHENG_RULES"])
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "data_dir" in values:
-            values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
+        for key in ("data_dir", "rules_path"):
+            if key in values:
+                values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> "Settings":
@@ -71,4 +75,6 @@ class Settings:
         }
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url
+        if self.rules_path:
+            env["ZHICHENG_RULES"] = str(self.rules_path.resolve())
         return env

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from pipeline.checks import ApplicationFacts, OtherApplication, UnitFacts, run_checks
 from pipeline.context import Context
-from pipeline.db.models import Application, FindingRow, Material, Unit
+from pipeline.db.models import Application, Extraction, FindingRow, Material, Unit
 from pipeline.findings import Finding, Severity, route
+from pipeline.materials import MaterialKind
+from pipeline.stages.extract import TEXT_LAYER
 from pipeline.stages import StageResult
 from pipeline.states import State
 
@@ -26,7 +28,7 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
         unit_facts = None
         if unit is not None:
             parent = s.get(Unit, unit.parent_code) if unit.parent_code else None
-            unit_facts = UnitFacts(unit.code, unit.name, unit.status, unit.parent_code,
+            unit_facts = UnitFacts(unit.code, unit.name, unit.kind, unit.status, unit.parent_code,
                                    parent.status if parent else None, parent is not None)
         kinds = list(s.scalars(select(Material.kind).where(Material.application_id == app_id)))
         others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state) for o in s.scalars(
@@ -38,14 +40,28 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
             .where(FindingRow.application_id == app_id, FindingRow.stage != STAGE)
             .order_by(FindingRow.id))]
         facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
-                                 unit=unit_facts, material_kinds=kinds, others_same_year=others)
+                                 unit=unit_facts, material_kinds=kinds, others_same_year=others,
+                                 work_report_chars=_work_report_chars(s, app_id))
         return facts, earlier
+
+
+def _work_report_chars(s, app_id: int) -> int | None:  # type: ignore[no-untyped-def]
+    """Characters of the 述职报告's text layer (all its parts); None when it has none to read."""
+    rows = s.execute(
+        select(Material.sha256, Extraction.chars)
+        .outerjoin(Extraction, (Extraction.sha256 == Material.sha256)
+                   & (Extraction.method == TEXT_LAYER))
+        .where(Material.application_id == app_id, Material.kind == str(MaterialKind.WORK_REPORT),
+               Material.has_text_layer.is_(True))).all()
+    if not rows or any(chars is None for _, chars in rows):
+        return None
+    return sum(chars for _, chars in rows)
 
 
 def work(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
-    findings = run_checks(facts, ctx.today())
+    findings = run_checks(facts, ctx.rules.for_year, ctx.today())
     everything = earlier + findings
     target = route(everything)
     if target is State.RETURNED:
@@ -55,3 +71,4 @@ def work(ctx: Context, app_id: int) -> StageResult:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
     return StageResult(State.CHECKED, findings, {}, reason, then=target)
+

@@ -1,8 +1,7 @@
 """Extraction: read what the documents say, once per file content (cached by SHA-256).
 
-Only what a rule reads is read: the kinds in TEXT_KINDS get their PDF text layer stored. No
-rule of the foundation reads document text, so the set is empty until the year's rules
-(report.too_short reads the 述职报告) and the OCR of certificates plug in here.
+Only what a rule reads is read: the kinds in TEXT_KINDS get their PDF text layer stored
+(report.too_short counts the 述职报告's characters). The OCR of certificates plugs in here.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from pipeline.stages import StageResult
 from pipeline.states import State
 
 TEXT_LAYER = "pdf-text"
-# The documents whose full text a rule reads, e.g. {"述职报告"} once the
-# rule "述职报告 at least 3,000 characters" exists.
-TEXT_KINDS: set[str] = set()
+# The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.
+TEXT_KINDS: set[str] = {"述职报告"}
 
 
 def work(ctx: Context, app_id: int) -> StageResult:

@@ -18,9 +18,10 @@ from zhicheng.bootstrap import Runtime, bootstrap
 class Obj:
     """The click context object: options given to the root command, the runtime made lazily."""
 
-    def __init__(self, data_dir: Path | None, database_url: str | None, broker_url: str | None):
+    def __init__(self, data_dir: Path | None, database_url: str | None, broker_url: str | None,
+                 rules_path: Path | None = None):
         self.settings = Settings.from_env(os.environ, data_dir=data_dir, database_url=database_url,
-                                          broker_url=broker_url)
+                                          broker_url=broker_url, rules_path=rules_path)
         self._runtime: Runtime | None = None
 
     def runtime(self, *, schema: bool = True) -> Runtime:
@@ -52,6 +53,7 @@ def say(message: str = "") -> None:
 
 def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into a message on stderr and exit code 1, no traceback."""
+    from pipeline.ruleset import RuleSetError
     from pipeline.services.queries import NotFound
     from pipeline.services.units import UnitError
     from pipeline.states import InvalidTransition
@@ -61,7 +63,8 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (NotFound, UnitError, InvalidTransition, SchemaNotReady, TimeoutError) as exc:
+        except (NotFound, UnitError, InvalidTransition, SchemaNotReady, TimeoutError,
+                RuleSetError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except FileNotFoundError as exc:
