@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+from pipeline.crosscheck import DeclaredFacts, cross_check
 from pipeline.fields import parse_fields
+from pipeline.ocr_fields import CertificateFields
 from pipeline.findings import Finding
 from pipeline.materials import MaterialKind, required_kinds
 from pipeline.rules import YearFacts, check_year_rules
@@ -48,6 +50,17 @@ class ApplicationFacts:
     material_kinds: list[str]
     others_same_year: list[OtherApplication] = field(default_factory=list)
     work_report_chars: int | None = None   # the 述职报告's text layer; None: not known
+    readings: list[CertificateReading] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CertificateReading:
+    """What the extract stage read from one certificate file."""
+
+    file: str
+    kind: str
+    text: str
+    fields: dict[str, object]             # CertificateFields.to_json(), "engine", maybe "error"
 
 
 RulesFor = Callable[[int | None], RuleSet | None]
@@ -66,7 +79,22 @@ def run_checks(facts: ApplicationFacts, rules_for: RulesFor, today: date) -> lis
     findings += _missing_materials(facts, parsed.values)
     findings += _duplicates(facts, parsed.values)
     findings += _year_rules(facts, parsed.values, rules, today)
+    findings += _certificates(facts, parsed.values)
     return findings
+
+
+def _certificates(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    """The certificates' readings against the roster: name, ID number, hours, numbers."""
+    declared = DeclaredFacts.from_values(values)
+    out: list[Finding] = []
+    for r in facts.readings:
+        if r.fields.get("error"):
+            out.append(Finding("ocr.unreadable", f"“{r.file}”无法识别文字（{r.fields['error']}）；"
+                               "请审核人员人工核对该证书，必要时请申报人重新扫描上传", r.file))
+            continue
+        fields = CertificateFields.from_json(r.fields)  # type: ignore[arg-type]
+        out += cross_check(MaterialKind(r.kind), fields, r.text, declared, material=r.file)
+    return out
 
 
 def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleSet | None,

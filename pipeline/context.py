@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pipeline.blobstore import BlobStore
 from pipeline.db.engine import Database
 from pipeline.rulebook import RuleBook
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.ocr import OcrEngine
+
+
+_ENGINES: dict[str, "OcrEngine"] = {}
+_ENGINE_LOCK = threading.Lock()
 
 
 class Clock(Protocol):
@@ -43,6 +51,20 @@ class Context:
 
     def today(self) -> date:
         return self.clock.now().date()
+
+    @property
+    def ocr_engine_name(self) -> str:
+        return self.settings.ocr_engine
+
+    def ocr(self) -> "OcrEngine":
+        """This process's OCR engine, made on first use (RapidOCR loads its models once)."""
+        with _ENGINE_LOCK:
+            engine = _ENGINES.get(self.settings.ocr_engine)
+            if engine is None:
+                from pipeline.ocr import make_engine
+
+                engine = _ENGINES[self.settings.ocr_engine] = make_engine(self.settings.ocr_engine)
+            return engine
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Context":

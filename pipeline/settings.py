@@ -25,6 +25,7 @@ class Settings:
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
+    ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +54,8 @@ class Settings:
             values["queue_namespace"] = environ["ZHICHENG_QUEUE_NAMESPACE"]
         if environ.get("ZHICHENG_RULES"):
             values["rules_path"] = Path(environ["ZHICHENG_RULES"])
+        if environ.get("ZHICHENG_OCR_ENGINE"):
+            values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -72,6 +75,7 @@ class Settings:
             "ZHICHENG_DATABASE_URL": self.resolved_database_url,
             "ZHICHENG_QUEUE_NAMESPACE": self.queue_namespace,
             "ZHICHENG_WORKER_THREADS": str(self.worker_threads),
+            "ZHICHENG_OCR_ENGINE": self.ocr_engine,
         }
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url

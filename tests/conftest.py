@@ -83,7 +83,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", database_url=database_url, worker_threads=2)
+    # No OCR unless a test asks for an engine: the OCR tests use real tesseract on purpose.
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, worker_threads=2,
+                    ocr_engine="null")
 
 
 @pytest.fixture

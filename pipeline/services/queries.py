@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.db.models import (Application, BatchItem, Event, FindingRow, ImportBatch, Material,
-                                Review)
+from pipeline.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
+                                Material, Review)
 from pipeline.states import AUTOMATIC, LABELS, State
 
 REVIEW_QUEUES = {
@@ -183,7 +183,8 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
             "folder": app.roster.get("folder"), "extra": app.roster.get("extra", {}),
             "created_at": _iso(app.created_at),
         })
-        out["materials"] = [_material(m) for m in app.materials]
+        readings = _readings(s, [m.sha256 for m in app.materials if m.sha256])
+        out["materials"] = [_material(m, readings.get(m.sha256 or "")) for m in app.materials]
         out["reviews"] = [{"stage": r.stage, "decision": r.decision, "opinion": r.opinion,
                            "reviewer": r.reviewer, "at": _iso(r.created_at)}
                           for r in s.scalars(select(Review).where(Review.application_id == app_id)
@@ -199,10 +200,21 @@ def _d(value: object) -> str | None:
     return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
 
 
-def _material(m: Material) -> dict[str, Any]:
+def _readings(s: Session, hashes: list[str]) -> dict[str, dict[str, Any]]:
+    """What was read from each content: the engine, the text's length and the fields found."""
+    out: dict[str, dict[str, Any]] = {}
+    if hashes:
+        for e in s.scalars(select(Extraction).where(Extraction.sha256.in_(hashes))
+                           .order_by(Extraction.id)):
+            out[e.sha256] = {"method": e.method, "chars": e.chars, "confidence": e.confidence,
+                             **{k: v for k, v in e.fields.items() if v not in (None, {}, "")}}
+    return out
+
+
+def _material(m: Material, reading: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"id": m.id, "file": m.relpath, "name": m.original_name, "kind": m.kind, "part": m.part,
             "recognized": m.recognized, "size": m.size, "sha256": m.sha256,
             "media_type": m.media_type, "detected": m.detected, "pages": m.pages,
             "has_text_layer": m.has_text_layer, "encrypted": m.encrypted,
             "width": m.width, "height": m.height, "orientation": m.orientation,
-            "normalized_sha256": m.normalized_sha256}
+            "normalized_sha256": m.normalized_sha256, "reading": reading}

@@ -36,7 +36,7 @@ def _stages() -> tuple[Stage, ...]:
     # a stage with slow work of another kind (OCR) gets a queue, and workers, of its own.
     return (
         Stage("normalize", State.RECEIVED, "pipeline", normalize.work),
-        Stage("extract", State.NORMALIZED, "pipeline", extract.work),
+        Stage("extract", State.NORMALIZED, "ocr", extract.work),
         # checked → returned | unit_review is routed in the check stage's own transaction
         Stage("check", State.EXTRACTED, "pipeline", check.work),
     )

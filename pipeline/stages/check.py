@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from pipeline.checks import ApplicationFacts, OtherApplication, UnitFacts, run_checks
+from pipeline.checks import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
+                             run_checks)
 from pipeline.context import Context
 from pipeline.db.models import Application, Extraction, FindingRow, Material, Unit
 from pipeline.findings import Finding, Severity, route
 from pipeline.materials import MaterialKind
-from pipeline.stages.extract import TEXT_LAYER
+from pipeline.reading import reading_method
+from pipeline.stages.extract import CERTIFICATES, TEXT_LAYER
 from pipeline.stages import StageResult
 from pipeline.states import State
 
@@ -41,8 +43,23 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
             .order_by(FindingRow.id))]
         facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
                                  unit=unit_facts, material_kinds=kinds, others_same_year=others,
-                                 work_report_chars=_work_report_chars(s, app_id))
+                                 work_report_chars=_work_report_chars(s, app_id),
+                                 readings=_readings(s, app_id, ctx.ocr_engine_name))
         return facts, earlier
+
+
+def _readings(s, app_id: int, engine_name: str) -> list[CertificateReading]:  # type: ignore[no-untyped-def]
+    """What was read from each certificate of the application (none where nothing was read)."""
+    out = []
+    for m in s.scalars(select(Material).where(
+            Material.application_id == app_id, Material.kind.in_(CERTIFICATES),
+            Material.media_type.is_not(None)).order_by(Material.id)):
+        method = reading_method(m.media_type, m.has_text_layer, engine_name)
+        e = s.scalar(select(Extraction).where(Extraction.sha256 == m.sha256,
+                                              Extraction.method == method))
+        if e is not None:
+            out.append(CertificateReading(m.original_name, m.kind, e.text, dict(e.fields)))
+    return out
 
 
 def _work_report_chars(s, app_id: int) -> int | None:  # type: ignore[no-untyped-def]

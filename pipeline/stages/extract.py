@@ -1,56 +1,111 @@
-"""Extraction: read what the documents say, once per file content (cached by SHA-256).
+"""Extraction: read what the documents say, once per file content (cached by SHA-256 and method).
 
-Only what a rule reads is read: the kinds in TEXT_KINDS get their PDF text layer stored
-(report.too_short counts the 述职报告's characters). The OCR of certificates plugs in here.
+- the 述职报告's text layer (report.too_short counts its characters);
+- every certificate (学历证书, 学位证书, 现职称证书, 继续教育学时认定单, 身份证): a PDF's own text
+  layer when it has one, else OCR of the upright image (or the PDF's first page) by the
+  configured engine, at most one OCR process per core; the fields read from the text (name, ID
+  number, certificate number, dates, hours) are stored with it. An unreadable image is stored as
+  such (the check stage reports ocr.unreadable), never a failure of the application.
+With the `null` engine no certificate is OCR'd (a machine without OCR, and most tests).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
-from pipeline.db.models import Extraction, Material
+from pipeline.crosscheck import names_match
+from pipeline.db.models import Application, Extraction, Material
 from pipeline.inspect import pdf_text
+from pipeline.materials import CERTIFICATE_KINDS, MaterialKind
+from pipeline.ocr_fields import extract_fields, normalize_ocr_text
+from pipeline.reading import Reading, read_certificate, reading_method
 from pipeline.stages import StageResult
 from pipeline.states import State
 
 TEXT_LAYER = "pdf-text"
 # The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.
-TEXT_KINDS: set[str] = {"述职报告"}
+TEXT_KINDS: set[str] = {str(MaterialKind.WORK_REPORT)}
+CERTIFICATES = {str(k) for k in CERTIFICATE_KINDS}
+
+
+@dataclass(frozen=True)
+class ToRead:
+    sha256: str           # the original's hash: the cache key
+    source: str           # the blob read (the upright copy of a rotated photo)
+    kind: str
+    media_type: str
+    has_text_layer: bool | None
+    method: str
 
 
 def work(ctx: Context, app_id: int) -> StageResult:
-    """Store the text layer of the PDFs that rules read, unless that content was read before."""
-    if not TEXT_KINDS:
-        return StageResult(State.EXTRACTED, [], {})
+    """Read every document a rule needs that was not read before."""
+    engine_name = ctx.ocr_engine_name
     with ctx.db.uow() as s:
-        rows = s.execute(
-            select(Material.sha256).where(
-                Material.application_id == app_id, Material.kind.in_(TEXT_KINDS),
-                Material.media_type == "application/pdf", Material.has_text_layer.is_(True))
-        ).scalars().all()
-        known = set(s.scalars(select(Extraction.sha256).where(
-            Extraction.sha256.in_(rows), Extraction.method == TEXT_LAYER)))
-    todo = [sha for sha in dict.fromkeys(rows) if sha and sha not in known]
-    texts = {}
-    for sha in todo:
-        try:
-            texts[sha] = pdf_text(ctx.blobs.path(sha))
-        except Exception:  # inspection already judged the file readable; degrade, don't fail
-            texts[sha] = ""
-    if texts:
-        now = ctx.clock.now()
+        app = s.get(Application, app_id)
+        declared_name, declared_id = (app.name, app.id_number) if app else ("", "")
+        rows = s.execute(select(Material.sha256, Material.normalized_sha256, Material.kind,
+                                Material.media_type, Material.has_text_layer)
+                         .where(Material.application_id == app_id,
+                                Material.kind.in_(TEXT_KINDS | CERTIFICATES),
+                                Material.media_type.is_not(None))).all()
+        todo = {}
+        for r in rows:
+            if r.kind in TEXT_KINDS:
+                if r.media_type != "application/pdf" or not r.has_text_layer:
+                    continue  # a scanned report: its length is left to the reviewer
+                method = TEXT_LAYER
+            elif engine_name == "null" and not r.has_text_layer:
+                continue
+            else:
+                method = reading_method(r.media_type, r.has_text_layer, engine_name)
+            todo[(r.sha256, method)] = ToRead(r.sha256, r.normalized_sha256 or r.sha256, r.kind,
+                                              r.media_type, r.has_text_layer, method)
+        if todo:
+            known = {(sha, method) for sha, method in s.execute(
+                select(Extraction.sha256, Extraction.method)
+                .where(Extraction.sha256.in_([k[0] for k in todo])))}
+            todo = {k: v for k, v in todo.items() if k not in known}
+    readings = [(item, _read(ctx, item, declared_name, declared_id)) for item in todo.values()]
+    if readings:
+        _store(ctx, readings)
+    return StageResult(State.EXTRACTED, [], {})
+
+
+def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading:
+    path = ctx.blobs.path(item.source)
+    if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
+        return Reading(pdf_text(path), TEXT_LAYER, None)
+
+    def confirm(text: str) -> bool:  # the cascade accepts the fast reading when it shows both
+        shows_id = id_number in normalize_ocr_text(text).upper() or item.kind in (
+            MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)  # these print no ID number
+        return names_match(name, text) and shows_id
+
+    return read_certificate(path, item.media_type, item.has_text_layer, ctx.ocr(),
+                            ctx.settings.data_dir, confirm)
+
+
+def _store(ctx: Context, readings: list[tuple[ToRead, Reading]]) -> None:
+    now = ctx.clock.now()
+    for item, reading in readings:
+        fields: dict[str, object] = {"engine": reading.method}
+        confidence = reading.confidence
+        if item.kind in CERTIFICATES:
+            found = extract_fields(MaterialKind(item.kind), reading.text)
+            fields.update(found.to_json())
+            confidence = found.confidence
+        if reading.error:
+            fields["error"] = reading.error
         with ctx.db.uow() as s:
-            existing = set(s.scalars(select(Extraction.sha256).where(
-                Extraction.sha256.in_(list(texts)), Extraction.method == TEXT_LAYER)))
-            for sha, text in texts.items():
-                if sha not in existing:
-                    s.add(Extraction(sha256=sha, method=TEXT_LAYER, text=text,
-                                     chars=sum(1 for c in text if not c.isspace()), fields={},
-                                     created_at=now))
+            s.add(Extraction(sha256=item.sha256, method=item.method, text=reading.text,
+                             chars=sum(1 for c in reading.text if not c.isspace()),
+                             fields=fields, confidence=confidence, created_at=now))
             try:
                 s.commit()
             except IntegrityError:
-                pass  # another worker cached the same content meanwhile: same text
-    return StageResult(State.EXTRACTED, [], {})
+                pass  # another worker read the same content meanwhile: the same result

@@ -11,6 +11,11 @@ from zhicheng.cli.common import Obj, emit_json, expected_errors
 from zhicheng.cli.root import cli
 
 
+READ_LABELS = (("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
+               ("ce_total_hours", "合计学时"), ("ce_public_hours", "公需"),
+               ("ce_professional_hours", "专业"))
+
+
 @cli.group()
 def apps() -> None:
     """查看申报。"""
@@ -67,6 +72,12 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
         if m["pages"]:
             info += f"，{m['pages']}页"
         click.echo(f"  {m['kind']:<12} {m['file']}  {info}")
+        r = m.get("reading") or {}
+        shown = [f"{label}：{r[key]}" for key, label in READ_LABELS if r.get(key)]
+        if r.get("error"):
+            shown.append(f"未能识别：{r['error']}")
+        if shown:
+            click.echo("      识别结果  " + "  ".join(shown))
     click.echo(f"审核发现（{len(a['findings'])}）：")
     for f in a["findings"]:
         click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {f['rule']}：{f['message']}")

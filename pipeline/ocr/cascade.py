@@ -1,0 +1,51 @@
+"""Two engines in a cascade: the fast one reads first, and the strong one reads only when the fast
+reading does not confirm what the caller expects (for a certificate: the declared name and ID
+number). What "confirms" means is the caller's `confirm` function, so this layer knows no domain
+rule. The result names the engine whose reading it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PIL import Image
+
+from .engine import OcrEngine, OcrResult, OcrTimeout
+
+Confirm = Callable[[str], bool]
+
+
+def never(_text: str) -> bool:
+    """A `confirm` that accepts no reading: every image goes to the strong engine too."""
+    return False
+
+
+@dataclass
+class CascadeEngine:
+    """`fast` first; `strong` when `confirm(fast text)` is false or the fast engine timed out.
+
+    `confirm` may be given once here or per call (`read(..., confirm=...)`, which is how a stage
+    passes the declared name and ID number of the certificate at hand). Without either, no fast
+    reading is accepted. Each engine gets the full `timeout`. A bad image (OcrError from the fast
+    engine) is not retried with the strong one: it would fail there too.
+    """
+
+    fast: OcrEngine
+    strong: OcrEngine
+    confirm: Confirm | None = None
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"cascade({self.fast.name}>{self.strong.name})"
+
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
+        """The fast reading if it confirms, else the strong engine's reading."""
+        check = confirm or self.confirm or never
+        try:
+            first = self.fast.read(image, timeout=timeout)
+        except OcrTimeout:
+            first = None
+        if first is not None and check(first.text):
+            return first
+        return self.strong.read(image, timeout=timeout)

@@ -1,0 +1,66 @@
+"""The OCR port: what an engine is, what it returns, and how it fails.
+
+    OcrError            the image cannot be read (broken, empty, not an image): permanent, the
+     │                  material gets `ocr.unreadable` and is never retried
+     └── OcrTimeout     the engine did not finish within the per-page timeout: transient, the
+                        caller may retry later with the same settings
+
+    EngineUnavailable   (apart: a RuntimeError) the engine is not installed here; raised when the
+                        engine is made, never for an image
+
+An engine is anything with a `name` and a `read` method of this shape (a `typing.Protocol`: tests
+pass fakes without inheritance). Engines never raise anything else for a bad image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """What an engine read: the text (lines separated by newlines), a confidence in 0..1 when the
+    engine gives one, and the name (with settings) of the engine that produced this text."""
+
+    text: str
+    confidence: float | None
+    engine: str
+
+
+class OcrError(Exception):
+    """The image cannot be read by OCR (permanent: retrying will not help)."""
+
+
+class OcrTimeout(OcrError):
+    """The engine did not finish within the timeout (transient: a later retry may succeed)."""
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine is not installed on this machine (a set-up problem, not a property of an image)."""
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    """An OCR engine: reads the text of one page image within `timeout` seconds."""
+
+    name: str
+
+    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+        """The text on `image`; raises OcrTimeout after `timeout` seconds, OcrError for a bad image."""
+        ...
+
+
+def check_image(image: object) -> Image.Image:
+    """`image` if it is a non-empty PIL image whose pixels load, else OcrError."""
+    if not isinstance(image, Image.Image):
+        raise OcrError(f"not an image: {type(image).__name__}")
+    if image.width < 1 or image.height < 1:
+        raise OcrError(f"empty image ({image.width}x{image.height})")
+    try:
+        image.load()
+    except Exception as exc:  # noqa: BLE001 - a truncated or corrupt file shows here
+        raise OcrError(f"the image cannot be decoded: {exc}") from exc
+    return image

@@ -1,0 +1,121 @@
+"""RapidOCR (PP-OCR detection, direction and recognition models on onnxruntime) as an OCR engine.
+
+The package `rapidocr-onnxruntime` (1.4.x) carries its models in the wheel, so nothing is fetched
+at run time. It is imported only when the first image is read, and the model is loaded once per
+process (about a second) and shared by every `RapidOcrEngine` of that process; onnxruntime and
+OpenCV get one thread each, so one process uses one core and the parallelism is across processes.
+
+A call runs in the calling process and cannot be interrupted half-way; its work is bounded (RapidOCR
+scales every image to at most 2000 px on its long side), and a reading that took longer than the
+timeout is discarded and reported as OcrTimeout, so the engine keeps the same contract as tesseract.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from .engine import EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
+from .preprocess import Preprocessing
+
+PACKAGE = "rapidocr-onnxruntime"
+# RapidOCR reads colour and needs no cleaning: the EXIF orientation is applied, and the text is
+# scaled to 20 px, which makes text detection (its cost grows with the pixels) cheaper at no loss.
+RAPID_PREP = Preprocessing(exif=True, red=False, gray=False, text_height=20, flatten=False,
+                           contrast=False, lines=False)
+
+_model: Any = None
+_model_lock = threading.Lock()
+_call_lock = threading.Lock()
+
+
+def load_model() -> Any:
+    """The process's RapidOCR instance, made on first use (one thread for onnxruntime and OpenCV)."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            try:
+                import cv2
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as exc:
+                raise EngineUnavailable(
+                    f"RapidOCR is not installed ({exc}): pip install '{PACKAGE}>=1.4.4,<1.5'") from exc
+            cv2.setNumThreads(1)
+            _model = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+        return _model
+
+
+def available() -> bool:
+    """Whether the RapidOCR package can be imported here (the model is not loaded)."""
+    import importlib.util
+
+    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+
+
+def text_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None]:
+    """The text of RapidOCR's boxes in reading order (a line per row of boxes, left to right) and
+    the mean score in 0..1 weighted by length."""
+    if not boxes:
+        return "", None
+    items = []
+    for box, text, score in boxes:
+        ys = [pt[1] for pt in box]
+        xs = [pt[0] for pt in box]
+        items.append((min(ys), max(ys), min(xs), str(text), float(score)))
+    items.sort(key=lambda it: (it[0] + it[1]) / 2)
+    rows: list[list[tuple[float, float, float, str, float]]] = []
+    for it in items:
+        centre, height = (it[0] + it[1]) / 2, it[1] - it[0]
+        if rows:
+            last = rows[-1]
+            last_centre = sum((r[0] + r[1]) / 2 for r in last) / len(last)
+            if abs(centre - last_centre) < 0.5 * max(height, 1):
+                last.append(it)
+                continue
+        rows.append([it])
+    lines = [" ".join(r[3] for r in sorted(row, key=lambda r: r[2])) for row in rows]
+    weight = sum(len(it[3]) for it in items)
+    score = sum(it[4] * len(it[3]) for it in items) / weight if weight else None
+    return "\n".join(lines), score
+
+
+@dataclass
+class RapidOcrEngine:
+    """RapidOCR on onnxruntime with the models of its wheel."""
+
+    prep: Preprocessing = field(default_factory=lambda: RAPID_PREP)
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"rapidocr:{self.prep.label}"
+        if not available():
+            raise EngineUnavailable(f"RapidOCR is not installed: pip install '{PACKAGE}>=1.4.4,<1.5'")
+
+    def prepare(self, image: Image.Image) -> Image.Image:
+        """The image as this engine hands it to RapidOCR (preprocessing applied, RGB or L)."""
+        image = check_image(image)
+        try:
+            image = self.prep.apply(image)
+        except Exception as exc:  # noqa: BLE001 - odd modes, broken data: never a crash
+            raise OcrError(f"the image cannot be prepared for OCR: {exc}") from exc
+        return image if image.mode in ("L", "RGB") else image.convert("RGB")
+
+    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+        """The text on `image`; OcrTimeout when the reading took more than `timeout` seconds."""
+        prepared = self.prepare(image)
+        model = load_model()
+        start = time.monotonic()
+        with _call_lock:  # one reading at a time per process: one core, as configured
+            try:
+                boxes, _elapsed = model(prepared)
+            except Exception as exc:  # noqa: BLE001 - OpenCV/onnxruntime errors on odd input
+                raise OcrError(f"RapidOCR failed: {exc}") from exc
+        took = time.monotonic() - start
+        if took > timeout:
+            raise OcrTimeout(f"RapidOCR took {took:.1f} s, more than {timeout:g} s")
+        text, confidence = text_from_boxes(boxes)
+        return OcrResult(text=text, confidence=confidence, engine=self.name)

@@ -1,0 +1,115 @@
+"""Tesseract (LSTM, `chi_sim+eng`) as an OCR engine.
+
+Each call runs one `tesseract` child process: the prepared image goes in on stdin as an
+uncompressed PGM/PPM (no temporary file, no PNG encoding), the TSV comes back on stdout. The child
+gets `OMP_THREAD_LIMIT=1` in its own environment, so one call uses one core and the parallelism is
+across worker processes; the parent's environment is left alone. A call that passes its timeout is
+killed. The binary is the one pytesseract is configured with (`pytesseract.pytesseract.tesseract_cmd`);
+pytesseract itself passes the parent's whole environment to the child, which is why the child is
+started here.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from .engine import EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
+from .preprocess import Preprocessing
+
+DEFAULT_LANG = "chi_sim+eng"
+
+
+def _tesseract_cmd() -> str:
+    try:
+        import pytesseract
+
+        return str(pytesseract.pytesseract.tesseract_cmd)
+    except ImportError:  # pragma: no cover - pytesseract is a dependency
+        return "tesseract"
+
+
+def _pnm(image: Image.Image) -> bytes:
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, "PPM")  # PGM for "L", PPM for "RGB"
+    return buf.getvalue()
+
+
+def text_from_tsv(tsv: str) -> tuple[str, float | None]:
+    """The text (a line per OCR line, a blank line between blocks) and the mean word confidence in
+    0..1 (weighted by length) from tesseract's TSV output."""
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    total, weight = 0.0, 0
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        word = cols[11].strip()
+        if not word:
+            continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        lines.setdefault(key, []).append(word)
+        conf = float(cols[10])
+        if conf >= 0:
+            total += conf * len(word)
+            weight += len(word)
+    out: list[str] = []
+    previous_block = None
+    for (block, _par, _line), words in lines.items():
+        if previous_block is not None and block != previous_block:
+            out.append("")
+        out.append(" ".join(words))
+        previous_block = block
+    return "\n".join(out), (total / weight / 100 if weight else None)
+
+
+@dataclass
+class TesseractEngine:
+    """Tesseract with the LSTM model (`--oem 1`), a page segmentation mode and preprocessing."""
+
+    psm: int = 4
+    prep: Preprocessing = field(default_factory=Preprocessing)
+    lang: str = DEFAULT_LANG
+    cmd: str = field(default_factory=_tesseract_cmd)
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"tesseract:{self.lang}:oem1:psm{self.psm}:{self.prep.label}"
+        if shutil.which(self.cmd) is None:
+            raise EngineUnavailable(
+                f"tesseract ({self.cmd}) is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim")
+        self._env = dict(os.environ, OMP_THREAD_LIMIT="1")
+
+    def prepare(self, image: Image.Image) -> Image.Image:
+        """The image as this engine hands it to tesseract (preprocessing applied)."""
+        image = check_image(image)
+        try:
+            return self.prep.apply(image)
+        except Exception as exc:  # noqa: BLE001 - odd modes, broken data: never a crash
+            raise OcrError(f"the image cannot be prepared for OCR: {exc}") from exc
+
+    def command(self) -> list[str]:
+        """The tesseract command line (reading stdin, writing TSV to stdout)."""
+        return [self.cmd, "stdin", "stdout", "-l", self.lang, "--oem", "1", "--psm", str(self.psm),
+                "-c", "preserve_interword_spaces=1", "tsv"]
+
+    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+        """The text on `image`; OcrTimeout after `timeout` seconds (the child is killed)."""
+        data = _pnm(self.prepare(image))
+        try:
+            proc = subprocess.run(self.command(), input=data, capture_output=True, env=self._env,
+                                  timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise OcrTimeout(f"tesseract took more than {timeout:g} s") from exc
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise OcrError(f"tesseract failed ({proc.returncode}): {' '.join(message[-3:])}")
+        text, confidence = text_from_tsv(proc.stdout.decode("utf-8", "replace"))
+        return OcrResult(text=text, confidence=confidence, engine=self.name)
