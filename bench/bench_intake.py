@@ -154,6 +154,7 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     data_dir = OUT / f"run-{run_id}"
     env = {**os.environ, "ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_LOG_LEVEL": "WARNING",
+           "ZHICHENG_OCR_ENGINE": "null",  # without OCR: bench_ocr.py measures OCR
            "ZHICHENG_WORKER_THREADS": str(args.threads)}
     with fresh_database(args.database, run_id) as database_url:
         if database_url:
