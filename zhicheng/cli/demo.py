@@ -21,6 +21,9 @@ from zhicheng.cli.common import Fail, expected_errors
 from zhicheng.cli.root import cli
 
 MARKER = ".zhicheng-demo"
+DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_approval": "评审通过",
+               "birth": "出生", "study_start": "入学", "study_end": "结业", "issue": "发证",
+               "valid_from": "有效期起", "valid_until": "有效期至"}
 
 
 @cli.command()
@@ -70,6 +73,9 @@ def demo(out: Path, applicants: int, seed: int) -> None:
             for f in a["findings"]:
                 label = SEVERITY_LABELS[Severity(f["severity"])]
                 click.echo(f"       [{label}] {f['rule']}：{f['message']}")
+        clean = next((a for a in apps if a["state"] == State.UNIT_REVIEW and not a["findings"]), None)
+        if clean is not None:
+            _show_readings(queries.show_application(runtime.ctx, clean["id"]))
         click.echo("")
         click.echo(f"演示数据在 {out}：")
         click.echo(f"  样例批次    {batch.path}")
@@ -80,3 +86,19 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng apps show {apps[0]['id'] if apps else 1}")
     finally:
         runtime.close()
+
+
+def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
+    """What OCR read from one applicant's certificates, beside what the roster declares."""
+    click.echo(f"6. 证书识别（#{app['id']} {app['name']}），花名册填写：姓名 {app['name']}，"
+               f"身份证号 {app['id_number']}，继续教育 {app['ce_hours']} 学时")
+    for m in app["materials"]:
+        r = m.get("reading") or {}
+        if not r or m["kind"] in ("述职报告", "业绩材料", "专业技术职称评审表"):
+            continue
+        shown = [f"{label} {r[key]}" for key, label in (
+            ("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
+            ("ce_total_hours", "合计学时")) if r.get(key)]
+        dates = "，".join(f"{DATE_LABELS.get(k, k)} {v}" for k, v in (r.get("dates") or {}).items())
+        engine = str(r.get("engine", r.get("method", ""))).split(":")[0]
+        click.echo(f"     {m['kind']}（{engine}）：" + "，".join(shown + ([dates] if dates else [])))
