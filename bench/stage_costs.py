@@ -47,7 +47,7 @@ def main() -> None:
 
 def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
     """Import the batch, then run every stage on each application, timing each part."""
-    rt = bootstrap(Settings(data_dir=data_dir, database_url=database_url))
+    rt = bootstrap(Settings(data_dir=data_dir, database_url=database_url, ocr_engine="null"))
     migrate.upgrade(rt.ctx.db.engine)
     import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
     ids: list[int] = []

@@ -50,16 +50,15 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
 
 def _readings(s, app_id: int, engine_name: str) -> list[CertificateReading]:  # type: ignore[no-untyped-def]
     """What was read from each certificate of the application (none where nothing was read)."""
-    out = []
-    for m in s.scalars(select(Material).where(
-            Material.application_id == app_id, Material.kind.in_(CERTIFICATES),
-            Material.media_type.is_not(None)).order_by(Material.id)):
-        method = reading_method(m.media_type, m.has_text_layer, engine_name)
-        e = s.scalar(select(Extraction).where(Extraction.sha256 == m.sha256,
-                                              Extraction.method == method))
-        if e is not None:
-            out.append(CertificateReading(m.original_name, m.kind, e.text, dict(e.fields)))
-    return out
+    rows = s.execute(
+        select(Material.original_name, Material.kind, Material.media_type,
+               Material.has_text_layer, Extraction.method, Extraction.text, Extraction.fields)
+        .join(Extraction, Extraction.sha256 == Material.sha256)
+        .where(Material.application_id == app_id, Material.kind.in_(CERTIFICATES),
+               Material.media_type.is_not(None))
+        .order_by(Material.id)).all()
+    return [CertificateReading(r.original_name, r.kind, r.text, dict(r.fields)) for r in rows
+            if r.method == reading_method(r.media_type, r.has_text_layer, engine_name)]
 
 
 def _work_report_chars(s, app_id: int) -> int | None:  # type: ignore[no-untyped-def]
