@@ -133,17 +133,25 @@ def stretch_contrast(image: Image.Image) -> Image.Image:
 
 
 def _runs_at_least(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """The pixels of `mask` that lie in a straight run of at least `length` along `axis`."""
-    m = np.moveaxis(mask, axis, -1).astype(np.int32)
+    """The pixels of `mask` that lie in a straight run of at least `length` along `axis`
+    (an erosion then a dilation by a line of `length`, each in log2(length) shifted ANDs/ORs)."""
+    m = np.moveaxis(mask, axis, -1)
     n = m.shape[-1]
     if length > n:
         return np.zeros_like(mask)
-    c = np.concatenate([np.zeros(m.shape[:-1] + (1,), np.int32), np.cumsum(m, axis=-1)], axis=-1)
-    full = (c[..., length:] - c[..., :-length]) == length       # a run of `length` starts here
-    marks = np.zeros(m.shape[:-1] + (n + 1,), np.int32)
-    marks[..., :n - length + 1] += full
-    marks[..., length:] -= full
-    covered = np.cumsum(marks, axis=-1)[..., :n] > 0
+    starts = m.copy()
+    span = 1
+    while span < length:  # starts[i]: m[i .. i+span-1] are all ink
+        step = min(span, length - span)
+        starts[..., :n - step] &= starts[..., step:]
+        starts[..., n - step:] = False
+        span += step
+    covered = starts.copy()
+    span = 1
+    while span < length:  # covered[i]: a run of `length` starts in [i-span+1, i]
+        step = min(span, length - span)
+        covered[..., step:] |= covered[..., :n - step].copy()
+        span += step
     return np.moveaxis(covered, -1, axis)
 
 

@@ -72,7 +72,7 @@ def test_tesseract_reads_the_holders_name_and_id_number_on_a_clean_certificate()
     result = make_engine("tesseract").read(title_certificate(), timeout=60)
     assert a.name in squeeze(result.text)
     assert a.id_number in squeeze(result.text)
-    assert result.engine.startswith("tesseract:chi_sim:oem1:psm4:")
+    assert result.engine.startswith("tesseract:chi_sim:oem1:psm11:")
     assert result.confidence is not None and 0 < result.confidence <= 1
 
 
@@ -95,6 +95,11 @@ def test_a_broken_image_is_an_ocr_error_never_a_crash() -> None:
             engine.read(bad, timeout=30)  # type: ignore[arg-type]
     with pytest.raises(OcrError):
         NullEngine().read(truncated, timeout=1)
+    from pipeline.ocr.rapid import available
+
+    if available():
+        with pytest.raises(OcrError):
+            make_engine("rapidocr").read(truncated, timeout=30)
 
 
 def test_tesseract_gives_its_child_one_thread() -> None:
