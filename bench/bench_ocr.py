@@ -617,13 +617,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {config.key}: names {row['name_scan']:.0f}% scan / {row['name_photo']:.0f}% photo, "
               f"{row['cpu']:.2f} s CPU, {row['per_min']:.1f}/min ({time.perf_counter() - t0:.0f} s, "
               f"load {row['load']:.1f})", file=sys.stderr)
-        if args.details or config.key in ("t4", "rapid", "cascade", f"t{args.psm}"):
+        if args.details or config.key in ("rapid", "cascade", f"t{args.psm}"):
             print_details(config, results, items)
+        if args.json:  # written after each configuration: a killed run keeps what it measured
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(everything, ensure_ascii=False, indent=1, default=str))
+        sys.stdout.flush()
     print()
     print_summary(rows)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(everything, ensure_ascii=False, indent=1, default=str))
     return 0
 
 
