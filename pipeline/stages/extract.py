@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
-from pipeline.crosscheck import names_match
 from pipeline.db.models import Application, Extraction, Material
 from pipeline.inspect import pdf_text
 from pipeline.materials import CERTIFICATE_KINDS, MaterialKind
@@ -81,10 +80,13 @@ def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading:
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
         return Reading(pdf_text(path), TEXT_LAYER, None)
 
-    def confirm(text: str) -> bool:  # the cascade accepts the fast reading when it shows both
-        shows_id = id_number in normalize_ocr_text(text).upper() or item.kind in (
+    def confirm(text: str) -> bool:
+        # The cascade keeps the fast reading only when it shows the declared name and ID number
+        # exactly; a tolerant match (crosscheck.names_match) would keep misread names.
+        flat = "".join(normalize_ocr_text(text).split()).upper()
+        shows_id = id_number.upper() in flat or item.kind in (
             MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)  # these print no ID number
-        return names_match(name, text) and shows_id
+        return bool(name) and "".join(name.split()) in flat and shows_id
 
     return read_certificate(path, item.media_type, item.has_text_layer, ctx.ocr(),
                             ctx.settings.data_dir, confirm)
