@@ -29,7 +29,7 @@ def _id_key(value: object) -> str:
     return "" if value is None else str(value).strip().translate(FULL_WIDTH).upper()
 
 
-def _incoming(entry: Entry, folder: str) -> IncomingFile:
+def _incoming(entry: Entry) -> IncomingFile:
     return IncomingFile(relpath=entry.relpath, name=entry.name, size=entry.size, open=entry.open)
 
 
@@ -105,4 +105,4 @@ def _intake(row: RosterRow, folder: ApplicantFolder | None) -> ApplicationIntake
     return ApplicationIntake(
         raw=dict(row.values), extra=dict(row.extra), line=row.line,
         folder=folder.name if folder else None,
-        files=[_incoming(e, folder.name) for e in folder.files] if folder else [])
+        files=[_incoming(e) for e in folder.files] if folder else [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -26,7 +26,6 @@ class Settings:
     worker_threads: int = 2
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def resolved_database_url(self) -> str:
