@@ -146,6 +146,12 @@ class Application(Base):
     # A worker running a stage holds it until then: a duplicate message meanwhile is a no-op.
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The unit whose review queue holds the application (unit_review: its own unit;
+    # supervisor_review: the supervising unit); None in every other state.
+    review_unit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    # After a return (退回) and a corrected resubmission: what the resubmission changed, for the
+    # reviewer (materials added, replaced, removed; roster fields changed).
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     materials: Mapped[list[Material]] = relationship(
@@ -244,6 +250,7 @@ class Publicity(Base):
     days: Mapped[int]
     end_date: Mapped[date] = mapped_column(Date, index=True)
     state: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
@@ -257,6 +264,23 @@ class PublicityEntry(Base):
     result: Mapped[str | None] = mapped_column(String(10))
 
 
+class Objection(Base):
+    """异议: an objection raised against one applicant during a publicity, and its resolution."""
+
+    __tablename__ = "objections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicities.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+    # None while open; "upheld" (成立: the applicant fails the publicity) or "dismissed" (不成立).
+    resolution: Mapped[str | None] = mapped_column(String(10))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None]
+
+
 class RecommendationBatch(Base):
     """推荐上报: the applications a unit recommends upward in one year."""
 
@@ -265,6 +289,7 @@ class RecommendationBatch(Base):
     unit_code: Mapped[str] = mapped_column(String(18), index=True)
     year: Mapped[int]
     target_code: Mapped[str | None] = mapped_column(String(18))  # None: the center
+    created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
 
 
@@ -289,3 +314,17 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class JobRun(Base):
+    """One run of a periodic job (by the scheduler or by hand), with what it did."""
+
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    today: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
