@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.blobstore import BlobStore
 from pipeline.db.engine import Database
 from pipeline.rulebook import RuleBook
 from pipeline.settings import Settings
+from pipeline.workdays import WorkCalendar
 
 if TYPE_CHECKING:
     from pipeline.ocr import OcrEngine
 
 
+# Days in Hunan: "today", publicity periods and the cut-off are dates in China Standard Time.
+CHINA = timedelta(hours=8)
 _ENGINES: dict[str, "OcrEngine"] = {}
 _ENGINE_LOCK = threading.Lock()
 
@@ -48,9 +51,11 @@ class Context:
     blobs: BlobStore
     clock: Clock
     rules: RuleBook = field(default_factory=RuleBook)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     def today(self) -> date:
-        return self.clock.now().date()
+        """Today's date in China (the clock keeps naive UTC)."""
+        return (self.clock.now() + CHINA).date()
 
     @property
     def ocr_engine_name(self) -> str:
@@ -70,9 +75,11 @@ class Context:
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Context":
         """Build the ports from settings; creates the data directory.
 
-        Raises RuleSetError for a malformed rule-set file: refused at start, not mid-batch.
+        Raises RuleSetError for a malformed rule-set file and CalendarFileError for a malformed
+        holiday file: refused at start, not mid-batch.
         """
         rules = RuleBook(settings.rules_path)
+        calendar = WorkCalendar.load(settings.holidays_path)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(settings, Database(settings.resolved_database_url), BlobStore(settings.data_dir),
-                   clock or SystemClock(), rules)
+                   clock or SystemClock(), rules, calendar)

@@ -106,6 +106,8 @@ class RuleSet:
     age_limits: tuple[AgeLimit, ...]
     relaxations: tuple[Relaxation, ...]
     source: str = ""                 # the file it was read from
+    # Build each unit's recommendation batch (推荐上报) as soon as its publicities close.
+    auto_recommend: bool = False
 
     def tenure_rules(self, series: str, level: str) -> tuple[TenureRule, ...]:
         """The tenure table of a series and level, else the default series' one; () when none."""
@@ -304,6 +306,11 @@ class _Reader:
             self.fail(where, f"“{_name(where)}”{need}，实际为{value}")
         return value
 
+    def boolean(self, value: object, where: Where) -> bool:
+        if type(value) is not bool:
+            self.fail(where, f"“{_name(where)}”应为 true 或 false（小写、不加引号），实际为{_show(value)}")
+        return value
+
     def number(self, value: object, where: Where) -> float:
         if type(value) not in (int, float) or not math.isfinite(value):  # type: ignore[arg-type]
             self.fail(where, f"“{_name(where)}”应为数字，实际为{_show(value)}")
@@ -350,8 +357,9 @@ class _Reader:
         cutoff = self.day(self.table(top["materials"], w, ("cutoff_date",))["cutoff_date"],
                           w + ("cutoff_date",))
         w = ("publicity",)
-        days = self.integer(self.table(top["publicity"], w, ("min_working_days",))["min_working_days"],
-                            w + ("min_working_days",), minimum=1)
+        publicity = self.table(top["publicity"], w, ("min_working_days",), ("auto_recommend",))
+        days = self.integer(publicity["min_working_days"], w + ("min_working_days",), minimum=1)
+        auto = self.boolean(publicity.get("auto_recommend", False), w + ("auto_recommend",))
         w = ("continuing_education",)
         ce = self.table(top["continuing_education"], w,
                         ("annual_hours", "public_min_hours", "professional_min_share"))
@@ -364,7 +372,7 @@ class _Reader:
                              w + ("min_chars",))
         return RuleSet(year, cutoff, days, education, chars, self.tenure(top["tenure"]),
                        self.age_limits(top["age_limits"]), self.relaxations(top["relaxations"]),
-                       str(self.path))
+                       str(self.path), auto)
 
     def tenure(self, value: object) -> tuple[TenureRule, ...]:
         rules: list[TenureRule] = []

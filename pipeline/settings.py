@@ -25,6 +25,7 @@ class Settings:
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
+    holidays_path: Path | None = None        # holiday override file (ZHICHENG_HOLIDAYS)
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
 
     @property
@@ -53,12 +54,14 @@ class Settings:
             values["queue_namespace"] = environ["ZHICHENG_QUEUE_NAMESPACE"]
         if environ.get("ZHICHENG_RULES"):
             values["rules_path"] = Path(environ["ZHICHENG_RULES"])
+        if environ.get("ZHICHENG_HOLIDAYS"):
+            values["holidays_path"] = Path(environ["ZHICHENG_HOLIDAYS"])
         if environ.get("ZHICHENG_OCR_ENGINE"):
             values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("data_dir", "rules_path"):
+        for key in ("data_dir", "rules_path", "holidays_path"):
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
@@ -80,4 +83,6 @@ class Settings:
             env["ZHICHENG_BROKER_URL"] = self.broker_url
         if self.rules_path:
             env["ZHICHENG_RULES"] = str(self.rules_path.resolve())
+        if self.holidays_path:
+            env["ZHICHENG_HOLIDAYS"] = str(self.holidays_path.resolve())
         return env

@@ -71,7 +71,8 @@ def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None
 def drain(runtime: Runtime, progress: Progress | None = None) -> int:
     """Embedded mode: process every application waiting at an automatic stage; return how many."""
     with InProcessWorker(runtime.broker, runtime.settings.worker_threads):
-        sent = recovery.resend_stalled(runtime.ctx, runtime.queue.send, older_than_seconds=0)
+        sent = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send,
+                                           older_than_seconds=0)["resent"])
         while True:
             states = queries.overview(runtime.ctx)["queues"]
             pending = sum(q["depth"] for q in states if q["kind"] == "automatic")

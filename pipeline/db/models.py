@@ -294,10 +294,12 @@ class RecommendationBatch(Base):
 
 
 class RecommendationEntry(Base):
+    # An application returned by the center and resubmitted is recommended again, in a new batch.
     __tablename__ = "recommendation_entries"
+    __table_args__ = (UniqueConstraint("batch_id", "application_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("recommendation_batches.id"), index=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
 
 
 class Event(Base):

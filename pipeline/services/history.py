@@ -27,9 +27,18 @@ def move(session: Session, app_id: int, current: State | str, target: State | st
          **values: object) -> bool:
     """Move an application current → target if it is still in `current`; False if someone else did.
 
-    Raises InvalidTransition when the state machine does not allow the move.
+    Raises InvalidTransition when the state machine does not allow the move. The review queue
+    unit follows the state: the application's own unit on entering 所在单位初审, the unit the
+    caller names on entering 主管单位审核, none anywhere else.
     """
     target = check_move(current, target)
+    if target is State.UNIT_REVIEW:
+        values.setdefault("review_unit_code", Application.unit_code)
+    elif target is State.SUPERVISOR_REVIEW:
+        if not values.get("review_unit_code"):
+            raise ValueError("entering supervisor_review needs the supervising unit's code")
+    else:
+        values["review_unit_code"] = None
     result = session.execute(
         update(Application)
         .where(Application.id == app_id, Application.state == str(current))

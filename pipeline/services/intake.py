@@ -26,6 +26,7 @@ from pipeline.identity import mask_id_number
 from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.materials import classify
 from pipeline.problems import Problem
+from pipeline.roster_columns import COLUMNS
 from pipeline.services.history import log_event, move
 from pipeline.states import AUTOMATIC, LABELS, State
 
@@ -181,10 +182,13 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
         elif app.roster_digest == roster_digest and app.materials_digest == materials_digest:
             outcome = "existing"
         elif State(app.state) in RESUBMITTABLE:
+            before = _snapshot(app)
             _fill(app, values, raw, intake, roster_digest, materials_digest)
             _replace_materials(s, app, stored, now)
+            changes = _changes(before, _snapshot(app), app.state, now)
             move(s, app.id, app.state, State.RECEIVED, now=now, action="resubmitted",
-                 reason=f"批次{batch_id}重新提交", attempts=0, last_error=None, lease_until=None)
+                 reason=f"批次{batch_id}重新提交：{describe_changes(changes)}", attempts=0,
+                 last_error=None, lease_until=None, changes=changes)
             outcome = "resubmitted"
         else:
             outcome = "existing"
@@ -223,6 +227,47 @@ def _replace_materials(s: Session, app: Application, stored: list[StoredFile], n
     app.materials.clear()
     s.flush()
     app.materials.extend(_material(sf, now) for sf in stored)
+
+
+def _snapshot(app: Application) -> dict[str, object]:
+    return {
+        "fields": {name: _jsonable(getattr(app, name)) for name in TYPED},
+        "materials": {m.relpath: (m.kind, m.original_name, m.sha256 or f"x{m.size}")
+                      for m in app.materials},
+    }
+
+
+def _changes(before: dict, after: dict, state: str, now) -> dict[str, object]:  # type: ignore[type-arg, no-untyped-def]
+    """What a resubmission changed since the return: materials and roster fields."""
+    old, new = before["materials"], after["materials"]
+    materials = []
+    for relpath in sorted(set(old) | set(new)):
+        if relpath not in old:
+            change = "added"
+        elif relpath not in new:
+            change = "removed"
+        elif old[relpath][2] != new[relpath][2]:
+            change = "replaced"
+        else:
+            continue
+        kind, name, _ = new.get(relpath) or old[relpath]
+        materials.append({"kind": kind, "name": name, "file": relpath, "change": change})
+    fields = [{"field": name, "label": HEADERS.get(name, name), "before": before["fields"][name],
+               "after": after["fields"][name]}
+              for name in TYPED if before["fields"][name] != after["fields"][name]]
+    return {"after": state, "at": now.isoformat(timespec="seconds"), "materials": materials,
+            "fields": fields}
+
+
+CHANGE_LABELS = {"added": "新增", "replaced": "更换", "removed": "删除"}
+HEADERS = {c.field: c.header for c in COLUMNS}
+
+
+def describe_changes(changes: dict) -> str:  # type: ignore[type-arg]
+    """The changes of a resubmission in one Chinese sentence (event log, CLI)."""
+    parts = [f"{CHANGE_LABELS[m['change']]}{m['kind']}（{m['name']}）" for m in changes["materials"]]
+    parts += [f"{f['label']}由“{f['before'] or '空'}”改为“{f['after'] or '空'}”" for f in changes["fields"]]
+    return "；".join(parts) if parts else "材料与信息均未变化"
 
 
 def _brief(exc: BaseException) -> str:

@@ -127,6 +127,7 @@ def _summary(app: Application, findings: list[FindingRow]) -> dict[str, Any]:
         "title_name": app.title_name, "path": app.path, "state": app.state,
         "state_label": LABELS.get(State(app.state), app.state),
         "state_changed_at": _iso(app.state_changed_at), "last_error": app.last_error,
+        "review_unit_code": app.review_unit_code,
         "findings": [{"rule": f.rule, "severity": f.severity, "material": f.material,
                       "message": f.message, "stage": f.stage} for f in findings],
     }
@@ -143,7 +144,8 @@ def _findings_by_app(s: Session, ids: list[int]) -> dict[int, list[FindingRow]]:
 
 def list_applications(ctx: Context, *, state: str | None = None, unit: str | None = None,
                       year: int | None = None, batch: int | None = None,
-                      limit: int | None = None) -> list[dict[str, Any]]:
+                      review_unit: str | None = None, limit: int | None = None
+                      ) -> list[dict[str, Any]]:
     """Applications with their findings, oldest first."""
     q = select(Application).order_by(Application.state_changed_at, Application.id)
     if state:
@@ -152,6 +154,8 @@ def list_applications(ctx: Context, *, state: str | None = None, unit: str | Non
         q = q.where(Application.unit_code == unit.upper())
     if year:
         q = q.where(Application.year == year)
+    if review_unit:
+        q = q.where(Application.review_unit_code == review_unit.upper())
     if batch:
         q = q.join(BatchItem, BatchItem.application_id == Application.id).where(
             BatchItem.batch_id == batch)
@@ -181,7 +185,7 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
             "ce_professional_hours": app.ce_professional_hours,
             "offline_review": app.offline_review, "roster_line": app.roster.get("line"),
             "folder": app.roster.get("folder"), "extra": app.roster.get("extra", {}),
-            "created_at": _iso(app.created_at),
+            "created_at": _iso(app.created_at), "changes": app.changes,
         })
         readings = _readings(s, [m.sha256 for m in app.materials if m.sha256])
         out["materials"] = [_material(m, readings.get(m.sha256 or "")) for m in app.materials]

@@ -5,29 +5,65 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from pipeline.context import Context
 from pipeline.db.models import Application
-from pipeline.services.history import move
+from pipeline.services.history import log_event, move
 from pipeline.stages import BY_STATE
 from pipeline.states import AUTOMATIC, State
 
 Send = Callable[[str, int], None]
 
 
-def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = None) -> int:
-    """Send again every application waiting at an automatic stage longer than the threshold."""
+def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = None) -> dict[str, list[int]]:
+    """Send again the work that has not moved at an automatic stage for the threshold.
+
+    Work not touched for that long, whose lease (if any) has run out, lost its message: a crash
+    before the queue took it, a worker killed with SIGKILL, a broker restarted without its
+    queues. Each resend counts as an attempt (as each claim does); past the cap the application
+    goes to `failed` with the reason, for `zhicheng retry` after a fix. A resend that finds the
+    work already done is a no-op (the stages are idempotent).
+    """
     seconds = ctx.settings.stuck_after_seconds if older_than_seconds is None else older_than_seconds
-    cutoff = ctx.clock.now() - timedelta(seconds=seconds)
+    now = ctx.clock.now()
+    cutoff = now - timedelta(seconds=seconds)
+    cap = ctx.settings.stage_attempt_cap
+    resent: list[tuple[int, str]] = []
+    failed: list[int] = []
     with ctx.db.uow() as s:
         rows = s.execute(select(Application.id, Application.state)
                          .where(Application.state.in_([str(x) for x in AUTOMATIC]),
-                                Application.state_changed_at <= cutoff)
+                                Application.updated_at <= cutoff,
+                                or_(Application.lease_until.is_(None), Application.lease_until < now))
                          .order_by(Application.id)).all()
-    for app_id, state in rows:
-        send(BY_STATE[State(state)].name, app_id)
-    return len(rows)
+        for app_id, state in rows:
+            attempts = s.scalar(
+                update(Application)
+                .where(Application.id == app_id, Application.state == state,
+                       Application.updated_at <= cutoff,
+                       or_(Application.lease_until.is_(None), Application.lease_until < now))
+                .values(attempts=Application.attempts + 1, updated_at=now)
+                .returning(Application.attempts))
+            if attempts is None:  # moved meanwhile, or another sweep took it
+                continue
+            stage = BY_STATE[State(state)]
+            if attempts > cap:
+                reason = (f"技术故障：“{stage.name}”阶段已尝试{attempts - 1}次仍未完成"
+                          f"（消息丢失或处理进程退出；请检查“{stage.queue}”队列的工作进程），"
+                          f"排查后执行 zhicheng retry {app_id}")
+                move(s, app_id, state, State.FAILED, now=now, action="failed", reason=reason,
+                     last_error=reason, lease_until=None)
+                failed.append(app_id)
+            else:
+                log_event(s, now=now, subject="application", subject_id=app_id,
+                          action="recovery.resent", application_id=app_id,
+                          reason=f"“{stage.name}”阶段超过{seconds}秒未推进，重新发送（第{attempts}次尝试）")
+                resent.append((app_id, stage.name))
+        s.commit()
+    for app_id, stage_name in resent:  # after the commit: a message never precedes its row
+        send(stage_name, app_id)
+    return {"resent": [i for i, _ in resent], "failed": failed}
 
 
 def retry_failed(ctx: Context, send: Send, app_ids: list[int] | None = None,

@@ -225,3 +225,30 @@ def list_units(ctx: Context) -> list[dict[str, object]]:
              "supervisor_code": u.supervisor_code}
             for u in s.scalars(select(Unit).order_by(Unit.code))
         ]
+
+
+def subordinates(session: Session, code: str) -> set[str]:
+    """Every unit below `code` in the 上下级关系 (children, their children, …), not `code` itself."""
+    children: dict[str | None, list[str]] = {}
+    for unit, parent in _parents(session).items():
+        children.setdefault(parent, []).append(unit)
+    found: set[str] = set()
+    todo = list(children.get(code, []))
+    while todo:
+        unit = todo.pop()
+        if unit not in found and unit != code:
+            found.add(unit)
+            todo.extend(children.get(unit, []))
+    return found
+
+
+def superior(session: Session, code: str) -> str | None:
+    """The unit that reviews after `code` (its 上级单位), or None for the center."""
+    return session.scalar(select(Unit.parent_code).where(Unit.code == code)) or None
+
+
+def unit_name(session: Session, code: str | None) -> str:
+    """A unit's name for messages: the registered name, else the code; 中心 for None."""
+    if not code:
+        return "省人力资源服务中心"
+    return session.scalar(select(Unit.name).where(Unit.code == code)) or code

@@ -37,13 +37,22 @@ def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch
     if as_json:
         emit_json(rows)
         return
+    echo_rows(rows)
+    if not rows:
+        click.echo("没有符合条件的申报。", err=True)
+
+
+def echo_rows(rows: list[dict], flags_detail: bool = False) -> None:  # type: ignore[type-arg]
+    """One line per application; with flags_detail, each warning under it (review queues)."""
     for a in rows:
         counts = {s: sum(1 for f in a["findings"] if f["severity"] == s) for s in Severity}
         flags = "，".join(f"{SEVERITY_LABELS[s]}{n}" for s, n in counts.items() if n)
         click.echo(f"#{a['id']:<5} {a['name']:<6} {a['id_number']}  {a['year']} {a['level'] or ''}"
                    f" {a['title_name']}  {a['state_label']}" + (f"（{flags}）" if flags else ""))
-    if not rows:
-        click.echo("没有符合条件的申报。", err=True)
+        if flags_detail:
+            for f in a["findings"]:
+                if f["severity"] != Severity.INFO:
+                    click.echo(f"         [{SEVERITY_LABELS[Severity(f['severity'])]}] {f['message']}")
 
 
 @apps.command()
@@ -66,6 +75,10 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
                f"  继续教育：{a['ce_hours'] if a['ce_hours'] is not None else '未填'}学时")
     if a["last_error"]:
         click.echo(f"  故障：{a['last_error']}")
+    if a.get("changes"):
+        from pipeline.services.intake import describe_changes
+
+        click.echo(f"  退回后重新提交的变化（{a['changes']['at']}）：{describe_changes(a['changes'])}")
     click.echo(f"材料（{len(a['materials'])}）：")
     for m in a["materials"]:
         info = m["media_type"] or m["detected"] or "未检查"
@@ -81,6 +94,14 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
     click.echo(f"审核发现（{len(a['findings'])}）：")
     for f in a["findings"]:
         click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {f['rule']}：{f['message']}")
+    if a["reviews"]:
+        from pipeline.services.review import DECISIONS, STAGE_LABELS
+
+        click.echo("审核记录：")
+        for r in a["reviews"]:
+            click.echo(f"  {r['at']}  {STAGE_LABELS.get(r['stage'], r['stage'])}  "
+                       f"{DECISIONS.get(r['decision'], r['decision'])}  {r['reviewer'] or ''}"
+                       + (f"  意见：{r['opinion']}" if r["opinion"] else ""))
     click.echo("处理记录：")
     for e in a["events"]:
         move = f"{LABELS.get(State(e['from']), e['from']) if e['from'] else ''} → " \

@@ -55,8 +55,11 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into a message on stderr and exit code 1, no traceback."""
     from pipeline.ruleset import RuleSetError
     from pipeline.services.queries import NotFound
+    from pipeline.services.errors import WorkflowError
+    from pipeline.services.jobs import UnknownJob
     from pipeline.services.units import UnitError
     from pipeline.states import InvalidTransition
+    from pipeline.workdays import CalendarFileError, CalendarUnknown
     from zhicheng.app import SchemaNotReady
 
     @wraps(fn)
@@ -64,7 +67,8 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except (NotFound, UnitError, InvalidTransition, SchemaNotReady, TimeoutError,
-                RuleSetError) as exc:
+                RuleSetError, WorkflowError, CalendarUnknown, CalendarFileError,
+                UnknownJob) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except FileNotFoundError as exc:

@@ -135,7 +135,7 @@ def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
     """排除故障后，重新处理技术故障（failed）的申报。"""
     runtime = obj.runtime()
     moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None)
-    n = recovery.resend_stalled(runtime.ctx, runtime.queue.send) if stalled else 0
+    n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send)["resent"]) if stalled else 0
     if runtime.settings.embedded and (moved or n):
         from zhicheng.app import drain
 

@@ -1,0 +1,95 @@
+"""The periodic jobs: each a sweep that is safe to run twice, at once, or late.
+
+`zhicheng scheduler` only wakes them; `zhicheng jobs run NAME` runs one by hand. Every run is
+recorded (job_runs) with what it did, so an operator can see when each last ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from pipeline.context import Context
+from pipeline.db.models import JobRun
+from pipeline.services import publicity, recommend, recovery
+from pipeline.services.history import SYSTEM
+
+Send = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    label: str
+    run: Callable[[Context, date, Send], dict[str, Any]]
+
+
+def _close_publicities(ctx: Context, today: date, send: Send) -> dict[str, Any]:
+    result = publicity.close_due(ctx, today).as_dict()
+    # A rule set may ask for batches as soon as publicities close: build them in the same run.
+    result["recommended"] = [b.batch_id for b in recommend.build_due(ctx)]
+    return result
+
+
+def _build_recommendations(ctx: Context, today: date, send: Send) -> dict[str, Any]:
+    return {"recommended": [b.batch_id for b in recommend.build_due(ctx)]}
+
+
+def _recover_stuck(ctx: Context, today: date, send: Send) -> dict[str, Any]:
+    return recovery.resend_stalled(ctx, send)
+
+
+JOBS: dict[str, Job] = {j.name: j for j in (
+    Job("close-publicities", "关闭到期公示", _close_publicities),
+    Job("build-recommendations", "按规则集自动生成推荐上报批次", _build_recommendations),
+    Job("recover-stuck", "重新发送停滞的自动处理", _recover_stuck),
+)}
+
+
+class UnknownJob(Exception):
+    pass
+
+
+def run_job(ctx: Context, name: str, send: Send, today: date | None = None,
+            actor: str = SYSTEM) -> dict[str, Any]:
+    """Run one job now and record the run; the job's error is recorded and raised again."""
+    job = JOBS.get(name)
+    if job is None:
+        raise UnknownJob(f"没有名为“{name}”的定时任务，可用的有：{'、'.join(JOBS)}")
+    today = today or ctx.today()
+    with ctx.db.uow() as s:
+        run = JobRun(name=name, today=today, actor=actor, started_at=ctx.clock.now(), outcome={})
+        s.add(run)
+        s.commit()
+        run_id = run.id
+    try:
+        outcome = job.run(ctx, today, send)
+    except Exception as exc:
+        _finish(ctx, run_id, {}, f"{type(exc).__name__}: {exc}")
+        raise
+    _finish(ctx, run_id, outcome, None)
+    return outcome
+
+
+def _finish(ctx: Context, run_id: int, outcome: dict[str, Any], error: str | None) -> None:
+    with ctx.db.uow() as s:
+        run = s.get(JobRun, run_id)
+        assert run is not None
+        run.finished_at, run.outcome, run.error = ctx.clock.now(), outcome, error
+        s.commit()
+
+
+def last_runs(ctx: Context) -> list[dict[str, Any]]:
+    """Each job's latest run, for `status`."""
+    out = []
+    with ctx.db.uow() as s:
+        for name, job in JOBS.items():
+            run = s.scalar(select(JobRun).where(JobRun.name == name).order_by(JobRun.id.desc()).limit(1))
+            out.append({"job": name, "label": job.label,
+                        "last_run": run.started_at.isoformat(timespec="seconds") if run else None,
+                        "ok": (run.error is None and run.finished_at is not None) if run else None,
+                        "error": run.error if run else None})
+    return out

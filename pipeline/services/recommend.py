@@ -1,0 +1,133 @@
+"""Recommendation upward (单位推荐上报): a unit's publicised applications of a year, in one batch.
+
+Set-based SQL: the batch's entries are inserted from a SELECT, the applications moved by one
+compare-and-set UPDATE (公示通过 → 已推荐上报 → the superior's review), the events inserted from a
+SELECT. Building twice does not duplicate: the unit's row is locked while a batch is built, and only
+applications still in 公示通过 go in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, cast, func, insert, literal, select, update
+
+from pipeline.context import Context
+from pipeline.db.models import (Application, Event, Publicity, PublicityEntry, RecommendationBatch,
+                                RecommendationEntry, Unit)
+from pipeline.services.errors import WorkflowError
+from pipeline.services.history import SYSTEM, log_event
+from pipeline.services.queries import NotFound
+from pipeline.services.review import add_center_findings, next_reviewer
+from pipeline.services.units import unit_name
+from pipeline.states import State
+
+
+@dataclass(frozen=True)
+class Built:
+    batch_id: int | None          # None: nothing to recommend and no earlier batch
+    count: int                    # applications put in by this call
+    created: bool                 # False: nothing new; batch_id is the latest earlier batch
+    target: str | None            # the supervising unit, None for the center
+
+
+def _candidates(unit: str, year: int):  # type: ignore[no-untyped-def]
+    """Applications of `unit`'s publicities, of `year`, that passed publicity."""
+    publicised = (select(PublicityEntry.application_id)
+                  .join(Publicity, Publicity.id == PublicityEntry.publicity_id)
+                  .where(Publicity.unit_code == unit, PublicityEntry.result == "passed"))
+    return (Application.state == str(State.PUBLICITY_PASSED), Application.year == year,
+            Application.id.in_(publicised))
+
+
+def build(ctx: Context, unit: str, year: int, *, actor: str = "单位经办人") -> Built:
+    """Put every 公示通过 application of the unit's publicities of `year` into one batch."""
+    unit = unit.strip().upper()
+    now = ctx.clock.now()
+    with ctx.db.uow() as s:
+        # Serialise builds for one unit (PostgreSQL row lock; SQLite writers are serial anyway).
+        row = s.execute(select(Unit).where(Unit.code == unit).with_for_update()).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"单位{unit}未登记")
+        where = _candidates(unit, year)
+        count = s.scalar(select(func.count()).select_from(Application).where(*where)) or 0
+        if not count:
+            latest = s.scalar(select(func.max(RecommendationBatch.id))
+                              .where(RecommendationBatch.unit_code == unit,
+                                     RecommendationBatch.year == year))
+            return Built(latest, 0, False, None)
+        target_state, values = next_reviewer(s, unit)
+        target = values.get("review_unit_code")
+        batch = RecommendationBatch(unit_code=unit, year=year, target_code=target,
+                                    created_by=actor, created_at=now)
+        s.add(batch)
+        s.flush()
+        s.execute(insert(RecommendationEntry).from_select(
+            ["batch_id", "application_id"],
+            select(literal(batch.id), Application.id).where(*where)))
+        members = select(RecommendationEntry.application_id).where(
+            RecommendationEntry.batch_id == batch.id)
+        to = f"“{unit_name(s, target)}”审核" if target else "省人力资源服务中心形式审查"
+        moved = s.execute(
+            update(Application)
+            .where(Application.id.in_(members), Application.state == str(State.PUBLICITY_PASSED))
+            .values(state=str(target_state), state_changed_at=now, updated_at=now,
+                    review_unit_code=target)
+            .execution_options(synchronize_session=False)).rowcount
+        if moved != count:  # cannot happen under the unit lock; refuse rather than half-build
+            s.rollback()
+            raise WorkflowError("推荐上报时部分申报被其他操作变更，未生成批次；请重新执行")
+        for frm, to_state, action, reason in (
+                (State.PUBLICITY_PASSED, State.RECOMMENDED, "recommend",
+                 f"推荐上报批次{batch.id}（{year}年度）"),
+                (State.RECOMMENDED, target_state, "recommend.forward", f"报送{to}")):
+            s.execute(insert(Event).from_select(
+                ["application_id", "subject", "subject_id", "action", "from_state", "to_state",
+                 "actor", "reason", "created_at"],
+                select(Application.id, literal("application"), cast(Application.id, String),
+                       literal(action), literal(str(frm)), literal(str(to_state)), literal(actor),
+                       literal(reason), literal(now))
+                .where(Application.id.in_(members))))
+        if target_state is State.CENTER_REVIEW:
+            add_center_findings(s, list(s.scalars(members)), now)
+        log_event(s, now=now, subject="recommendation", subject_id=batch.id, action="recommend.build",
+                  actor=actor, reason=f"单位{unit} {year}年度推荐上报{count}人，报送{to}")
+        s.commit()
+        return Built(batch.id, count, True, target)
+
+
+def build_due(ctx: Context, *, actor: str = SYSTEM) -> list[Built]:
+    """Build batches for every unit and year whose rule set asks for automatic recommendation."""
+    with ctx.db.uow() as s:
+        pairs = s.execute(
+            select(Publicity.unit_code, Application.year).distinct()
+            .join(PublicityEntry, PublicityEntry.publicity_id == Publicity.id)
+            .join(Application, Application.id == PublicityEntry.application_id)
+            .where(Application.state == str(State.PUBLICITY_PASSED),
+                   PublicityEntry.result == "passed")
+            .order_by(Publicity.unit_code, Application.year)).all()
+    built = []
+    for unit, year in pairs:
+        rules = ctx.rules.for_year(year)
+        if rules is not None and rules.auto_recommend:
+            result = build(ctx, unit, year, actor=actor)
+            if result.created:
+                built.append(result)
+    return built
+
+
+def batch_view(ctx: Context, batch_id: int) -> dict[str, Any]:
+    with ctx.db.uow() as s:
+        batch = s.get(RecommendationBatch, batch_id)
+        if batch is None:
+            raise NotFound(f"推荐上报批次{batch_id}不存在")
+        apps = s.execute(select(Application.id, Application.name, Application.state)
+                         .join(RecommendationEntry, RecommendationEntry.application_id == Application.id)
+                         .where(RecommendationEntry.batch_id == batch_id)
+                         .order_by(Application.id)).all()
+        return {"id": batch.id, "unit_code": batch.unit_code, "year": batch.year,
+                "target_code": batch.target_code,
+                "created_at": batch.created_at.isoformat(timespec="seconds"),
+                "applications": [{"id": a.id, "name": a.name, "state": a.state} for a in apps]}
+
