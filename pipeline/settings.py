@@ -60,6 +60,9 @@ class Settings:
             values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
+        for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap"):
+            if environ.get(f"ZHICHENG_{key.upper()}"):
+                values[key] = int(environ[f"ZHICHENG_{key.upper()}"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("data_dir", "rules_path", "holidays_path"):
             if key in values:
@@ -78,6 +81,9 @@ class Settings:
             "ZHICHENG_QUEUE_NAMESPACE": self.queue_namespace,
             "ZHICHENG_WORKER_THREADS": str(self.worker_threads),
             "ZHICHENG_OCR_ENGINE": self.ocr_engine,
+            "ZHICHENG_STAGE_LEASE_SECONDS": str(self.stage_lease_seconds),
+            "ZHICHENG_STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
+            "ZHICHENG_STAGE_ATTEMPT_CAP": str(self.stage_attempt_cap),
         }
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url
