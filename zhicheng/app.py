@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from intake.bulk import open_batch
 from pipeline.services import queries, recovery
 from pipeline.services.intake import submit_batch
 from workers.embedded import InProcessWorker
@@ -33,6 +32,8 @@ def ensure_schema(runtime: Runtime) -> None:
 def import_batch(runtime: Runtime, path: Path, *, wait: bool, timeout: float | None = None,
                  progress: Progress | None = None, submitted_by: str = "系统") -> int:
     """Import a batch folder or zip; in the embedded mode process it here, else optionally wait."""
+    from intake.bulk import open_batch  # openpyxl and friends: only for commands that import
+
     ctx = runtime.ctx
 
     def run() -> int:

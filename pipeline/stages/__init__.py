@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,16 +30,24 @@ class Stage:
     work: Callable[[Context, int], StageResult]
 
 
-def _stages() -> tuple[Stage, ...]:
-    from pipeline.stages import check, extract, normalize
+def _lazy(module: str) -> Callable[[Context, int], StageResult]:
+    """A stage's work, imported on first call: commands that run no stage start without the
+    heavy imports (image, PDF and OCR libraries) the work needs."""
 
+    def work(ctx: Context, app_id: int) -> StageResult:
+        return importlib.import_module(module).work(ctx, app_id)  # type: ignore[no-any-return]
+
+    return work
+
+
+def _stages() -> tuple[Stage, ...]:
     # Stages that share a queue run one after the other in one message (runner.run_stages);
     # a stage with slow work of another kind (OCR) gets a queue, and workers, of its own.
     return (
-        Stage("normalize", State.RECEIVED, "pipeline", normalize.work),
-        Stage("extract", State.NORMALIZED, "ocr", extract.work),
+        Stage("normalize", State.RECEIVED, "pipeline", _lazy("pipeline.stages.normalize")),
+        Stage("extract", State.NORMALIZED, "ocr", _lazy("pipeline.stages.extract")),
         # checked → returned | unit_review is routed in the check stage's own transaction
-        Stage("check", State.EXTRACTED, "pipeline", check.work),
+        Stage("check", State.EXTRACTED, "pipeline", _lazy("pipeline.stages.check")),
     )
 
 

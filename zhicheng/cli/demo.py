@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from intake.units_file import read_units_file
-from pipeline.db import migrate
 from pipeline.findings import SEVERITY_LABELS, Severity
 from pipeline.services import queries
 from pipeline.services.units import import_units
@@ -34,6 +32,8 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
 @expected_errors
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
+    from intake.units_file import read_units_file
+    from pipeline.db import migrate
     from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
     out = out.resolve()

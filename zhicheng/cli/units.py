@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from intake.units_file import read_units_file
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
@@ -24,6 +23,8 @@ def units() -> None:
 @expected_errors
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
+    from intake.units_file import read_units_file
+
     if not file.is_file():
         raise Fail(f"找不到单位文件“{file}”")
     ctx = obj.runtime().ctx

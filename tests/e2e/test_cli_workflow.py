@@ -1,0 +1,111 @@
+"""The review workflow through the real `zhicheng` command, on SQLite and on PostgreSQL:
+unit decisions, a publicity with an objection, its closing, the recommendation, the supervising
+unit's and the center's review, the jobs and the scheduler (CONTRACTS §4, §5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.states import State
+from tests.e2e.test_cli import (assert_clean_failure, environment, in_parallel, one_json_document,
+                                zhicheng)
+from zhicheng.sample import make_batch, sample_units, write_units_file
+from zhicheng.sample.units import _DEPT_CODE as DEPT
+
+
+def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path: Path) -> None:
+    env = environment(tmp_path / "var", database_url)
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return zhicheng(*args, env=env, cwd=tmp_path)
+
+    def ok(*args: str) -> str:
+        r = run(*args)
+        assert r.code == 0 and "Traceback" not in r.err, r
+        return r.out
+
+    ok("units", "import", str(write_units_file(tmp_path / "units.csv", sample_units())))
+    sample = make_batch(tmp_path / "in", applicants=6, seed=31, light=True,
+                        flaws=["offline_review.not_passed"])
+    ok("intake", "import", str(sample.path), "--wait")
+
+    queue = one_json_document(run("review", "list", "--stage", "unit", "--json"))
+    assert queue and all(a["state"] == State.UNIT_REVIEW for a in queue)
+    times = [a["state_changed_at"] for a in queue]
+    assert times == sorted(times)
+    by_unit: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for a in queue:
+        by_unit.setdefault(a["unit_code"], []).append(a)
+
+    # a return needs an opinion; a decision outside the stage is refused
+    first = queue[0]
+    assert_clean_failure(run("review", "decide", str(first["id"]), "--decision", "return"))
+    assert_clean_failure(run("review", "decide", str(first["id"]), "--decision", "pass",
+                             "--stage", "center"))
+    passes = in_parallel({a["id"]: ("review", "decide", str(a["id"]), "--decision", "pass",
+                                    "--opinion", "材料齐全", "--reviewer", "单位经办人甲")
+                          for a in queue}, env, tmp_path)
+    assert all(r.code == 0 for r in passes.values()), passes
+    assert_clean_failure(run("review", "decide", str(first["id"]), "--decision", "pass"))
+
+    # one publicity per unit, starting on the make-up Saturday of 2026: last day 2026-10-15
+    publicities = {}
+    for unit in by_unit:
+        view = one_json_document(run("publicity", "open", "--unit", unit, "--start", "2026-10-10",
+                                     "--days", "5", "--contact", "王老师", "--phone",
+                                     "0731-88886666", "--json"))
+        assert view["end_date"] == "2026-10-15" and view["id"]
+        publicities[unit] = view["id"]
+    assert_clean_failure(run("publicity", "open", "--unit", DEPT, "--start", "2026-10-10",
+                             "--days", "3", "--contact", "王", "--phone", "13800138000"))
+    objected = by_unit[next(iter(by_unit))][0]
+    pub = publicities[objected["unit_code"]]
+    oid = ok("publicity", "object", str(pub), "--applicant", objected["id_number"],
+             "--reason", "反映其业绩材料与实际不符", "--today", "2026-10-12").strip()
+    ok("publicity", "resolve", oid, "--result", "upheld", "--note", "经核实，异议成立")
+
+    # nothing is due on the last day itself; the day after, every publicity closes once
+    assert one_json_document(run("publicity", "close-due", "--today", "2026-10-15", "--json"))["closed"] == []
+    closing = one_json_document(run("publicity", "close-due", "--today", "2026-10-16", "--json"))
+    assert sorted(closing["closed"]) == sorted(publicities.values())
+    assert closing["failed"] == 1 and closing["passed"] == len(queue) - 1
+    assert one_json_document(run("jobs", "run", "close-publicities", "--today", "2026-10-16"))["closed"] == []
+    shown = one_json_document(run("apps", "show", str(objected["id"]), "--json"))
+    assert shown["state"] == State.PUBLICITY_FAILED and "异议成立" in shown["events"][-1]["reason"]
+
+    # recommendation: building twice gives the same batch
+    batches = {}
+    for unit in by_unit:
+        built = one_json_document(run("recommend", "build", "--unit", unit, "--year", "2026", "--json"))
+        again = one_json_document(run("recommend", "build", "--unit", unit, "--year", "2026", "--json"))
+        assert again["id"] == built["id"] and again["created"] is False
+        batches[unit] = built
+
+    supervised = one_json_document(run("review", "list", "--stage", "supervisor", "--unit", DEPT, "--json"))
+    passes = in_parallel({a["id"]: ("review", "decide", str(a["id"]), "--decision", "pass",
+                                    "--unit", DEPT, "--reviewer", "主管单位审核人")
+                          for a in supervised}, env, tmp_path)
+    assert all(r.code == 0 for r in passes.values()), passes
+
+    center = one_json_document(run("review", "list", "--stage", "center", "--json"))
+    assert len(center) == len(queue) - 1
+    decided = in_parallel({a["id"]: ("review", "decide", str(a["id"]), "--decision", "pass",
+                                     "--reviewer", "中心审核人") for a in center}, env, tmp_path)
+    for a in center:
+        r = decided[a["id"]]
+        if any(f["rule"] == "offline_review.not_passed" for f in a["findings"]):
+            assert r.code == 1 and "线下形式审查未通过" in r.err and "Traceback" not in r.err, r
+        else:
+            assert r.code == 0, r
+    states = [a["state"] for a in one_json_document(run("apps", "list", "--json"))]
+    assert states.count(State.REJECTED) == 1 and states.count(State.PUBLICITY_FAILED) == 1
+    assert states.count(State.CENTER_PASSED) == len(queue) - 2
+
+    # the periodic jobs: by hand, by the scheduler (twice does no harm), and their last runs
+    ok("scheduler", "--once")
+    ok("scheduler", "--once")
+    runs = one_json_document(run("jobs", "list", "--json"))
+    assert {r["job"] for r in runs} == {"close-publicities", "build-recommendations", "recover-stuck"}
+    assert all(r["ok"] for r in runs)
+    assert json.loads(ok("jobs", "run", "recover-stuck")) == {"resent": [], "failed": []}
