@@ -259,13 +259,25 @@ def raw_request(port: int, path: str, token: str, length: int, body: bytes,
     return sock
 
 
+def read_answer(sock: socket.socket) -> str:
+    """The whole response: the head, then as many body bytes as Content-Length says."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < int(
+            re.search(rb"content-length: (\d+)", data, re.I).group(1)):  # type: ignore[union-attr]
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    return data.decode("utf-8", "replace")
+
+
 def test_a_request_over_its_declared_limit_is_refused_before_its_body_is_read(runtime) -> None:  # type: ignore[no-untyped-def]
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
     with live_server(runtime, Limits(max_batch_bytes=1 * MB)) as server:
         sock = raw_request(server.port, "/api/v1/batches", tokens[DESIGN], 5 * MB, b"PK")
-        answer = sock.recv(65536).decode("utf-8", "replace")
-        sock.close()
+        answer = read_answer(sock)
     assert answer.startswith("HTTP/1.1 413") and '"upload.too_large"' in answer
     assert uploads_left(runtime.ctx) == [] and count(runtime.ctx, ImportBatch) == 0
 
