@@ -330,3 +330,53 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None]
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """An HTTP bearer token of one unit (or of the center): only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # None: the center
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))       # shown in lists to tell tokens apart
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class ApiUpload(Base):
+    """One upload over HTTP: who sent it, its content digest and Idempotency-Key, its batch.
+
+    `batch_id` is None while the upload is being imported: a second request for the same
+    content or key meanwhile is told to wait instead of importing it again.
+    """
+
+    __tablename__ = "api_uploads"
+    __table_args__ = (
+        UniqueConstraint("principal", "digest", name="uq_api_uploads_principal_digest"),
+        UniqueConstraint("principal", "idempotency_key", name="uq_api_uploads_principal_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(18))    # the unit code, or "center"
+    kind: Mapped[str] = mapped_column(String(12))         # batch | application
+    digest: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class AccessLog(Base):
+    """Every upload and every read of personal data over HTTP, with the token's unit."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    principal: Mapped[str] = mapped_column(String(18))    # the unit code, or "center"
+    action: Mapped[str] = mapped_column(String(40))       # e.g. upload.batch, read.application
+    subject: Mapped[str] = mapped_column(String(20))      # batch | application
+    subject_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[int] = mapped_column(Integer)          # the HTTP status answered
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -52,3 +52,29 @@ def test_the_image_installs_every_package_of_the_project() -> None:
         assert f"COPY {package} ./{package}" in dockerfile
     for apt in ("tesseract-ocr-chi-sim", "fonts-noto-cjk"):
         assert apt in dockerfile
+
+
+def test_compose_runs_the_endpoint_the_watcher_and_the_scheduler_on_the_shared_data() -> None:
+    services = compose()["services"]
+    assert services["api"]["command"][0] == "serve"
+    assert "0.0.0.0" in services["api"]["command"] and services["api"]["ports"]
+    assert services["watcher"]["command"][:2] == ["intake", "watch"]
+    inbox = services["watcher"]["command"][2]
+    assert any(v.endswith(f":{inbox}") for v in services["watcher"]["volumes"])
+    assert services["scheduler"]["command"] == ["scheduler"]
+    for name in ("api", "watcher", "scheduler"):
+        service = services[name]
+        assert any(v.endswith(":/data") for v in service["volumes"]), name
+        assert service["environment"]["ZHICHENG_BROKER_URL"].startswith("redis://"), name
+        assert "init" in service["depends_on"], name
+
+
+def test_the_compose_subcommands_exist_in_the_cli() -> None:
+    from zhicheng.cli import build
+
+    cli = build()
+    for service in compose()["services"].values():
+        command = service.get("command") or []
+        if command and command[0] in cli.commands and len(command) > 1 \
+                and hasattr(cli.commands[command[0]], "commands") and not command[1].startswith("-"):
+            assert command[1] in cli.commands[command[0]].commands, command  # type: ignore[attr-defined]

@@ -41,3 +41,57 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
             say("整个批次未能受理，请按上述问题修改后重新提交。")
     if receipt["status"] == "rejected":
         raise SystemExit(2)
+
+
+@intake.command()
+@click.argument("inbox", type=click.Path(path_type=Path), required=False)
+@click.option("--interval", type=float, default=5.0, show_default=True, help="轮询间隔（秒）")
+@click.option("--once", is_flag=True, help="导入收件箱中已有的批次后退出")
+@click.pass_obj
+@expected_errors
+def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
+    """监视收件箱：批次文件夹或 zip 不再变化后导入一次，再移入 processed/ 或 rejected/（附说明）。
+
+    收件箱默认为数据目录下的 inbox/。
+    """
+    from intake.watch import InboxWatcher, Outcome, make_importer
+    from workers.embedded import InProcessWorker
+
+    runtime = obj.runtime()
+    inbox = inbox or runtime.settings.data_dir / "inbox"
+    if inbox.exists() and not inbox.is_dir():
+        raise Fail(f"收件箱“{inbox}”不是文件夹")
+    inbox.mkdir(parents=True, exist_ok=True)
+    if interval <= 0:
+        raise Fail("--interval 必须大于 0")
+    watcher = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start))
+
+    def report(o: Outcome) -> None:
+        where = "已拒收" if o.imported.rejected else "已处理"
+        batch = f"批次{o.imported.batch_id}" if o.imported.batch_id else "未导入"
+        say(f"{o.name}：{where}（{batch}），移至 {o.moved_to}")
+        if o.imported.batch_id:
+            click.echo(o.imported.batch_id)
+
+    say(f"监视收件箱 {inbox.resolve()}，每 {interval:g} 秒检查一次" + ("" if once else "（Ctrl+C 退出）"))
+    worker = InProcessWorker(runtime.broker, runtime.settings.worker_threads) \
+        if runtime.settings.embedded else None
+    if worker:
+        worker.__enter__()
+    try:
+        if once:
+            left = watcher.run_once(interval, on_outcome=report)
+            if runtime.settings.embedded:
+                from zhicheng.app import drain
+
+                drain(runtime)
+            if left:
+                say("仍在变化、尚未导入：" + "、".join(left))
+        else:
+            try:
+                watcher.run(interval, on_outcome=report)
+            except KeyboardInterrupt:
+                say("已停止监视。")
+    finally:
+        if worker:
+            worker.__exit__(None, None, None)

@@ -104,3 +104,63 @@ def list_(obj: Obj, as_json: bool) -> None:
                    f"上级：{u['parent_code'] or '中心'}")
     if not rows:
         say("尚无单位；用 zhicheng units import FILE 导入。")
+
+
+@units.command()
+@click.argument("code", required=False)
+@click.option("--center", is_flag=True, help="签发中心的令牌（可查看全部申报）")
+@click.option("--label", default="", help="备注，如“人事科张三的上传脚本”")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（含 id 与 token）")
+@click.pass_obj
+@expected_errors
+def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -> None:
+    """为单位（或 --center 为中心）签发 HTTP 接口令牌；令牌只显示这一次，系统只保存其摘要。"""
+    from pipeline.services import tokens
+
+    if bool(code) == center:
+        raise click.UsageError("请给出单位统一社会信用代码 CODE，或 --center 之一")
+    token_id, value = tokens.issue(obj.runtime().ctx, None if center else code, label)
+    who = "中心" if center else f"单位{code.upper()}"  # type: ignore[union-attr]
+    if as_json:
+        emit_json({"id": token_id, "token": value, "unit_code": None if center else code.upper(),  # type: ignore[union-attr]
+                   "center": center, "label": label})
+        return
+    click.echo(value)
+    say(f"已为{who}签发令牌 {token_id}。令牌只显示这一次，请妥善转交；"
+        f"吊销：zhicheng units revoke-token {token_id}")
+
+
+@units.command()
+@click.argument("code", required=False)
+@click.option("--center", is_flag=True, help="只列出中心的令牌")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
+    """列出令牌（不显示令牌本身）：某单位的、中心的或全部。"""
+    from pipeline.services import tokens as svc_tokens
+
+    rows = svc_tokens.list_tokens(obj.runtime().ctx, code, center)
+    if as_json:
+        emit_json(rows)
+        return
+    for t in rows:
+        state = "有效" if t["active"] else f"已吊销（{t['revoked_at']}）"
+        click.echo(f"{t['id']:>4}  {t['unit_code'] or '中心':<18}  {t['prefix']}…  {state}  "
+                   f"签发 {t['created_at']}  最近使用 {t['last_used_at'] or '从未'}  {t['label']}")
+    if not rows:
+        say("没有令牌。")
+
+
+@units.command("revoke-token")
+@click.argument("token_id", type=int)
+@click.pass_obj
+@expected_errors
+def revoke_token(obj: Obj, token_id: int) -> None:
+    """吊销一个令牌：此后用它的请求一律拒绝。"""
+    from pipeline.services import tokens as svc_tokens
+
+    if svc_tokens.revoke(obj.runtime().ctx, token_id):
+        say(f"令牌 {token_id} 已吊销")
+    else:
+        say(f"令牌 {token_id} 此前已吊销")

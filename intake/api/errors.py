@@ -1,0 +1,69 @@
+"""Every answer that is not a success is JSON `{"code", "message"}`, the message in Chinese.
+
+Codes are stable (clients branch on them); no traceback ever reaches a client: an unexpected
+error is logged here with its traceback and answered with `server.error`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("zhicheng.api")
+
+
+class ApiError(Exception):
+    """An expected refusal: an HTTP status, a stable code and a Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, **extra}
+
+
+def respond(exc: ApiError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status,
+                        headers=headers)
+
+
+_HTTP_CODES = {
+    404: ("not_found", "没有这个地址：请查看 /openapi.json 中的接口列表"),
+    405: ("method_not_allowed", "该地址不支持此请求方法：请查看 /openapi.json 中的接口说明"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into the JSON error shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return respond(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "；".join(".".join(str(p) for p in e.get("loc", ()) if p not in ("path", "query",
+                          "header", "body")) or "请求" for e in exc.errors()[:5])
+        return JSONResponse(error_body("request.invalid", f"请求参数不正确：{where}；"
+                                       "请对照 /openapi.json 中的接口说明修改后重试"),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("http.error", "请求无法处理"))
+        return JSONResponse(error_body(code, message), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(error_body("server.error", "服务器内部错误，已记录日志；"
+                                       "请稍后重试，如仍失败请联系运维人员"), status_code=500)

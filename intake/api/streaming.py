@@ -1,0 +1,233 @@
+"""Request bodies streamed to disk under limits checked while reading; nothing held whole in memory.
+
+Every upload gets its own folder under `<data_dir>/tmp/uploads/`, removed when the request ends
+however it ends (done, refused, or cut off by the client), so an upload leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import AsyncIterator, BinaryIO, Iterator
+
+from python_multipart import MultipartParser
+from python_multipart.multipart import parse_options_header
+
+from pipeline.intake_value import TooLarge
+
+MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS = 200
+MAX_FILES = 100
+
+
+class BodyTooLarge(TooLarge):
+    """The whole request is over the per-request limit."""
+
+
+class FileTooLarge(TooLarge):
+    """One uploaded file is over the per-file limit."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class BadForm(ValueError):
+    """A multipart body that cannot be used; the message says why, in Chinese."""
+
+
+@contextmanager
+def upload_dir(data_dir: Path) -> Iterator[Path]:
+    """A fresh folder for one request's files, removed at the end whatever happens."""
+    root = data_dir / "tmp" / "uploads" / uuid.uuid4().hex
+    root.mkdir(parents=True)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Received:
+    path: Path
+    size: int
+    sha256: str
+
+
+async def body_to_file(chunks: AsyncIterator[bytes], target: Path, limit: int) -> Received:
+    """Write a raw body to `target`, raising BodyTooLarge once more than `limit` bytes came."""
+    digest, size = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(str(limit))
+            digest.update(chunk)
+            out.write(chunk)
+    return Received(target, size, digest.hexdigest())
+
+
+async def drain(chunks: AsyncIterator[bytes], limit: int) -> None:
+    """Read and drop the rest of a refused body (up to `limit`), so the client reads our answer."""
+    seen = 0
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            return
+
+
+@dataclass
+class FormFile:
+    name: str          # the file name as sent (the material name), folders stripped
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass
+class Form:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[FormFile] = field(default_factory=list)
+
+
+def safe_name(raw: str) -> str | None:
+    """The file name without any folder, or None when nothing usable is left."""
+    name = PurePosixPath(raw.replace("\\", "/")).name.strip()
+    if not name or name in (".", "..") or any(ord(c) < 32 for c in name) or len(name) > 200:
+        return None
+    return name
+
+
+class _Sink:
+    """python-multipart callbacks writing file parts to disk, counting every limit."""
+
+    def __init__(self, folder: Path, max_file: int) -> None:
+        self.folder, self.max_file = folder, max_file
+        self.form = Form()
+        self._header_field = b""
+        self._header_value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._name: str | None = None
+        self._filename: str | None = None
+        self._out: BinaryIO | None = None
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._text = bytearray()
+
+    def callbacks(self) -> dict[str, object]:
+        return {"on_part_begin": self.part_begin, "on_part_data": self.part_data,
+                "on_part_end": self.part_end, "on_header_field": self.header_field,
+                "on_header_value": self.header_value, "on_header_end": self.header_end,
+                "on_headers_finished": self.headers_finished}
+
+    def part_begin(self) -> None:
+        self._headers, self._name, self._filename, self._out = {}, None, None, None
+        self._digest, self._size, self._text = hashlib.sha256(), 0, bytearray()
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field, self._header_value = b"", b""
+
+    def headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = options.get(b"name")
+        if name is None:
+            raise BadForm("表单的某一部分缺少名称（Content-Disposition 中的 name）")
+        self._name = _decode(name)
+        filename = options.get(b"filename")
+        if filename is None:
+            if len(self.form.fields) >= MAX_FIELDS:
+                raise BadForm(f"表单字段超过{MAX_FIELDS}个")
+            return
+        if len(self.form.files) >= MAX_FILES:
+            raise BadForm(f"一份申报最多上传{MAX_FILES}个文件")
+        safe = safe_name(_decode(filename))
+        if safe is None:
+            raise BadForm(f"文件名“{_decode(filename)}”无效：请以材料名称命名文件，如“学历证书.jpg”")
+        self._filename = safe
+        index = len(self.form.files)
+        self._path = self.folder / f"{index:03d}"
+        self._out = open(self._path, "wb")
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        self._size += len(chunk)
+        if self._out is None:
+            if self._size > MAX_FIELD_BYTES:
+                raise BadForm(f"表单字段“{self._name}”过长（超过{MAX_FIELD_BYTES // 1024} KB）")
+            self._text += chunk
+            return
+        if self._size > self.max_file:
+            self._out.close()
+            raise FileTooLarge(self._filename or "")
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def part_end(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self.form.files.append(FormFile(self._filename or "", self._path, self._size,
+                                            self._digest.hexdigest()))
+            self._out = None
+        elif self._name is not None:
+            try:
+                self.form.fields[self._name] = bytes(self._text).decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadForm(f"表单字段“{self._name}”不是 UTF-8 文本") from None
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def boundary_of(content_type: str) -> bytes:
+    """The multipart boundary of a Content-Type header; BadForm when it is not multipart."""
+    kind, options = parse_options_header(content_type.encode("latin-1", "replace"))
+    if kind != b"multipart/form-data" or not options.get(b"boundary"):
+        raise BadForm("请求体应为 multipart/form-data（花名册字段与材料文件）")
+    return options[b"boundary"]
+
+
+async def form_to_files(chunks: AsyncIterator[bytes], content_type: str, folder: Path,
+                        max_file: int, max_body: int) -> Form:
+    """Parse a multipart body as it arrives: fields in memory (small), files to `folder`."""
+    sink = _Sink(folder, max_file)
+    parser = MultipartParser(boundary_of(content_type), sink.callbacks())  # type: ignore[arg-type]
+    size = 0
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > max_body:
+                raise BodyTooLarge(str(max_body))
+            parser.write(chunk)
+        parser.finalize()
+    finally:
+        sink.close()
+    if size == 0:
+        raise BadForm("请求体为空：请以 multipart/form-data 上传花名册字段与材料文件")
+    return sink.form
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

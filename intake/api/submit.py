@@ -1,0 +1,146 @@
+"""What an upload does once its body is on disk: authorize, claim, import once, answer.
+
+Runs in a worker thread (the services are synchronous). The same `open_batch` and
+`submit_batch` as `zhicheng intake import`; a single application becomes a one-row batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from intake.api.errors import ApiError
+from intake.api.streaming import Form
+from intake.bulk import open_batch
+from pipeline.context import Context
+from pipeline.fields import parse_fields
+from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile
+from pipeline.roster_columns import field_for_header
+from pipeline.services import access, queries, uploads
+from pipeline.services.intake import submit_batch
+from pipeline.services.tokens import Principal
+
+Start = Callable[[int], None]
+
+
+def _unit_of(ctx: Context, raw: dict[str, object]) -> str:
+    """The unit code the application will be filed under (as submit_application keys it)."""
+    values = parse_fields(raw, ctx.today()).values
+    value = values.get("unit_code") or raw.get("unit_code")
+    return ("" if value is None else str(value).strip()).upper()
+
+
+def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:
+    scope = access.scope(ctx, principal)
+    refused = []
+    for app in apps:
+        code = _unit_of(ctx, app.raw)
+        if not scope.may_send(code):
+            where = f"花名册第{app.line}行" if app.line else "该申报"
+            refused.append(f"{where}的单位“{code or '未填写'}”")
+    if refused:
+        shown = "、".join(refused[:5]) + (f"等{len(refused)}处" if len(refused) > 5 else "")
+        raise ApiError(403, "unit.forbidden",
+                       f"{shown}不是本单位或本单位的下级单位，本令牌无权为其提交申报；"
+                       "整个请求未受理，请删去这些申报或由其所在单位提交", refused=len(refused))
+
+
+def _answer(ctx: Context, batch_id: int, replayed: bool) -> tuple[int, dict[str, Any]]:
+    receipt = queries.batch_receipt(ctx, batch_id)
+    if receipt["status"] == "rejected":
+        raise ApiError(422, "batch.rejected",
+                       "整个批次未能受理：" + "；".join(p["message"] for p in receipt["problems"][:3]),
+                       batch=batch_id, problems=receipt["problems"], replayed=replayed)
+    return (200 if replayed else 201), {"id": batch_id, "replayed": replayed, **receipt}
+
+
+def _once(ctx: Context, principal: Principal, kind: str, digest: str, key: str | None,
+          run: Callable[[], int]) -> tuple[int, bool]:
+    """Import at most once per (principal, content) and per Idempotency-Key; (batch, replayed)."""
+    try:
+        claim = uploads.claim(ctx, principal.name, kind, digest, key)
+    except uploads.KeyReused:
+        raise ApiError(422, "idempotency.key_reused",
+                       "该 Idempotency-Key 已用于另一份内容不同的上传；重试时请原样重发，"
+                       "新的上传请使用新的 Idempotency-Key") from None
+    if claim.batch_id is not None:
+        return claim.batch_id, True
+    if claim.busy or claim.upload_id is None:
+        raise ApiError(409, "upload.in_progress", "相同的上传正在处理中，请稍后用同一请求重试以取得批次号")
+    try:
+        batch_id = run()
+    except BaseException:
+        uploads.release(ctx, claim.upload_id)
+        raise
+    uploads.finish(ctx, claim.upload_id, batch_id)
+    return batch_id, False
+
+
+def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, digest: str,
+               key: str | None, name: str) -> tuple[int, dict[str, Any]]:
+    """Import an uploaded batch zip (CONTRACTS §1) for this principal."""
+
+    def run() -> int:
+        with open_batch(path, ctx.settings, submitted_by=principal.label) as intake:
+            _check_send(ctx, principal, intake.applications)
+            intake.source, intake.source_kind = f"HTTP上传：{name}（{principal.label}）", "upload"
+            return submit_batch(ctx, intake, start)
+
+    batch_id, replayed = _once(ctx, principal, "batch", digest, key, run)
+    access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201)
+    return _answer(ctx, batch_id, replayed)
+
+
+def application_intake(form: Form) -> ApplicationIntake:
+    """The roster row and files of a single-application upload, or ApiError(422) saying why."""
+    raw: dict[str, object] = {}
+    extra: dict[str, str] = {}
+    for name, value in form.fields.items():
+        canonical = field_for_header(name)
+        if canonical is None:
+            extra[name] = value
+        elif canonical in raw:
+            raise ApiError(422, "field.duplicate", f"字段“{name}”与另一个字段重复（同一花名册列）")
+        else:
+            raw[canonical] = value.strip()
+    for required, label in (("id_number", "身份证号"), ("unit_code", "单位统一社会信用代码")):
+        if not raw.get(required):
+            raise ApiError(422, "field.missing", f"缺少“{label}”（{required}）：请填写后重新提交")
+    seen: set[str] = set()
+    for f in form.files:
+        if f.name in seen:
+            raise ApiError(422, "file.duplicate_name",
+                           f"文件名“{f.name}”出现了不止一次；同类材料有多份时请加后缀，如“业绩材料-2.pdf”")
+        seen.add(f.name)
+    folder = f"{str(raw['id_number']).upper()}_{raw.get('name') or ''}".rstrip("_")
+    files = [IncomingFile(relpath=f"{folder}/{f.name}", name=f.name, size=f.size,
+                          open=lambda p=f.path: open(p, "rb")) for f in form.files]
+    return ApplicationIntake(raw=raw, extra=extra, line=1, folder=folder, files=files)
+
+
+def form_digest(form: Form) -> str:
+    doc = {"fields": form.fields, "files": sorted((f.name, f.sha256) for f in form.files)}
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def import_application(ctx: Context, start: Start, principal: Principal, form: Form,
+                       key: str | None) -> tuple[int, dict[str, Any]]:
+    """Import one application (roster fields and files) as a one-row batch."""
+    intake = application_intake(form)
+    _check_send(ctx, principal, [intake])
+    digest = form_digest(form)
+
+    def run() -> int:
+        batch = BatchIntake(source=f"HTTP上传：单份申报（{principal.label}）", source_kind="upload",
+                            digest=digest, applications=[intake], submitted_by=principal.label)
+        return submit_batch(ctx, batch, start)
+
+    batch_id, replayed = _once(ctx, principal, "application", digest, key, run)
+    access.log_access(ctx, principal, "upload.application", "batch", batch_id,
+                      200 if replayed else 201)
+    status, body = _answer(ctx, batch_id, replayed)
+    apps = body["applications"]
+    body["application"] = apps[0] if apps else None
+    return status, body

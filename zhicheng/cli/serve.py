@@ -1,0 +1,43 @@
+"""`zhicheng serve`: the HTTP upload endpoint (CONTRACTS §6)."""
+
+from __future__ import annotations
+
+import click
+
+from zhicheng.cli.common import Obj, expected_errors, say
+from zhicheng.cli.root import cli
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（容器内用 0.0.0.0）")
+@click.option("--port", type=int, default=8000, show_default=True, help="监听端口")
+@click.option("--max-batch-mb", type=int, default=2048, show_default=True, help="批次 zip 的大小上限（MB）")
+@click.option("--max-request-mb", type=int, default=200, show_default=True,
+              help="单份申报上传请求的大小上限（MB）；每个文件另有 10 MB 上限")
+@click.pass_obj
+@expected_errors
+def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int) -> None:
+    """运行 HTTP 上传接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
+    import uvicorn
+
+    from intake.api import Limits, create_app
+    from pipeline.services import recovery
+    from workers.embedded import InProcessWorker
+
+    runtime = obj.runtime()
+    settings = runtime.settings
+    limits = Limits(max_file_bytes=settings.max_file_bytes,
+                    max_application_bytes=max_request_mb * 1024 * 1024,
+                    max_batch_bytes=max_batch_mb * 1024 * 1024)
+    app = create_app(runtime.ctx, runtime.queue.start, limits)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
+                                           access_log=False, proxy_headers=False))
+    say(f"上传接口：http://{host}:{port}/api/v1（存活检查 /healthz，接口说明 /openapi.json）")
+    if not settings.embedded:
+        server.run()
+        return
+    # The embedded default: no workers elsewhere, so this process runs the stages too,
+    # starting with anything a previous run left waiting.
+    with InProcessWorker(runtime.broker, settings.worker_threads):
+        recovery.resend_stalled(runtime.ctx, runtime.queue.send, older_than_seconds=0)
+        server.run()
