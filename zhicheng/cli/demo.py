@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
+from pipeline.context import Context
 from pipeline.findings import SEVERITY_LABELS, Severity
+from pipeline.services.errors import WorkflowError
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
@@ -76,6 +79,10 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         clean = next((a for a in apps if a["state"] == State.UNIT_REVIEW and not a["findings"]), None)
         if clean is not None:
             _show_readings(queries.show_application(runtime.ctx, clean["id"]))
+        _review_chain(runtime.ctx, [a["id"] for a in apps])
+        apps = sorted(queries.list_applications(runtime.ctx, batch=batch_id), key=lambda a: a["id"])
+        counts = Counter(a["state"] for a in apps)
+        click.echo("12. 最终结果：" + "，".join(f"{LABELS[State(s)]} {n} 份" for s, n in counts.items()))
         click.echo("")
         click.echo(f"演示数据在 {out}：")
         click.echo(f"  样例批次    {batch.path}")
@@ -86,6 +93,65 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng apps show {apps[0]['id'] if apps else 1}")
     finally:
         runtime.close()
+
+
+def _review_chain(ctx: Context, app_ids: list[int]) -> None:
+    """Steps 4–7 of DOMAIN.md on the sample: decisions, publicity, recommendation, reviews."""
+    from pipeline.services import publicity, recommend, review
+    from pipeline.services.review import DECISIONS
+    from pipeline.workdays import CalendarUnknown
+
+    queue = review.review_queue(ctx, "unit")
+    queue = [a for a in queue if a["id"] in app_ids]
+    click.echo(f"7. 所在单位初审：{len(queue)} 份申报待审核")
+    for i, a in enumerate(queue):
+        decision, opinion = ("return", "请重新扫描学历证书，并核对手机号码") if i == len(queue) - 1 \
+            else ("pass", "材料齐全，同意推荐")
+        review.decide(ctx, a["id"], decision, opinion, reviewer="单位经办人（演示）", stage="unit")
+        click.echo(f"     #{a['id']} {a['name']}：{DECISIONS[decision]}（{opinion}）")
+    start = ctx.today()
+    units = sorted({a["unit_code"] for a in queue[:-1]})
+    opened = []
+    for unit in units:
+        try:
+            pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
+                                              actor="单位经办人（演示）")
+        except CalendarUnknown:
+            start = date(2026, 11, 2)  # the calendar does not know this year yet: a known one
+            pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
+                                              actor="单位经办人（演示）")
+        except WorkflowError:
+            continue  # nothing of this unit passed
+        opened.append(publicity.publicity_view(ctx, pub_id))
+    for v in opened:
+        click.echo(f"8. 公示{v['id']}（单位 {v['unit_code']}）：{v['start_date']} 起 {v['days']} 个工作日，"
+                   f"至 {v['end_date']} 止，{len(v['applications'])} 人")
+    if opened and opened[0]["applications"]:
+        target = opened[0]["applications"][0]
+        oid = publicity.object_to(ctx, opened[0]["id"], str(target["id"]), "反映其业绩材料中的项目并非本人主持",
+                                  today=start)
+        publicity.resolve(ctx, oid, "upheld", "经单位核实，异议成立")
+        click.echo(f"     异议{oid}：#{target['id']} {target['name']}，经核实异议成立")
+    if not opened:
+        return
+    after = max(date.fromisoformat(v["end_date"]) for v in opened) + timedelta(days=1)
+    closing = publicity.close_due(ctx, after)
+    click.echo(f"9. 模拟到 {after} 执行定时任务“关闭到期公示”：关闭 {len(closing.publicities)} 个公示，"
+               f"公示通过 {closing.passed} 人，未通过 {closing.failed} 人")
+    year = ctx.rules.for_year(start.year).year if ctx.rules.for_year(start.year) else 2026
+    for unit in units:
+        built = recommend.build(ctx, unit, year, actor="单位经办人（演示）")
+        if built.created:
+            to = f"主管单位 {built.target}" if built.target else "省人力资源服务中心"
+            click.echo(f"10. 推荐上报批次{built.batch_id}（单位 {unit}）：{built.count} 人，报送{to}")
+    for a in review.review_queue(ctx, "supervisor"):
+        review.decide(ctx, a["id"], "pass", "同意上报", reviewer="主管单位审核人（演示）")
+        click.echo(f"     主管单位审核 #{a['id']} {a['name']}：审核通过，报送中心")
+    click.echo("11. 中心形式审查：")
+    for a in review.review_queue(ctx, "center"):
+        d = review.decide(ctx, a["id"], "pass", "符合形式审查要求", reviewer="中心审核人（演示）")
+        outcome = f"审核不通过（{d.refused}）" if d.refused else "审核通过"
+        click.echo(f"     #{a['id']} {a['name']}：{outcome}")
 
 
 def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
