@@ -7,7 +7,7 @@ import click
 
 def build() -> click.Group:
     """The root command with every command group registered on it."""
-    from zhicheng.cli import apps, demo, intake, units  # noqa: F401  (modules register commands)
+    from zhicheng.cli import apps, demo, intake, report, units  # noqa: F401  (modules register commands)
     from zhicheng.cli.root import cli
 
     return cli
