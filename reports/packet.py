@@ -98,13 +98,13 @@ def build_pdf(view: PacketView, target: Path) -> dict[str, int]:
                 continue
             writer.add_page(generated.pages[i])
             i += 1
-        writer.add_outline_item("封面、审核发现与审核记录", 0)
+        writer.add_outline_item(title="封面、审核发现与审核记录", page_number=0)
         for n, m in enumerate(view.materials, start=1):
             if m.anchor in starts:
                 label = f"{n}. {m.kind}" + (f"：{m.name}" if m.name else "")
                 if m.form == "notice":
                     label += "（缺失）" if not m.name else "（无法打开）"
-                writer.add_outline_item(label, starts[m.anchor])
+                writer.add_outline_item(title=label, page_number=starts[m.anchor])
         writer.page_mode = "/UseOutlines"
         writer.add_metadata({"/Title": f"职称申报材料审核包 {view.name}",
                              "/Creator": "zhicheng"})
