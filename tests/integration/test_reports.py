@@ -323,3 +323,44 @@ def test_the_review_sheet_lists_the_units_queue_with_its_flags(runtime, imported
                 assert squeeze(f["message"])[:30] in text
     for o in others:
         assert o.name not in text
+
+
+def test_the_report_commands_print_the_files_they_wrote(runtime, imported, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from click.testing import CliRunner
+
+    from zhicheng.cli import build
+
+    batch, apps, _ = imported
+    pid = _publicity(runtime, [a["id"] for a in apps.values()][:2])
+    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url, "report"]
+    runner = CliRunner()
+    app_id = next(iter(apps.values()))["id"]
+
+    result = runner.invoke(build(), [*base, "packet", str(app_id), "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    files = result.stdout.split()
+    assert len(files) == 2 and all(Path(f).is_file() for f in files)
+    assert files[0].endswith(".pdf") and files[1].endswith(".html")
+
+    result = runner.invoke(build(), [*base, "packet", "--state", "unit_review", "--json",
+                                     "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)["files"]
+    queued = [a for a in apps.values() if a["state"] == State.UNIT_REVIEW]
+    assert len(listed) == 2 * len(queued) and all(Path(f).is_file() for f in listed)
+
+    result = runner.invoke(build(), [*base, "publicity", str(pid), "--json", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert [Path(f).suffix for f in json.loads(result.stdout)["files"]] == [".pdf", ".xlsx"]
+
+    for args, message in ((["packet", "999999"], "错误：申报999999不存在"),
+                          (["publicity", "999999"], "错误：公示999999不存在"),
+                          (["batch", "999999"], "错误：推荐上报批次999999不存在"),
+                          (["review-sheet", "--unit", "91430100MA4L00009"], "错误：单位91430100MA4L00009未注册"),
+                          (["packet"], "错误：请给出申报编号")):
+        result = runner.invoke(build(), [*base, *args, "--out", str(tmp_path / "d")])
+        assert result.exit_code == 1, (args, result.output)
+        assert message in result.stderr and "Traceback" not in result.output
+        assert result.stdout == ""
