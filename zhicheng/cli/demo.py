@@ -76,9 +76,11 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         clean = next((a for a in apps if a["state"] == State.UNIT_REVIEW and not a["findings"]), None)
         if clean is not None:
             _show_readings(queries.show_application(runtime.ctx, clean["id"]))
+        reports_dir = _write_reports(runtime, out / "reports")
         click.echo("")
         click.echo(f"演示数据在 {out}：")
         click.echo(f"  样例批次    {batch.path}")
+        click.echo(f"  报告        {reports_dir}（审核包、待审核清单、公示名单、推荐上报名单）")
         click.echo(f"  数据目录    {settings.data_dir}（数据库与按内容保存的材料原件）")
         click.echo("继续查看：")
         click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng status {batch_id}")
@@ -86,6 +88,23 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng apps show {apps[0]['id'] if apps else 1}")
     finally:
         runtime.close()
+
+
+def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Every kind of report the database has something for; print what was written where."""
+    from collections import defaultdict
+
+    from reports.demo import write_all
+
+    written = write_all(runtime.ctx, reports_dir)
+    by_label: dict[str, list[Path]] = defaultdict(list)
+    for label, path in written:
+        by_label[label].append(path)
+    click.echo(f"7. 已生成报告（{reports_dir}）：")
+    for label, paths in by_label.items():
+        folders = sorted({str(p.parent) for p in paths})
+        click.echo(f"     {label} {len(paths)} 个文件：{'，'.join(folders)}")
+    return reports_dir
 
 
 def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
