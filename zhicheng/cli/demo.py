@@ -83,9 +83,11 @@ def demo(out: Path, applicants: int, seed: int) -> None:
         apps = sorted(queries.list_applications(runtime.ctx, batch=batch_id), key=lambda a: a["id"])
         counts = Counter(a["state"] for a in apps)
         click.echo("12. 最终结果：" + "，".join(f"{LABELS[State(s)]} {n} 份" for s, n in counts.items()))
+        reports_dir = _write_reports(runtime, out / "reports")
         click.echo("")
         click.echo(f"演示数据在 {out}：")
         click.echo(f"  样例批次    {batch.path}")
+        click.echo(f"  报告        {reports_dir}（审核包、待审核清单、公示名单、推荐上报名单）")
         click.echo(f"  数据目录    {settings.data_dir}（数据库与按内容保存的材料原件）")
         click.echo("继续查看：")
         click.echo(f"  ZHICHENG_DATA_DIR={settings.data_dir} zhicheng status {batch_id}")
@@ -152,6 +154,23 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
         d = review.decide(ctx, a["id"], "pass", "符合形式审查要求", reviewer="中心审核人（演示）")
         outcome = f"审核不通过（{d.refused}）" if d.refused else "审核通过"
         click.echo(f"     #{a['id']} {a['name']}：{outcome}")
+
+
+def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Every kind of report the database has something for; print what was written where."""
+    from collections import defaultdict
+
+    from reports.demo import write_all
+
+    written = write_all(runtime.ctx, reports_dir)
+    by_label: dict[str, list[Path]] = defaultdict(list)
+    for label, path in written:
+        by_label[label].append(path)
+    click.echo(f"13. 已生成报告（{reports_dir}）：")
+    for label, paths in by_label.items():
+        folders = sorted({str(p.parent) for p in paths})
+        click.echo(f"     {label} {len(paths)} 个文件：{'，'.join(folders)}")
+    return reports_dir
 
 
 def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
