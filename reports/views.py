@@ -305,7 +305,8 @@ def _comparisons(app: Application, materials: list[Material],
             precision = (r.get("date_precision") or {}).get(key, "day")
             width = {"year": 4, "month": 7}.get(precision, 10)
             differs = declared is not None and declared.isoformat()[:width] != str(seen)[:width]
-            out.append(Comparison(label, text, _text(declared), str(seen), differs))
+            # a certificate that gives only the month (二〇一八年六月) is shown, and compared, as such
+            out.append(Comparison(label, text, _text(declared), str(seen)[:width], differs))
         for key, text, attr in _HOURS:
             seen = r.get(key)
             if seen is None:

@@ -106,13 +106,18 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     queue = review.review_queue(ctx, "unit")
     queue = [a for a in queue if a["id"] in app_ids]
     click.echo(f"7. 所在单位初审：{len(queue)} 份申报待审核")
-    for i, a in enumerate(queue):
-        decision, opinion = ("return", "请重新扫描学历证书，并核对手机号码") if i == len(queue) - 1 \
+    # all pass but two: one is returned for correction, one is left waiting in the queue
+    waiting = queue[-1] if len(queue) > 2 else None
+    decided = queue[:-1] if waiting else queue
+    for i, a in enumerate(decided):
+        decision, opinion = ("return", "请重新扫描学历证书，并核对手机号码") if i == len(decided) - 1 \
             else ("pass", "材料齐全，同意推荐")
         review.decide(ctx, a["id"], decision, opinion, reviewer="单位经办人（演示）", stage="unit")
         click.echo(f"     #{a['id']} {a['name']}：{DECISIONS[decision]}（{opinion}）")
+    if waiting:
+        click.echo(f"     #{waiting['id']} {waiting['name']}：留在队列中待审核（见待审核清单）")
     start = ctx.today()
-    units = sorted({a["unit_code"] for a in queue[:-1]})
+    units = sorted({a["unit_code"] for a in decided[:-1]})
     opened = []
     for unit in units:
         try:
