@@ -39,6 +39,10 @@ class CascadeEngine:
     def __post_init__(self) -> None:
         self.name = f"cascade({self.fast.name}>{self.strong.name})"
 
+    def load(self) -> None:
+        self.fast.load()
+        self.strong.load()
+
     def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
         """The fast reading if it confirms, else the strong engine's reading."""
         check = confirm or self.confirm or never

@@ -52,6 +52,10 @@ class OcrEngine(Protocol):
         """The text on `image`; raises OcrTimeout after `timeout` seconds, OcrError for a bad image."""
         ...
 
+    def load(self) -> None:
+        """Load what the engine needs (models) now, not during the first page."""
+        ...
+
 
 def check_image(image: object) -> Image.Image:
     """`image` if it is a non-empty PIL image whose pixels load, else OcrError."""

@@ -13,6 +13,9 @@ class NullEngine:
 
     name = "null"
 
+    def load(self) -> None:
+        """Nothing to load."""
+
     def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
         check_image(image)
         return OcrResult(text="", confidence=None, engine=self.name)

@@ -104,6 +104,9 @@ class RapidOcrEngine:
             raise OcrError(f"the image cannot be prepared for OCR: {exc}") from exc
         return image if image.mode in ("L", "RGB") else image.convert("RGB")
 
+    def load(self) -> None:
+        load_model()
+
     def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
         """The text on `image`; OcrTimeout when the reading took more than `timeout` seconds."""
         prepared = self.prepare(image)

@@ -100,6 +100,9 @@ class TesseractEngine:
         return [self.cmd, "stdin", "stdout", "-l", self.lang, "--oem", "1", "--psm", str(self.psm),
                 "-c", "preserve_interword_spaces=1", "tsv"]
 
+    def load(self) -> None:
+        """Nothing to load: each page runs the tesseract binary."""
+
     def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
         """The text on `image`; OcrTimeout after `timeout` seconds (the child is killed)."""
         data = _pnm(self.prepare(image))

@@ -118,6 +118,10 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
         say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
         return
     env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
+    # Dramatiq's Redis consumer, with as many messages in hand as it may prefetch, sleeps with a
+    # backoff of up to this many milliseconds before it fetches again; at the default (1 s) a
+    # worker that finishes a short OCR page sits idle for most of a second (bench_ocr_stage.py).
+    env.setdefault("dramatiq_worker_timeout", "100")
     argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
             "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
     for q in queues:
