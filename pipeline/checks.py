@@ -30,6 +30,7 @@ class UnitFacts:
     parent_code: str | None
     parent_status: str | None      # None: no parent (center), or the parent is not registered
     parent_registered: bool
+    county_level: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleS
                         "年龄等要求；请运维人员用 --rules 或 ZHICHENG_RULES 配置该年度的规则集文件")]
     year_facts = YearFacts.from_roster(
         values, today=today, unit_kind=facts.unit.kind if facts.unit else None,
-        work_report_chars=facts.work_report_chars)
+        work_report_chars=facts.work_report_chars,
+        county_level=bool(facts.unit and facts.unit.county_level))
     return check_year_rules(year_facts, rules)
 
 

@@ -39,7 +39,7 @@ class YearFacts:
     birth_date: date | None = None        # from the ID number
     gender: str | None = None             # from the ID number
     unit_kind: str | None = None          # 单位性质 of the registered unit
-    county_level: bool = False            # a county-level unit (TODO: the registry lacks it)
+    county_level: bool = False            # 县级单位, as the unit registry records it
     work_report_chars: int | None = None  # characters of the 述职报告's text layer
 
     @classmethod

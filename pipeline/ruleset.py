@@ -61,7 +61,7 @@ class TenureRule:
     education: str
     years: int                       # 0: may apply directly
     unit_kinds: tuple[str, ...] = ()  # only staff of these kinds of unit; empty: every kind
-    county_level: bool = False       # also staff of county-level units (nothing supplies it yet)
+    county_level: bool = False       # also staff of county-level units (县级单位 in the registry)
 
     def open_to(self, unit_kind: str | None, county_level: bool = False) -> bool | None:
         """Whether staff of such a unit may use this rule; None when the unit kind is unknown."""

@@ -49,6 +49,8 @@ class Unit(Base):
     # key: an unknown parent is kept as given and reported, never silently dropped.
     parent_code: Mapped[str | None] = mapped_column(String(18), index=True)
     status: Mapped[str] = mapped_column(String(10), default="待审核")
+    # 县级单位: a unit of a county (县) or below; some tenure rules are open to their staff.
+    county_level: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -27,7 +27,10 @@ UNIT_COLUMNS = {  # header / alias → field
     "主管单位统一社会信用代码": "supervisor_code", "supervisor_code": "supervisor_code",
     "上级单位统一社会信用代码": "parent_code", "parent_code": "parent_code",
     "注册状态": "status", "status": "status",
+    "县级单位": "county_level", "county_level": "county_level",
 }
+YES = ("是", "y", "yes", "true", "1")
+NO = ("否", "n", "no", "false", "0")
 
 
 class UnitError(Exception):
@@ -44,6 +47,7 @@ class UnitData:
     supervisor_code: str | None = None
     parent_code: str | None = None
     status: str = "待审核"
+    county_level: bool = False
 
 
 @dataclass
@@ -87,10 +91,16 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
         errors.append(f"{where}审核单位为“主管单位”时须填写主管单位统一社会信用代码")
     if codes["parent_code"] and codes["parent_code"] == code:
         errors.append(f"{where}上级单位不能是本单位")
+    region = _clean(raw.get("region"))
+    county = _clean(raw.get("county_level")).lower()
+    if county and county not in YES + NO:
+        errors.append(f"{where}县级单位“{county}”无效，应为“是”或“否”（不填时按统筹区判断）")
     if errors:
         return None, errors
-    return UnitData(code, name, _clean(raw.get("region")), kind, approver, codes["supervisor_code"],
-                    codes["parent_code"], status), []
+    # Not given: a unit whose 统筹区 is a county (…县, …自治县) counts as county-level.
+    county_level = county in YES if county else region.endswith("县")
+    return UnitData(code, name, region, kind, approver, codes["supervisor_code"],
+                    codes["parent_code"], status, county_level), []
 
 
 def find_loop(parents: dict[str, str | None], start: str) -> list[str] | None:
@@ -119,7 +129,8 @@ def _apply(session: Session, data: UnitData, ctx: Context, actor: str) -> bool:
     if unit is None:
         unit = Unit(code=data.code, created_at=now)
         session.add(unit)
-    for key in ("name", "region", "kind", "approver", "supervisor_code", "parent_code", "status"):
+    for key in ("name", "region", "kind", "approver", "supervisor_code", "parent_code", "status",
+                "county_level"):
         setattr(unit, key, getattr(data, key))
     unit.updated_at = now
     log_event(session, now=now, subject="unit", subject_id=data.code,
@@ -222,7 +233,7 @@ def list_units(ctx: Context) -> list[dict[str, object]]:
         return [
             {"code": u.code, "name": u.name, "region": u.region, "kind": u.kind, "status": u.status,
              "parent_code": u.parent_code, "approver": u.approver,
-             "supervisor_code": u.supervisor_code}
+             "supervisor_code": u.supervisor_code, "county_level": u.county_level}
             for u in s.scalars(select(Unit).order_by(Unit.code))
         ]
 

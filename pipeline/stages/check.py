@@ -31,7 +31,8 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
         if unit is not None:
             parent = s.get(Unit, unit.parent_code) if unit.parent_code else None
             unit_facts = UnitFacts(unit.code, unit.name, unit.kind, unit.status, unit.parent_code,
-                                   parent.status if parent else None, parent is not None)
+                                   parent.status if parent else None, parent is not None,
+                                   unit.county_level)
         kinds = list(s.scalars(select(Material.kind).where(Material.application_id == app_id)))
         others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state) for o in s.scalars(
             select(Application).where(Application.id_number == app.id_number,

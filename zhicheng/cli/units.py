@@ -50,6 +50,8 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--approver", default="主管机构", type=click.Choice(["主管机构", "主管单位"]))
 @click.option("--supervisor", "supervisor_code", default=None, help="主管单位统一社会信用代码")
 @click.option("--parent", "parent_code", default=None, help="上级单位统一社会信用代码（不填为中心）")
+@click.option("--county-level", "county_level", default=None, type=click.Choice(["是", "否"]),
+              help="是否县级单位（不填时按统筹区判断：以“县”结尾的为县级单位）")
 @click.pass_obj
 @expected_errors
 def register(obj: Obj, **raw: str | None) -> None:
