@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -50,7 +51,7 @@ class Unit(Base):
     parent_code: Mapped[str | None] = mapped_column(String(18), index=True)
     status: Mapped[str] = mapped_column(String(10), default="待审核")
     # 县级单位: a unit of a county (县) or below; some tenure rules are open to their staff.
-    county_level: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    county_level: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
