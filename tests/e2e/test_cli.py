@@ -45,13 +45,13 @@ APP_KEYS = {"id", "name", "id_number", "unit_code", "year", "level", "state", "f
 FINDING_KEYS = {"rule", "severity", "material", "message"}
 UNIT_KEYS = {"code", "name", "region", "kind", "status", "parent_code"}
 
-# The commands and groups of CONTRACTS §5 that the foundation provides; the review workflow,
-# reports, the HTTP endpoint and the watcher add theirs (units token, intake watch, scheduler,
-# serve, review, publicity, recommend, report) with their issues.
+# Every command and group of CONTRACTS §5.
 CONTRACT_COMMANDS = [
     "init", "demo", "units", "units import", "units register", "units approve", "units link",
     "units list", "intake", "intake import", "worker", "status", "apps", "apps list", "apps show",
-    "retry",
+    "retry", "review", "review list", "review decide", "publicity", "publicity open",
+    "publicity close-due", "recommend", "recommend build", "scheduler", "report", "report packet",
+    "report publicity", "report batch", "units token", "intake watch", "serve",
 ]
 
 
@@ -475,6 +475,9 @@ def test_status_gives_counts_queues_stuck_and_failed(scenario: Scenario) -> None
     depths = {q["queue"]: q["depth"] for q in status["queues"]}
     assert depths["review:unit"] == 1
     assert sum(depths.values()) == 1  # nothing left in the automatic stages
+    assert {j["job"] for j in status["jobs"]} == {"close-publicities", "build-recommendations",
+                                                  "recover-stuck"}
+    assert all(j["last_run"] is None for j in status["jobs"])  # no scheduler has run here
 
 
 def test_apps_list_shows_each_application_with_its_findings(scenario: Scenario) -> None:

@@ -66,7 +66,10 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
             return
         _print_receipt(receipt)
         return
+    from pipeline.services.jobs import last_runs
+
     data = queries.overview(ctx)
+    data["jobs"] = last_runs(ctx)
     if as_json:
         emit_json(data)
         return
@@ -87,6 +90,11 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
             click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
     if not data["stuck"] and not data["failed"]:
         click.echo("没有停滞或故障的申报。")
+    click.echo("定时任务：")
+    for j in data["jobs"]:
+        last = "从未运行（请启动 zhicheng scheduler）" if j["last_run"] is None else (
+            f"最近运行 {j['last_run']}" + ("" if j["ok"] else f"，出错：{j['error']}"))
+        click.echo(f"  {j['label']}：{last}")
 
 
 def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
