@@ -135,7 +135,9 @@ def test_concurrent_copies_of_one_upload_import_it_once(api) -> None:  # type: i
         t.start()
     for t in threads:
         t.join()
-    assert sorted(r.status_code for r in answers if r.status_code != 409)[0] == 201
+    statuses = [r.status_code for r in answers]
+    # one import (201); the others find it in progress (409) or done (200, the same batch)
+    assert statuses.count(201) == 1 and set(statuses) <= {200, 201, 409}, statuses
     assert {r.json()["id"] for r in answers if r.status_code < 300} == {1}
     assert all(r.json()["code"] == "upload.in_progress" for r in answers if r.status_code == 409)
     assert count(api.ctx, ImportBatch) == 1 and count(api.ctx, Application) == 5
