@@ -20,7 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
 from pipeline.context import Context
-from reports.render import render_html
+from reports.render import render_html, weasyprint_html
 from reports.views import MaterialView, PacketView, packet_view
 
 
@@ -67,10 +67,8 @@ def write_packet(ctx: Context, app_id: int, out_dir: Path) -> list[Path]:
 
 def build_pdf(view: PacketView, target: Path) -> dict[str, int]:
     """Lay out and merge the packet into `target`; return each material's first page (1-based)."""
-    from weasyprint import HTML
-
     html = render_html("packet.html", p=view)
-    document = HTML(string=html, base_url=str(target.parent)).render()
+    document = weasyprint_html()(string=html, base_url=str(target.parent)).render()
     starts: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:

@@ -82,12 +82,26 @@ def _installed_family() -> str | None:
     return None
 
 
+def weasyprint_html():  # type: ignore[no-untyped-def]
+    """WeasyPrint's HTML class, imported on first use (it is slow to import).
+
+    Importing WeasyPrint sets Pillow's process-wide `ImageFile.LOAD_TRUNCATED_IMAGES = True`,
+    which would make every truncated JPEG in this process decode without an error, so that
+    normalisation and OCR no longer see a broken upload (material.unreadable). It is set back at
+    once: packets only embed images that normalisation found whole.
+    """
+    from PIL import ImageFile
+
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return HTML
+
+
 def html_to_pdf(html: str, target: Path | None = None, base_url: str | None = None) -> bytes | None:
     """Lay out HTML as a PDF (A4 and the rest come from the template's CSS); fonts are embedded
     as subsets. Writes `target` when given, else returns the bytes."""
-    from weasyprint import HTML  # slow to import: only when a PDF is made
-
-    document = HTML(string=html, base_url=base_url or str(Path.cwd()))
+    document = weasyprint_html()(string=html, base_url=base_url or str(Path.cwd()))
     if target is not None:
         document.write_pdf(target)
         return None

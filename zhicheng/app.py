@@ -72,8 +72,9 @@ def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None
 def drain(runtime: Runtime, progress: Progress | None = None) -> int:
     """Embedded mode: process every application waiting at an automatic stage; return how many."""
     with InProcessWorker(runtime.broker, runtime.settings.worker_threads):
-        sent = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send,
-                                           older_than_seconds=0)["resent"])
+        # Not stuck work: what waits in this database while no worker ran. Sent, not counted.
+        sent = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send, older_than_seconds=0,
+                                           count_attempt=False)["resent"])
         while True:
             states = queries.overview(runtime.ctx)["queues"]
             pending = sum(q["depth"] for q in states if q["kind"] == "automatic")

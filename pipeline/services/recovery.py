@@ -16,14 +16,16 @@ from pipeline.states import AUTOMATIC, State
 Send = Callable[[str, int], None]
 
 
-def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = None) -> dict[str, list[int]]:
+def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = None, *,
+                   count_attempt: bool = True) -> dict[str, list[int]]:
     """Send again the work that has not moved at an automatic stage for the threshold.
 
     Work not touched for that long, whose lease (if any) has run out, lost its message: a crash
     before the queue took it, a worker killed with SIGKILL, a broker restarted without its
     queues. Each resend counts as an attempt (as each claim does); past the cap the application
     goes to `failed` with the reason, for `zhicheng retry` after a fix. A resend that finds the
-    work already done is a no-op (the stages are idempotent).
+    work already done is a no-op (the stages are idempotent). `count_attempt=False` re-sends
+    without counting (the embedded `zhicheng worker` picking up what a previous run left).
     """
     seconds = ctx.settings.stuck_after_seconds if older_than_seconds is None else older_than_seconds
     now = ctx.clock.now()
@@ -43,12 +45,12 @@ def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = No
                 .where(Application.id == app_id, Application.state == state,
                        Application.updated_at <= cutoff,
                        or_(Application.lease_until.is_(None), Application.lease_until < now))
-                .values(attempts=Application.attempts + 1, updated_at=now)
+                .values(attempts=Application.attempts + (1 if count_attempt else 0), updated_at=now)
                 .returning(Application.attempts))
             if attempts is None:  # moved meanwhile, or another sweep took it
                 continue
             stage = BY_STATE[State(state)]
-            if attempts > cap:
+            if count_attempt and attempts > cap:
                 reason = (f"技术故障：“{stage.name}”阶段已尝试{attempts - 1}次仍未完成"
                           f"（消息丢失或处理进程退出；请检查“{stage.queue}”队列的工作进程），"
                           f"排查后执行 zhicheng retry {app_id}")
