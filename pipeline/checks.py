@@ -11,7 +11,7 @@ from pipeline.fields import parse_fields
 from pipeline.ocr_fields import CertificateFields
 from pipeline.findings import Finding
 from pipeline.materials import MaterialKind, required_kinds
-from pipeline.rules import YearFacts, check_year_rules
+from pipeline.rules import ScannedReport, YearFacts, check_year_rules
 from pipeline.ruleset import RuleSet
 from pipeline.states import LABELS, State
 
@@ -51,6 +51,7 @@ class ApplicationFacts:
     material_kinds: list[str]
     others_same_year: list[OtherApplication] = field(default_factory=list)
     work_report_chars: int | None = None   # the 述职报告's text layer; None: not known
+    work_report_scan: ScannedReport | None = None  # its scanned parts as OCR counted them, if any
     readings: list[CertificateReading] = field(default_factory=list)
 
 
@@ -109,7 +110,7 @@ def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleS
                         "年龄等要求；请运维人员用 --rules 或 ZHICHENG_RULES 配置该年度的规则集文件")]
     year_facts = YearFacts.from_roster(
         values, today=today, unit_kind=facts.unit.kind if facts.unit else None,
-        work_report_chars=facts.work_report_chars,
+        work_report_chars=facts.work_report_chars, work_report_scan=facts.work_report_scan,
         county_level=bool(facts.unit and facts.unit.county_level))
     return check_year_rules(year_facts, rules)
 

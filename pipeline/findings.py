@@ -41,6 +41,7 @@ RULES: dict[str, Severity] = {
     "ce_hours.insufficient": Severity.BLOCK,
     "offline_review.not_passed": Severity.BLOCK,
     "report.too_short": Severity.BLOCK,
+    "report.unverified": Severity.WARN,
     "date.after_cutoff": Severity.BLOCK,
     "age.over_limit": Severity.BLOCK,
     "path.relaxed": Severity.INFO,

@@ -1,7 +1,7 @@
 """The year's rules (CONTRACTS §1c, §3) as pure functions over `YearFacts` and a `RuleSet`.
 
-tenure.insufficient, ce_hours.insufficient, report.too_short, date.after_cutoff, age.over_limit,
-and path.relaxed: the `info` note that names the path (破格 / 绿色通道), what it lifted and what the
+tenure.insufficient, ce_hours.insufficient, report.too_short (report.unverified when a scanned
+report's OCR count cannot settle it), date.after_cutoff, age.over_limit, and path.relaxed: the `info` note that names the path (破格 / 绿色通道), what it lifted and what the
 lifted checks would have said, so a relaxation is never silent. A check whose inputs are missing
 gives no finding: the roster rules already report missing fields.
 """
@@ -19,6 +19,22 @@ from pipeline.ruleset import DEFAULT_SERIES, RELAXABLE, RuleSet, TenureRule, ser
 
 RELAXED = "path.relaxed"
 _NORMAL = "正常"
+# An OCR count of a scanned 述职报告 is approximate (missed and invented characters): only a count
+# below this share of the minimum is called too short; between it and the minimum a reviewer checks.
+SCAN_SURE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class ScannedReport:
+    """What OCR counted on the 述职报告's scanned parts (PDFs without a text layer): `chars`
+    non-whitespace characters on `pages_read` of their `pages` pages; `gap` says in Chinese why
+    the other pages were not read (no OCR engine, unreadable pages, the page cap), None when every
+    page was read."""
+
+    chars: int = 0
+    pages: int = 0
+    pages_read: int = 0
+    gap: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +57,13 @@ class YearFacts:
     unit_kind: str | None = None          # 单位性质 of the registered unit
     county_level: bool = False            # 县级单位, as the unit registry records it
     work_report_chars: int | None = None  # characters of the 述职报告's text layer
+    work_report_scan: ScannedReport | None = None  # its scanned parts, as OCR counted them
 
     @classmethod
     def from_roster(cls, values: Mapping[str, object], *, today: date,
                     unit_kind: str | None = None, work_report_chars: int | None = None,
-                    county_level: bool = False) -> YearFacts:
+                    county_level: bool = False,
+                    work_report_scan: ScannedReport | None = None) -> YearFacts:
         """The facts from `parse_fields(...).values`; birth date and gender from the ID number."""
         def text(name: str) -> str | None:
             value = values.get(name)
@@ -72,7 +90,7 @@ class YearFacts:
             birth_date=check.birth_date if check.ok else None,
             gender=check.gender if check.ok else None,
             unit_kind=unit_kind or None, county_level=county_level,
-            work_report_chars=work_report_chars)
+            work_report_chars=work_report_chars, work_report_scan=work_report_scan)
 
 
 def check_year_rules(facts: YearFacts, rules: RuleSet) -> list[Finding]:
@@ -216,12 +234,51 @@ def _ce_hours(facts: YearFacts, rules: RuleSet) -> list[Finding]:
 
 def _report(facts: YearFacts, rules: RuleSet) -> list[Finding]:
     chars, need = facts.work_report_chars, rules.report_min_chars
+    if facts.work_report_scan is not None:
+        return _scanned_report(chars, facts.work_report_scan, need)
     if chars is None or chars >= need:
         return []
     return [Finding(
         "report.too_short",
         f"述职报告字数不足：述职报告的文字共{chars:,}字，要求不少于{need:,}字，尚差{need - chars:,}字；"
         "请充实述职报告后重新提交", "述职报告")]
+
+
+def _scanned_report(text_chars: int | None, scan: ScannedReport, need: int) -> list[Finding]:
+    """A report with scanned parts: too short only when the OCR count of every page is clearly
+    under the minimum; unverified when the count is near it or pages were not read. A count at or
+    over the minimum needs no finding, even from part of the pages."""
+    total = (text_chars or 0) + scan.chars
+    if total >= need:
+        return []
+    what = "述职报告为扫描件（没有文字层）" if text_chars is None else "述职报告含扫描件（部分没有文字层）"
+    if text_chars is not None:
+        counted = f"文字层{text_chars:,}字，扫描件经文字识别（OCR）约{scan.chars:,}字，合计约{total:,}字"
+    else:
+        counted = f"经文字识别（OCR）约{total:,}字"
+    by_hand = "；请审核人员人工核对述职报告的字数"
+    if scan.pages_read == 0:
+        why = scan.gap or "没有识别任何页面"
+        return [Finding("report.unverified",
+                        f"未能核实述职报告字数：{what}，{why}，未能统计扫描件的字数"
+                        f"（要求不少于{need:,}字）{by_hand}", "述职报告")]
+    if scan.gap is not None:
+        return [Finding("report.unverified",
+                        f"未能核实述职报告字数：{what}，扫描件共{scan.pages}页，{scan.gap}；"
+                        f"已识别的{scan.pages_read}页{counted}，要求不少于{need:,}字{by_hand}",
+                        "述职报告")]
+    if scan.chars == 0:
+        return [Finding("report.unverified",
+                        f"未能核实述职报告字数：{what}，扫描件共{scan.pages}页，经文字识别（OCR）未识别出"
+                        f"文字（可能扫描模糊或只有图片），要求不少于{need:,}字{by_hand}", "述职报告")]
+    if total >= need * SCAN_SURE_SHARE:
+        return [Finding("report.unverified",
+                        f"未能核实述职报告字数：{what}，{counted}，略低于要求的{need:,}字，"
+                        f"识别计数有误差，不能据此认定字数不足{by_hand}", "述职报告")]
+    return [Finding(
+        "report.too_short",
+        f"述职报告字数不足：{what}，{counted}（识别计数为近似值），要求不少于{need:,}字，"
+        "明显不足；请充实述职报告后重新提交（建议提交可复制文字的PDF）", "述职报告")]
 
 
 def _relaxed(facts: YearFacts, rules: RuleSet, lifted: tuple[str, ...],

@@ -4,7 +4,7 @@ problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from pipeline.checks import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
                              run_checks)
@@ -13,7 +13,8 @@ from pipeline.db.models import Application, Extraction, FindingRow, Material, Un
 from pipeline.findings import Finding, Severity, route
 from pipeline.materials import MaterialKind
 from pipeline.reading import reading_method
-from pipeline.stages.extract import CERTIFICATES, TEXT_LAYER
+from pipeline.rules import ScannedReport
+from pipeline.stages.extract import CERTIFICATES, TEXT_LAYER, scan_method
 from pipeline.stages import StageResult
 from pipeline.states import State
 
@@ -42,9 +43,10 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
             select(FindingRow.rule, FindingRow.severity, FindingRow.message, FindingRow.material)
             .where(FindingRow.application_id == app_id, FindingRow.stage != STAGE)
             .order_by(FindingRow.id))]
+        report_chars, report_scan = _work_report(s, app_id, ctx.ocr_engine_name)
         facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
                                  unit=unit_facts, material_kinds=kinds, others_same_year=others,
-                                 work_report_chars=_work_report_chars(s, app_id),
+                                 work_report_chars=report_chars, work_report_scan=report_scan,
                                  readings=_readings(s, app_id, ctx.ocr_engine_name))
         return facts, earlier
 
@@ -62,17 +64,42 @@ def _readings(s, app_id: int, engine_name: str) -> list[CertificateReading]:  # 
             if r.method == reading_method(r.media_type, r.has_text_layer, engine_name)]
 
 
-def _work_report_chars(s, app_id: int) -> int | None:  # type: ignore[no-untyped-def]
-    """Characters of the 述职报告's text layer (all its parts); None when it has none to read."""
+def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def]
+                 ) -> tuple[int | None, ScannedReport | None]:
+    """Characters of the 述职报告's text layer (all its parts; None when it has none to read), and
+    what OCR counted on its scanned parts (PDFs without a text layer; None when there are none)."""
+    ocr = scan_method(engine_name)
     rows = s.execute(
-        select(Material.sha256, Extraction.chars)
+        select(Material.sha256, Material.has_text_layer, Material.pages, Extraction.chars,
+               Extraction.fields)
         .outerjoin(Extraction, (Extraction.sha256 == Material.sha256)
-                   & (Extraction.method == TEXT_LAYER))
+                   & (Extraction.method == case((Material.has_text_layer.is_(True), TEXT_LAYER),
+                                                else_=ocr)))
         .where(Material.application_id == app_id, Material.kind == str(MaterialKind.WORK_REPORT),
-               Material.has_text_layer.is_(True))).all()
-    if not rows or any(chars is None for _, chars in rows):
-        return None
-    return sum(chars for _, chars in rows)
+               Material.media_type == "application/pdf", Material.has_text_layer.is_not(None))
+        .order_by(Material.id)).all()
+    text = [r for r in rows if r.has_text_layer]
+    scans = [r for r in rows if not r.has_text_layer]
+    if any(r.chars is None for r in text):
+        return None, None  # a text layer not read (cannot happen after the extract stage)
+    chars = sum(r.chars for r in text) if text else None
+    if not scans:
+        return chars, None
+    total, pages, read, gaps = 0, 0, 0, []
+    for r in scans:
+        if r.chars is None:  # nothing OCR'd: no engine here
+            pages += r.pages or 0
+            gaps.append("本系统未配置文字识别（OCR）引擎，扫描件未经识别" if engine_name == "null"
+                        else "扫描件尚未经文字识别")
+            continue
+        fields = dict(r.fields or {})
+        total += r.chars
+        pages += int(fields.get("pages") or r.pages or 0)
+        read += int(fields.get("pages_read") or 0)
+        if fields.get("gap"):
+            gaps.append(str(fields["gap"]))
+    gap = "；".join(dict.fromkeys(gaps)) or None
+    return chars, ScannedReport(total, pages, read, gap)
 
 
 def work(ctx: Context, app_id: int) -> StageResult:

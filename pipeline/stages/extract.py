@@ -1,12 +1,18 @@
 """Extraction: read what the documents say, once per file content (cached by SHA-256 and method).
 
-- the 述职报告's text layer (report.too_short counts its characters);
+- the 述职报告's text layer (report.too_short counts its characters); a 述职报告 PDF without a
+  text layer (a scan) is OCR'd page by page instead, for its character count only: with the
+  configured engine's fast reader (the cascade's tesseract: a count needs no second opinion), one
+  rendered page in memory at a time, each page in an OCR slot within the per-page timeout, at most
+  SCAN_PAGE_CAP pages and half the stage's lease in all; what could not be read is stored with the
+  count (the check stage then asks the reviewer, report.unverified). Cached under
+  `scan_method(engine)`, so a re-import does no OCR. (The 业绩材料 is not read: no rule needs it.)
 - every certificate (学历证书, 学位证书, 现职称证书, 继续教育学时认定单, 身份证): a PDF's own text
   layer when it has one, else OCR of the upright image (or the PDF's first page) by the
   configured engine, at most one OCR process per core; the fields read from the text (name, ID
   number, certificate number, dates, hours) are stored with it. An unreadable image is stored as
   such (the check stage reports ocr.unreadable), never a failure of the application.
-With the `null` engine no certificate is OCR'd (a machine without OCR, and most tests).
+With the `null` engine nothing is OCR'd (a machine without OCR, and most tests).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from pipeline.db.models import Application, Extraction, Material
 from pipeline.inspect import pdf_text
 from pipeline.materials import CERTIFICATE_KINDS, MaterialKind
 from pipeline.ocr_fields import extract_fields, normalize_ocr_text
-from pipeline.reading import Reading, read_certificate, reading_method
+from pipeline.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
+                              reading_method)
 from pipeline.stages import StageResult
 from pipeline.states import State
 
@@ -29,6 +36,15 @@ TEXT_LAYER = "pdf-text"
 # The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.
 TEXT_KINDS: set[str] = {str(MaterialKind.WORK_REPORT)}
 CERTIFICATES = {str(k) for k in CERTIFICATE_KINDS}
+SCAN_PREFIX = "ocr-text:"
+
+
+def scan_method(engine_name: str) -> str:
+    """The cache key's method for the OCR text of a scanned document read with the configured
+    engine (`ctx.ocr_engine_name`): its fast reader's name, so the cascade and tesseract share it.
+    The settings' name, like a certificate's method: the check stage knows it without making the
+    engine, and an engine's full name with its settings would not fit the method column."""
+    return SCAN_PREFIX + ("tesseract" if engine_name == "cascade" else engine_name)
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,7 @@ class ToRead:
     media_type: str
     has_text_layer: bool | None
     method: str
+    pages: int | None = None
 
 
 def work(ctx: Context, app_id: int) -> StageResult:
@@ -48,22 +65,27 @@ def work(ctx: Context, app_id: int) -> StageResult:
         app = s.get(Application, app_id)
         declared_name, declared_id = (app.name, app.id_number) if app else ("", "")
         rows = s.execute(select(Material.sha256, Material.normalized_sha256, Material.kind,
-                                Material.media_type, Material.has_text_layer)
+                                Material.media_type, Material.has_text_layer, Material.pages)
                          .where(Material.application_id == app_id,
                                 Material.kind.in_(TEXT_KINDS | CERTIFICATES),
                                 Material.media_type.is_not(None))).all()
         todo = {}
         for r in rows:
             if r.kind in TEXT_KINDS:
-                if r.media_type != "application/pdf" or not r.has_text_layer:
-                    continue  # a scanned report: its length is left to the reviewer
-                method = TEXT_LAYER
+                if r.media_type != "application/pdf" or r.has_text_layer is None:
+                    continue  # an image (material.wrong_form) or a PDF that did not open
+                if r.has_text_layer:
+                    method = TEXT_LAYER
+                elif engine_name == "null":
+                    continue  # a scan and no OCR here: the check stage says it was not counted
+                else:
+                    method = scan_method(engine_name)
             elif engine_name == "null" and not r.has_text_layer:
                 continue
             else:
                 method = reading_method(r.media_type, r.has_text_layer, engine_name)
             todo[(r.sha256, method)] = ToRead(r.sha256, r.normalized_sha256 or r.sha256, r.kind,
-                                              r.media_type, r.has_text_layer, method)
+                                              r.media_type, r.has_text_layer, method, r.pages)
         if todo:
             known = {(sha, method) for sha, method in s.execute(
                 select(Extraction.sha256, Extraction.method)
@@ -75,10 +97,15 @@ def work(ctx: Context, app_id: int) -> StageResult:
     return StageResult(State.EXTRACTED, [], {})
 
 
-def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading:
+def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading | ScanReading:
     path = ctx.blobs.path(item.source)
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
         return Reading(pdf_text(path), TEXT_LAYER, None)
+    if item.method.startswith(SCAN_PREFIX):
+        engine = ctx.ocr()
+        fast = getattr(engine, "fast", engine)  # a cascade: its fast engine alone
+        return read_scanned_pdf(path, item.pages, fast, ctx.settings.data_dir,
+                                budget=ctx.settings.stage_lease_seconds / 2)
 
     def confirm(text: str) -> bool:
         # The cascade keeps the fast reading only when it shows the declared name and ID number
@@ -92,9 +119,15 @@ def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading:
                             ctx.settings.data_dir, confirm)
 
 
-def _store(ctx: Context, readings: list[tuple[ToRead, Reading]]) -> None:
+def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading]]) -> None:
     now = ctx.clock.now()
     for item, reading in readings:
+        if isinstance(reading, ScanReading):
+            _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
+                                 chars=reading.chars, confidence=None, created_at=now,
+                                 fields={"engine": reading.engine, "pages": reading.pages,
+                                         "pages_read": reading.pages_read, "gap": reading.gap}))
+            continue
         fields: dict[str, object] = {"engine": reading.method}
         confidence = reading.confidence
         if item.kind in CERTIFICATES:
@@ -103,11 +136,15 @@ def _store(ctx: Context, readings: list[tuple[ToRead, Reading]]) -> None:
             confidence = found.confidence
         if reading.error:
             fields["error"] = reading.error
-        with ctx.db.uow() as s:
-            s.add(Extraction(sha256=item.sha256, method=item.method, text=reading.text,
+        _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
                              chars=sum(1 for c in reading.text if not c.isspace()),
                              fields=fields, confidence=confidence, created_at=now))
-            try:
-                s.commit()
-            except IntegrityError:
-                pass  # another worker read the same content meanwhile: the same result
+
+
+def _add(ctx: Context, row: Extraction) -> None:
+    with ctx.db.uow() as s:
+        s.add(row)
+        try:
+            s.commit()
+        except IntegrityError:
+            pass  # another worker read the same content meanwhile: the same result

@@ -13,7 +13,7 @@ import pytest
 from pipeline.fields import parse_fields
 from pipeline.findings import Finding, Severity, route
 from pipeline.identity import make_id_number, make_uscc
-from pipeline.rules import RELAXED, YearFacts, check_year_rules, full_years
+from pipeline.rules import RELAXED, ScannedReport, YearFacts, check_year_rules, full_years
 from pipeline.ruleset import Relaxation, RuleSet, default_ruleset_path, load_ruleset
 from pipeline.states import State
 
@@ -256,6 +256,63 @@ def test_the_report_threshold_is_read_from_the_rule_set() -> None:
     rules = replace(RULES, report_min_chars=1000)
     assert check(rules=rules, work_report_chars=1000) == []
     assert "尚差1字" in only(check(rules=rules, work_report_chars=999), "report.too_short").message
+
+
+def scanned(chars: int, pages: int = 3, read: int | None = None, gap: str | None = None,
+            text: int | None = None) -> list[Finding]:
+    """The year's findings for a 述职报告 whose scanned parts OCR counted `chars` characters."""
+    scan = ScannedReport(chars, pages, pages if read is None else read, gap)
+    return check(work_report_chars=text, work_report_scan=scan)
+
+
+@pytest.mark.parametrize("chars, rule", [
+    (3000, None), (5200, None),                    # at or over the minimum: no finding
+    (2999, "report.unverified"), (2700, "report.unverified"),   # within 10 %: OCR may miscount
+    (2699, "report.too_short"), (400, "report.too_short"),       # clearly short
+    (0, "report.unverified"),                      # every page read, nothing found: not a count
+])
+def test_a_scanned_report_is_too_short_only_when_its_ocr_count_is_clearly_under_the_minimum(
+        chars: int, rule: str | None) -> None:
+    findings = scanned(chars)
+    assert codes(findings) == ([rule] if rule else [])
+    if rule:
+        f = findings[0]
+        assert f.material == "述职报告" and "扫描件" in f.message and "3,000字" in f.message
+        assert f.level == (Severity.BLOCK if rule == "report.too_short" else Severity.WARN)
+    if rule == "report.too_short":
+        assert f"约{chars:,}字" in f.message and "近似" in f.message and "尚差" not in f.message
+    if rule == "report.unverified":
+        assert "人工核对" in f.message
+
+
+def test_a_scanned_report_not_read_in_full_asks_the_reviewer_unless_the_pages_read_suffice() -> None:
+    capped = "共40页，超过识别页数上限，只识别了前30页"
+    assert scanned(3100, pages=40, read=30, gap=capped) == []     # what was read is enough
+    f = only(scanned(1200, pages=40, read=30, gap=capped), "report.unverified")
+    assert capped in f.message and "已识别的30页" in f.message and "约1,200字" in f.message
+    unreadable = "第2、3页（共2页）无法识别（图像无法识别）"
+    f = only(scanned(800, pages=3, read=1, gap=unreadable), "report.unverified")
+    assert unreadable in f.message and f.level is Severity.WARN
+    nothing = "本系统未配置文字识别（OCR）引擎，扫描件未经识别"
+    f = only(scanned(0, pages=5, read=0, gap=nothing), "report.unverified")
+    assert nothing in f.message and "未能统计" in f.message and "人工核对" in f.message
+
+
+def test_a_report_with_a_text_layer_and_a_scanned_part_counts_both() -> None:
+    assert scanned(1500, text=1600) == []
+    f = only(scanned(500, text=1000), "report.too_short")
+    assert "文字层1,000字" in f.message and "约500字" in f.message and "合计约1,500字" in f.message
+    assert codes(scanned(1000, text=1800)) == ["report.unverified"]   # 2,800: within 10 %
+
+
+def test_the_scan_threshold_follows_the_rule_sets_minimum() -> None:
+    rules = replace(RULES, report_min_chars=1000)
+
+    def rule(chars: int) -> list[str]:
+        return codes(check(rules=rules, work_report_chars=None,
+                           work_report_scan=ScannedReport(chars, 1, 1)))
+
+    assert rule(1000) == [] and rule(900) == ["report.unverified"] and rule(899) == ["report.too_short"]
 
 
 # ---- age.over_limit ------------------------------------------------------------------------
