@@ -12,7 +12,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -114,28 +114,42 @@ def assert_each_once(rt: Runtime, batch_id: int, total: int) -> None:
         assert items == total
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(settings: Settings,
-                                                                     redis_url: str,
-                                                                     tmp_path: Path) -> None:
-    rt = runtime_on(settings, redis_url)
+Disrupt = Callable[[subprocess.Popen[bytes], Runtime], subprocess.Popen[bytes]]
+
+
+def disrupted_batch(settings: Settings, broker_url: str, tmp_path: Path, seed: int,
+                    disrupt: Disrupt) -> None:
+    """A 40-applicant batch through a real worker; `disrupt(worker, runtime)` strikes once some
+    of it is done (and returns the worker to go on with); recovery then brings every application
+    to its state, and nothing happens twice."""
+    rt = runtime_on(settings, broker_url)
     try:
         register_sample_units(rt.ctx)
-        sample = make_batch(tmp_path / "in", applicants=40, seed=21, light=True)
+        sample = make_batch(tmp_path / "in", applicants=40, seed=seed, light=True)
         total = len(sample.applicants)
         worker = start_worker(rt.settings)
         try:
             batch_id = import_batch(rt, sample.path, wait=False)
             wait_for_progress(rt, batch_id, total, done_at_least=3)
-            os.killpg(worker.pid, signal.SIGKILL)  # no goodbye: leases held, messages unacked
-            worker.wait()
-            assert queries.batch_pending(rt.ctx, batch_id) > 0, "the batch finished before the kill"
-            worker = start_worker(rt.settings)
+            worker = disrupt(worker, rt)
+            assert queries.batch_pending(rt.ctx, batch_id) > 0, "the batch finished before the strike"
             recover_until_done(rt, batch_id)
         finally:
             stop_worker(worker)
         assert_each_once(rt, batch_id, total)
     finally:
         rt.close()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(settings: Settings,
+                                                                     redis_url: str,
+                                                                     tmp_path: Path) -> None:
+    def kill(worker: subprocess.Popen[bytes], rt: Runtime) -> subprocess.Popen[bytes]:
+        os.killpg(worker.pid, signal.SIGKILL)  # no goodbye: leases held, messages unacked
+        worker.wait()
+        return start_worker(rt.settings)
+
+    disrupted_batch(settings, redis_url, tmp_path, 21, kill)
 
 
 def test_redis_flushed_mid_batch_loses_nothing_and_repeats_nothing(settings: Settings,
@@ -143,22 +157,10 @@ def test_redis_flushed_mid_batch_loses_nothing_and_repeats_nothing(settings: Set
                                                                    tmp_path: Path) -> None:
     import redis
 
-    rt = runtime_on(settings, private_redis)
-    try:
-        register_sample_units(rt.ctx)
-        sample = make_batch(tmp_path / "in", applicants=40, seed=22, light=True)
-        total = len(sample.applicants)
-        worker = start_worker(rt.settings)
-        try:
-            batch_id = import_batch(rt, sample.path, wait=False)
-            wait_for_progress(rt, batch_id, total, done_at_least=3)
-            client = redis.Redis.from_url(private_redis)
-            client.flushall()  # as a Redis restarted without its data: every queue is gone
-            client.close()
-            assert queries.batch_pending(rt.ctx, batch_id) > 0, "the batch finished before the flush"
-            recover_until_done(rt, batch_id)
-        finally:
-            stop_worker(worker)
-        assert_each_once(rt, batch_id, total)
-    finally:
-        rt.close()
+    def flush(worker: subprocess.Popen[bytes], rt: Runtime) -> subprocess.Popen[bytes]:
+        client = redis.Redis.from_url(private_redis)
+        client.flushall()  # as a Redis restarted without its data: every queue is gone
+        client.close()
+        return worker
+
+    disrupted_batch(settings, private_redis, tmp_path, 22, flush)
