@@ -147,18 +147,23 @@ def main() -> None:
     ap.add_argument("--queue", type=int, default=200)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only-queue", action="store_true",
+                    help="only the product's queue (write_packets), so that its peak RSS is its own")
     args = ap.parse_args()
     t = time.perf_counter()
     data_dir, app40, app400, ids = prepare(args.applicants)
     print(f"prepared {len(ids)} applications in {time.perf_counter() - t:.1f}s "
           f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f})")
-    for label, app in (("40 pages", app40), ("400 pages", app400)):
+    for label, app in (() if args.only_queue else (("40 pages", app40), ("400 pages", app400))):
         r = single(data_dir, app, args.repeat)
         print(f"packet, {label} of materials ({r['pages']} pages in all): first {r['first_s']:.2f}s, "
               f"median {r['median_s']:.2f}s, best {r['best_s']:.2f}s; peak RSS "
               f"{r['rss_after_first_mb']:.0f} MB after the first, {r['rss_peak_mb']:.0f} MB after "
               f"{args.repeat + 1}")
+    if args.only_queue:
+        product_queue(args, data_dir, ids)
+        return
     q = queue(data_dir, ids, args.queue, args.processes)
     print(f"queue: {q['packets']} packets ({q['pages']} pages) in {q['processes']} processes: "
           f"{q['wall_s']:.1f}s wall, {q['packets_per_s']:.2f} packets/s, median "
@@ -166,6 +171,25 @@ def main() -> None:
     for pid, (first, middle, last, n) in q["rss"].items():  # type: ignore[union-attr]
         print(f"  process {pid}: {n} packets, peak RSS {first:.0f} MB after the first, "
               f"{middle:.0f} MB at the middle, {last:.0f} MB after the last")
+    product_queue(args, data_dir, ids)
+
+
+def product_queue(args: argparse.Namespace, data_dir: Path, ids: list[int]) -> None:
+    """The product's own queue (reports.queue.write_packets: `report packet` with many ids, the
+    roster's zip): processes recycled after PER_PROCESS packets, so memory stays bounded."""
+    from pipeline.settings import Settings
+    from reports.queue import PER_PROCESS, write_packets
+
+    jobs = [ids[i % len(ids)] for i in range(args.queue)]
+    t = time.perf_counter()
+    write_packets(Settings(data_dir=data_dir, ocr_engine="null"), jobs, OUT / "packets-queue",
+                  processes=args.processes)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"write_packets: {args.queue} packets in {args.processes} processes recycled every "
+          f"{PER_PROCESS}: {wall:.1f}s wall (process start-up included), "
+          f"{args.queue / wall:.2f} packets/s; the largest peak RSS of any process so far: "
+          f"{peak:.0f} MB (load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from pipeline.context import Context
-from reports.packet import write_packet
+from reports.queue import write_packets
 from reports.render import render_pdf
 from reports.views import publicity_view, review_sheet_view, roster_view
 from reports.xlsx import write_table
@@ -53,12 +53,13 @@ def write_roster(ctx: Context, batch_id: int, out_dir: Path) -> list[Path]:
     packets_dir = out_dir / f"{stem}-审核包"
     archive = out_dir / f"{stem}.zip"
     tmp = archive.with_name(f".{archive.name}.{os.getpid()}.part")
-    # One packet at a time: written, added to the zip (streamed from its file), kept on disk.
+    # The packets are written by a pool of recycled processes (reports.queue), then each is
+    # added to the zip, streamed from its file; they stay on disk beside it.
+    written = write_packets(ctx.settings, list(v.app_ids), packets_dir)
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(pdf, pdf.name)
         zf.write(xlsx, xlsx.name)
-        for app_id in v.app_ids:
-            packet_pdf = write_packet(ctx, app_id, packets_dir)[0]
+        for packet_pdf in (p for p in written if p.suffix == ".pdf"):
             zf.write(packet_pdf, f"审核包/{packet_pdf.name}", compress_type=zipfile.ZIP_STORED)
     os.replace(tmp, archive)
     return [pdf, xlsx, archive]

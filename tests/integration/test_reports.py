@@ -364,3 +364,23 @@ def test_the_report_commands_print_the_files_they_wrote(runtime, imported, setti
         assert result.exit_code == 1, (args, result.output)
         assert message in result.stderr and "Traceback" not in result.output
         assert result.stdout == ""
+
+
+def test_a_queue_of_packets_is_written_by_recycled_processes(runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Several packets through the pool (2 processes, each replaced after 2 packets): every
+    packet is written, in order, the same as one written in this process."""
+    from pypdf import PdfReader
+
+    from reports.packet import write_packet
+    from reports.queue import write_packets
+
+    register_sample_units(runtime.ctx)
+    sample = make_batch(tmp_path / "in", applicants=5, seed=51, light=True, flaws=False)
+    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
+    ids = sorted(queries.batch_receipt(runtime.ctx, batch_id)["applications"])
+    files = write_packets(runtime.settings, ids, tmp_path / "queue", processes=2, per_process=2)
+    pdfs = [f for f in files if f.suffix == ".pdf"]
+    assert [int(p.name.split("-")[0].removeprefix("申报")) for p in pdfs] == ids
+    alone = write_packet(runtime.ctx, ids[0], tmp_path / "alone")[0]
+    assert len(PdfReader(pdfs[0]).pages) == len(PdfReader(alone).pages)
+    assert [o.title for o in PdfReader(pdfs[0]).outline] == [o.title for o in PdfReader(alone).outline]

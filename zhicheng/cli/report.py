@@ -71,6 +71,7 @@ def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | No
            batch: int | None, out_dir: Path, as_json: bool) -> None:
     """生成申报审核包（PDF，附封面 HTML）：给出申报编号，或用 --state/--unit/--batch 选择一批。"""
     from reports.packet import write_packet
+    from reports.queue import write_packets
 
     ctx = obj.runtime().ctx
     ids = list(app_ids)
@@ -84,11 +85,13 @@ def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | No
     if not ids:
         raise Fail("请给出申报编号，或用 --state、--unit、--batch 选择申报")
     _writable(out_dir)
-    files: list[Path] = []
-    for n, app_id in enumerate(ids, start=1):
-        files += write_packet(ctx, app_id, out_dir)
-        if len(ids) > 1:
-            say(f"审核包 {n}/{len(ids)}：申报{app_id}")
+    if len(ids) == 1:
+        _done(write_packet(ctx, ids[0], out_dir), as_json)
+        return
+    for app_id in ids:  # refuse an unknown id before any work starts
+        queries.show_application(ctx, app_id)
+    files = write_packets(obj.settings, ids, out_dir,
+                          progress=lambda n, total: say(f"审核包 {n}/{total}"))
     _done(files, as_json)
 
 
