@@ -102,6 +102,21 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     assert states.count(State.REJECTED) == 1 and states.count(State.PUBLICITY_FAILED) == 1
     assert states.count(State.CENTER_PASSED) == len(queue) - 2
 
+    # the reports of the chain: a recommendation batch's roster and the zip of its packets
+    # (written by a pool of worker processes started from `python -m zhicheng`)
+    biggest = max(batches.values(), key=lambda b: b["count"])
+    files = one_json_document(run("report", "batch", str(biggest["id"]), "--out",
+                                  str(tmp_path / "reports"), "--json"))["files"]
+    import zipfile
+
+    archive = next(f for f in files if f.endswith(".zip"))
+    with zipfile.ZipFile(archive) as zf:
+        packets = [n for n in zf.namelist() if n.startswith("审核包/") and n.endswith(".pdf")]
+    assert len(packets) == biggest["count"]
+    listed = one_json_document(run("report", "packet", *[str(a["id"]) for a in queue[:3]],
+                                   "--out", str(tmp_path / "packets"), "--json"))["files"]
+    assert len([f for f in listed if f.endswith(".pdf")]) == 3
+
     # the periodic jobs: by hand, by the scheduler (twice does no harm), and their last runs
     ok("scheduler", "--once")
     ok("scheduler", "--once")
