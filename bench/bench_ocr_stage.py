@@ -23,7 +23,6 @@ method) means no OCR at all; the time of that pass is printed too.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import os
 import signal
@@ -31,10 +30,9 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -104,7 +102,6 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
 
-    from pipeline.context import Context
     from pipeline.db import migrate
     from pipeline.ocr import TESSERACT_PSM
     from pipeline.settings import Settings

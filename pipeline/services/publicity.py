@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Iterable
+from datetime import date, datetime
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, case, insert, select, update
 
@@ -99,10 +99,8 @@ def open_publicity(ctx: Context, unit: str, start: date, days: int, contact: str
             s.rollback()
             raise WorkflowError("部分申报刚刚已被其他操作变更，公示未开始；请重新执行")
         reason = f"公示{pub.id}：{start}起{days}个工作日，至{end}止"
-        s.execute(insert(Event), [dict(
-            application_id=i, subject="application", subject_id=str(i), action="publicity.open",
-            from_state=str(State.UNIT_PASSED), to_state=str(State.PUBLICITY), actor=actor,
-            reason=reason, created_at=now) for i in ids])
+        s.execute(insert(Event), _moves(ids, State.UNIT_PASSED, State.PUBLICITY, "publicity.open",
+                                         actor, now, lambda _: reason))
         log_event(s, now=now, subject="publicity", subject_id=pub.id, action="publicity.open",
                   actor=actor, reason=f"单位{unit}，{len(ids)}人，{reason}")
         s.commit()
@@ -228,14 +226,10 @@ def close_due(ctx: Context, today: date | None = None, *, actor: str = SYSTEM) -
                              select(Publicity.id).where(Publicity.state == "closed")))
                   .values(result=outcome).execution_options(synchronize_session=False))
         reasons = _failure_reasons(s, failed)
-        events = [dict(application_id=i, subject="application", subject_id=str(i),
-                       action="publicity.close", from_state=str(State.PUBLICITY),
-                       to_state=str(State.PUBLICITY_FAILED), actor=actor, reason=reasons.get(i),
-                       created_at=now) for i in failed]
-        events += [dict(application_id=i, subject="application", subject_id=str(i),
-                        action="publicity.close", from_state=str(State.PUBLICITY),
-                        to_state=str(State.PUBLICITY_PASSED), actor=actor,
-                        reason="公示期满，无异议或异议不成立", created_at=now) for i in passed]
+        events = (_moves(failed, State.PUBLICITY, State.PUBLICITY_FAILED, "publicity.close", actor,
+                         now, reasons.get)
+                  + _moves(passed, State.PUBLICITY, State.PUBLICITY_PASSED, "publicity.close", actor,
+                           now, lambda _: "公示期满，无异议或异议不成立"))
         if events:
             s.execute(insert(Event), events)
         if out.publicities:
@@ -245,6 +239,14 @@ def close_due(ctx: Context, today: date | None = None, *, actor: str = SYSTEM) -
         s.commit()
     out.passed, out.failed = len(passed), len(failed)
     return out
+
+
+def _moves(ids: list[int], frm: State, to: State, action: str, actor: str, now: datetime,
+           reason: Callable[[int], str | None]) -> list[dict[str, object]]:
+    """The event rows of a set-based move of these applications (one executemany)."""
+    return [dict(application_id=i, subject="application", subject_id=str(i), action=action,
+                 from_state=str(frm), to_state=str(to), actor=actor, reason=reason(i),
+                 created_at=now) for i in ids]
 
 
 def _failure_reasons(s, app_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
