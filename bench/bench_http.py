@@ -57,9 +57,9 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from pipeline.context import Context
-    from pipeline.db import migrate
-    from pipeline.db.models import Application, ImportBatch
-    from pipeline.identity import make_id_number
+    from pipeline.storage.db import migrate
+    from pipeline.storage.db.models import Application, ImportBatch
+    from pipeline.domain.identity import make_id_number
     from pipeline.services import tokens
     from pipeline.services.units import UnitData, register
     from pipeline.settings import Settings

@@ -82,7 +82,7 @@ def descendants(pid: int) -> list[int]:
 
 def child(args: argparse.Namespace) -> None:
     """The measured run: fresh schema, units, then import and process the batch."""
-    from pipeline.db import migrate
+    from pipeline.storage.db import migrate
     from pipeline.services import queries
     from pipeline.services.units import import_units
     from pipeline.settings import Settings

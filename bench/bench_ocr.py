@@ -16,10 +16,10 @@ workers do), and scored against truth.json:
   whose name was not found;
 - id: the 18-character ID number appears exactly (full-width digits and spaces normalised), on the
   kinds that print one (现职称证书, 认定单); no.: the certificate number appears exactly;
-- fields (scans/photos): when pipeline/ocr_fields.py exists, the share of certificates whose
+- fields (scans/photos): when pipeline/documents/ocr_fields.py exists, the share of certificates whose
   `extract_fields` result has every field right (name, ID, number, the kind's date, the 认定单's year
   and hours); `--details` splits them by field, kind and condition;
-- alarms (scans/photos): when pipeline/crosscheck.py exists, the share of certificates with a
+- alarms (scans/photos): when pipeline/rules/certificates.py exists, the share of certificates with a
   warning from `cross_check` against the roster's facts; every certificate of the set is the
   declared person's, so each is a false alarm; clean NM: false `ocr.name_mismatch` on clean renders;
 - CPU s: CPU seconds per certificate (the worker's own time plus its tesseract children's):
@@ -55,10 +55,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.ocr_set import DEFAULT_OUT, KINDS, PHOTOS, SCANS, Item, build, load  # noqa: E402
-from pipeline.identity import halfwidth  # noqa: E402
-from pipeline.ocr import TESSERACT_LANG, TESSERACT_PREP  # noqa: E402
-from pipeline.ocr import TESSERACT_PSM as DEFAULT_PSM  # noqa: E402
-from pipeline.ocr.preprocess import NONE, Preprocessing  # noqa: E402
+from pipeline.domain.identity import halfwidth  # noqa: E402
+from pipeline.documents.ocr import TESSERACT_LANG, TESSERACT_PREP  # noqa: E402
+from pipeline.documents.ocr import TESSERACT_PSM as DEFAULT_PSM  # noqa: E402
+from pipeline.documents.ocr.preprocess import NONE, Preprocessing  # noqa: E402
 
 PROCESSES = 2
 TIMEOUT = 120.0
@@ -79,9 +79,9 @@ class Config:
     note: str = ""
 
     def build(self):  # type: ignore[no-untyped-def]
-        from pipeline.ocr.cascade import CascadeEngine
-        from pipeline.ocr.rapid import RapidOcrEngine
-        from pipeline.ocr.tesseract import TesseractEngine
+        from pipeline.documents.ocr.cascade import CascadeEngine
+        from pipeline.documents.ocr.rapid import RapidOcrEngine
+        from pipeline.documents.ocr.tesseract import TesseractEngine
 
         if self.engine == "tesseract":
             return TesseractEngine(psm=self.psm, prep=self.prep, lang=self.lang)
@@ -92,7 +92,7 @@ class Config:
 
 
 def _rapid_default() -> Preprocessing:
-    from pipeline.ocr.rapid import RAPID_PREP
+    from pipeline.documents.ocr.rapid import RAPID_PREP
 
     return RAPID_PREP
 
@@ -181,7 +181,7 @@ def _declared_fields_read(item: Item, text: str) -> bool:
     parser = _field_parser()
     if parser is None:
         return True
-    from pipeline.materials import MaterialKind
+    from pipeline.domain.materials import MaterialKind
 
     fields = parser(MaterialKind(item.kind), text)
     d = item.declared
@@ -198,7 +198,7 @@ def _declared_fields_read(item: Item, text: str) -> bool:
 
 def _field_parser() -> Callable[[str, str], Any] | None:
     try:
-        from pipeline.ocr_fields import extract_fields  # another engineer's module, if present
+        from pipeline.documents.ocr_fields import extract_fields  # another engineer's module, if present
     except ImportError:
         return None
     return extract_fields
@@ -206,7 +206,7 @@ def _field_parser() -> Callable[[str, str], Any] | None:
 
 def _cross_check() -> Callable[..., Any] | None:
     try:
-        from pipeline.crosscheck import cross_check  # another engineer's module, if present
+        from pipeline.rules.certificates import cross_check  # another engineer's module, if present
     except ImportError:
         return None
     return cross_check
@@ -233,11 +233,11 @@ ALARMS = ("ocr.name_mismatch", "ocr.id_mismatch", "ocr.unreadable")
 
 
 def _score_fields(parser: Callable[..., Any], item: Item, text: str) -> dict[str, Any]:
-    """Fields read by pipeline.ocr_fields, and the cross-checks' findings, against the truth (every
+    """Fields read by pipeline.documents.ocr_fields, and the cross-checks' findings, against the truth (every
     certificate of the set is the declared person's, so every finding is a false alarm)."""
     from datetime import date
 
-    from pipeline.materials import MaterialKind
+    from pipeline.domain.materials import MaterialKind
 
     kind = MaterialKind(item.kind)
     out: dict[str, Any] = {}
@@ -263,7 +263,7 @@ def _score_fields(parser: Callable[..., Any], item: Item, text: str) -> dict[str
                           and fields.ce_total_hours == h["total"])
     check = _cross_check()
     if check is not None and item.declared:
-        from pipeline.crosscheck import DeclaredFacts
+        from pipeline.rules.certificates import DeclaredFacts
 
         values = dict(item.declared)
         values["graduation_date"] = date.fromisoformat(str(values["graduation_date"]))
@@ -291,7 +291,7 @@ def _init(config: Config) -> None:
     _engine = config.build()
     _confirm_mode = config.confirm
     if config.engine in ("rapidocr", "cascade"):
-        from pipeline.ocr.rapid import load_model
+        from pipeline.documents.ocr.rapid import load_model
 
         load_model()  # the model loads once per worker, before the clock starts
 
@@ -305,7 +305,7 @@ def _cpu() -> float:
 def _read_one(task: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     from PIL import Image
 
-    from pipeline.ocr import OcrError
+    from pipeline.documents.ocr import OcrError
 
     path, truth = task
     item = Item(**truth)
@@ -385,7 +385,7 @@ def _rapid_direct(path: str) -> Any:
 
 
 def _cascade_direct(task: tuple[dict[str, str], int, str, str, dict[str, Any]]) -> None:
-    from pipeline.ocr.tesseract import text_from_tsv
+    from pipeline.documents.ocr.tesseract import text_from_tsv
 
     paths, psm, lang, mode, truth = task
     text, _ = text_from_tsv(_tesseract_direct(paths["t"], psm, lang))
@@ -586,17 +586,17 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             ap.error(f"unknown configuration(s): {', '.join(sorted(missing))}")
     direct_keys = set() if args.no_direct else set(args.direct.format(psm=args.psm).split(","))
-    from pipeline.ocr.rapid import available
+    from pipeline.documents.ocr.rapid import available
 
     if not available():
         print("RapidOCR is not installed (rapidocr-onnxruntime): its configurations are skipped",
               file=sys.stderr)
         chosen = [c for c in chosen if c.engine == "tesseract"]
 
-    parser_note = ("fields scored with pipeline.ocr_fields.extract_fields"
-                   + (", false alarms with pipeline.crosscheck.cross_check" if _cross_check() else "")
+    parser_note = ("fields scored with pipeline.documents.ocr_fields.extract_fields"
+                   + (", false alarms with pipeline.rules.certificates.cross_check" if _cross_check() else "")
                    if _field_parser()
-                   else "pipeline/ocr_fields.py not present: names, ID numbers and certificate "
+                   else "pipeline/documents/ocr_fields.py not present: names, ID numbers and certificate "
                         "numbers are scored as exact substrings of the text; dates are not scored")
     print(f"{len(items)} images from {args.set}; {PROCESSES} processes; {parser_note}", file=sys.stderr)
     rows, everything = [], {}

@@ -47,8 +47,8 @@ REDIS = os.environ.get("ZHICHENG_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 def seed(ctx, items, folder: Path, tag: str, mutate: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
     """One application in `received` per image, its material in the store; then normalise it."""
-    from pipeline.db.models import Applicant, Application, Material
-    from pipeline.runner import run_stage
+    from pipeline.storage.db.models import Applicant, Application, Material
+    from pipeline.stages.runner import run_stage
 
     now = ctx.clock.now()
     ids = []
@@ -81,7 +81,7 @@ def seed(ctx, items, folder: Path, tag: str, mutate: bool = False) -> list[int]:
 
 
 def wait_extracted(ctx, ids: list[int], timeout: float = 900) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.db.models import Application
+    from pipeline.storage.db.models import Application
 
     deadline = time.monotonic() + timeout
     while True:
@@ -102,8 +102,8 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
 
-    from pipeline.db import migrate
-    from pipeline.ocr import TESSERACT_PSM
+    from pipeline.storage.db import migrate
+    from pipeline.documents.ocr import TESSERACT_PSM
     from pipeline.settings import Settings
     from zhicheng.bootstrap import bootstrap
 
@@ -146,7 +146,7 @@ def main() -> None:
             wait_extracted(rt.ctx, again)
             cached_runs.append(time.perf_counter() - start)
             with rt.ctx.db.uow() as s:
-                from pipeline.db.models import Extraction
+                from pipeline.storage.db.models import Extraction
 
                 reads = s.scalar(select(func.count()).select_from(Extraction))
             assert reads == len(items) + len(warm), reads  # the second pass read nothing new

@@ -39,13 +39,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from pipeline.context import Context, FixedClock
-    from pipeline.db import migrate
-    from pipeline.db.models import (Applicant, Application, Event, Objection, PublicityEntry,
+    from pipeline.storage.db import migrate
+    from pipeline.storage.db.models import (Applicant, Application, Event, Objection, PublicityEntry,
                                     RecommendationEntry, Unit)
-    from pipeline.identity import make_uscc
+    from pipeline.domain.identity import make_uscc
     from pipeline.services import publicity, recommend
     from pipeline.settings import Settings
-    from pipeline.states import State
+    from pipeline.domain.states import State
 
     run_id = uuid.uuid4().hex[:8]
     tmp = ROOT / "bench" / "out" / f"workflow-{run_id}"

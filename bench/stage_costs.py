@@ -17,8 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from intake.bulk import open_batch
-from pipeline.db import migrate
-from pipeline.runner import run_stage
+from pipeline.storage.db import migrate
+from pipeline.stages.runner import run_stage
 from pipeline.services.intake import submit_batch
 from pipeline.services.units import import_units
 from pipeline.settings import Settings

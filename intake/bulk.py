@@ -13,10 +13,10 @@ from typing import Iterator
 
 from intake.roster import Roster, RosterRow, read_roster
 from intake.source import ApplicantFolder, BatchSource, Entry
-from pipeline.blobstore import CHUNK
-from pipeline.identity import mask_id_number
-from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile
-from pipeline.problems import Problem
+from pipeline.storage.blobstore import CHUNK
+from pipeline.domain.identity import mask_id_number
+from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
+from pipeline.domain.problems import Problem
 from pipeline.settings import Settings
 
 # A roster without a required column would return every applicant for the same reason: the

@@ -36,8 +36,8 @@ from typing import BinaryIO, Callable
 
 import openpyxl
 
-from pipeline.problems import Problem
-from pipeline.roster_columns import COLUMNS, field_for_header
+from pipeline.domain.problems import Problem
+from pipeline.roster.columns import COLUMNS, field_for_header
 
 # A workbook is itself a zip: one that inflates past this is refused before openpyxl parses it.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024

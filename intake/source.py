@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
-from pipeline.identity import find_id_number
-from pipeline.problems import Problem
+from pipeline.domain.identity import find_id_number
+from pipeline.domain.problems import Problem
 
 MAX_MEMBER_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 4 * 1024**3

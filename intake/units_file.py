@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.roster import read_grid
-from pipeline.problems import Problem
+from pipeline.domain.problems import Problem
 from pipeline.services.units import UNIT_COLUMNS
 
 

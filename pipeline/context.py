@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.blobstore import BlobStore
-from pipeline.db.engine import Database
-from pipeline.rulebook import RuleBook
+from pipeline.storage.blobstore import BlobStore
+from pipeline.storage.db.engine import Database
+from pipeline.rules.book import RuleBook
 from pipeline.settings import Settings
-from pipeline.workdays import WorkCalendar
+from pipeline.domain.workdays import WorkCalendar
 
 if TYPE_CHECKING:
-    from pipeline.ocr import OcrEngine
+    from pipeline.documents.ocr import OcrEngine
 
 
 # Days in Hunan: "today", publicity periods and the cut-off are dates in China Standard Time.
@@ -66,7 +66,7 @@ class Context:
         with _ENGINE_LOCK:
             engine = _ENGINES.get(self.settings.ocr_engine)
             if engine is None:
-                from pipeline.ocr import make_engine
+                from pipeline.documents.ocr import make_engine
 
                 engine = _ENGINES[self.settings.ocr_engine] = make_engine(self.settings.ocr_engine)
             return engine

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import or_, select
 
 from pipeline.context import Context
-from pipeline.db.models import Application, Publicity, RecommendationBatch
-from pipeline.states import State
+from pipeline.storage.db.models import Application, Publicity, RecommendationBatch
+from pipeline.domain.states import State
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
 

@@ -15,14 +15,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.crosscheck import id_matches, names_match
-from pipeline.db.models import (Application, Event, Extraction, Material, Publicity, PublicityEntry,
+from pipeline.rules.certificates import id_matches, names_match
+from pipeline.storage.db.models import (Application, Event, Extraction, Material, Publicity, PublicityEntry,
                                 RecommendationBatch, RecommendationEntry, Review, Unit)
-from pipeline.findings import SEVERITY_LABELS, Severity
-from pipeline.identity import mask_id_number, mask_phone
-from pipeline.materials import ORDER, MaterialKind, required_kinds
+from pipeline.domain.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.identity import mask_id_number, mask_phone
+from pipeline.domain.materials import ORDER, MaterialKind, required_kinds
 from pipeline.services.queries import NotFound
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 
 CENTER = "湖南省人力资源服务中心"
 STAGE_LABELS = {"unit": "所在单位初审", "supervisor": "主管单位审核", "center": "中心形式审查"}

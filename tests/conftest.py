@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.context import Context, FixedClock
-from pipeline.db import migrate
+from pipeline.storage.db import migrate
 from pipeline.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("ZHICHENG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -52,7 +52,7 @@ def pg_database() -> Iterator[str]:
 
 
 def _truncate_all(url: str) -> None:
-    from pipeline.db.models import Base
+    from pipeline.storage.db.models import Base
 
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

@@ -30,7 +30,7 @@ def seed_application(ctx: Context, unit_code: str, state: str = "unit_review", *
                      name: str | None = None, offline_review: str | None = "通过",
                      n: int | None = None) -> int:
     """Insert one application directly in a given state (workflow tests start past the pipeline)."""
-    from pipeline.db.models import Applicant, Application
+    from pipeline.storage.db.models import Applicant, Application
     from pipeline.services.history import log_event
 
     n = n if n is not None else next(_SEQ)

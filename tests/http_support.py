@@ -15,7 +15,7 @@ from typing import Iterator
 import uvicorn
 
 from intake.api import Limits, create_app
-from pipeline.identity import make_id_number, make_uscc
+from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services import tokens
 from pipeline.services.units import UnitData, import_units, register
 

@@ -7,11 +7,11 @@ from typing import Callable
 import dramatiq
 
 from pipeline.context import Context
-from pipeline.runner import run_stages
+from pipeline.stages.runner import run_stages
 from pipeline.stages import FIRST, STAGES, Stage
 
 # Dramatiq's own retries only bridge transient faults; the database counts attempts and
-# sends an application to `failed` at the cap (pipeline.runner), whatever the broker does.
+# sends an application to `failed` at the cap (pipeline.stages.runner), whatever the broker does.
 RETRY = dict(max_retries=10, min_backoff=500, max_backoff=30_000)
 
 

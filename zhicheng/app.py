@@ -21,7 +21,7 @@ class SchemaNotReady(Exception):
 
 def ensure_schema(runtime: Runtime) -> None:
     """Refuse to work on a database that `zhicheng init` has not brought up to date."""
-    from pipeline.db import migrate  # alembic is slow to import: only when it is needed
+    from pipeline.storage.db import migrate  # alembic is slow to import: only when it is needed
 
     current = migrate.current(runtime.ctx.db.engine)
     if current != migrate.head():

@@ -18,7 +18,7 @@ from typing import AsyncIterator, BinaryIO, Iterator
 from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
-from pipeline.intake_value import TooLarge
+from pipeline.domain.intake_value import TooLarge
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 200

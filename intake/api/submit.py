@@ -15,9 +15,9 @@ from intake.api.errors import ApiError
 from intake.api.streaming import Form
 from intake.bulk import open_batch
 from pipeline.context import Context
-from pipeline.fields import parse_fields
-from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile
-from pipeline.roster_columns import field_for_header
+from pipeline.roster.fields import parse_fields
+from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
+from pipeline.roster.columns import field_for_header
 from pipeline.services import access, queries, uploads
 from pipeline.services.intake import submit_batch
 from pipeline.services.tokens import Principal

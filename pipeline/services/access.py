@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.db.models import AccessLog, ApiUpload, Application, Unit
+from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
 from pipeline.services.tokens import Principal
 
 
@@ -79,7 +79,7 @@ def can_read_application(ctx: Context, principal: Principal, app_id: int) -> boo
 
 def can_read_batch(ctx: Context, principal: Principal, batch_id: int) -> bool:
     """True when the batch exists and this principal may read its receipt."""
-    from pipeline.db.models import ImportBatch
+    from pipeline.storage.db.models import ImportBatch
 
     with ctx.db.uow() as s:
         if s.get(ImportBatch, batch_id) is None:

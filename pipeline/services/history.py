@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Application, Event
-from pipeline.states import State, check_move
+from pipeline.storage.db.models import Application, Event
+from pipeline.domain.states import State, check_move
 
 SYSTEM = "系统"
 

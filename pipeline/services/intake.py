@@ -17,18 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.blobstore import StoredBlob
+from pipeline.storage.blobstore import StoredBlob
 from pipeline.context import Context
-from pipeline.db.models import (Applicant, Application, BatchItem, BatchProblem, ImportBatch,
+from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem, ImportBatch,
                                 Material)
-from pipeline.fields import parse_fields
-from pipeline.identity import mask_id_number
-from pipeline.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
-from pipeline.materials import classify
-from pipeline.problems import Problem
-from pipeline.roster_columns import COLUMNS
+from pipeline.roster.fields import parse_fields
+from pipeline.domain.identity import mask_id_number
+from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
+from pipeline.domain.materials import classify
+from pipeline.domain.problems import Problem
+from pipeline.roster.columns import COLUMNS
 from pipeline.services.history import log_event, move
-from pipeline.states import AUTOMATIC, LABELS, State
+from pipeline.domain.states import AUTOMATIC, LABELS, State
 
 log = logging.getLogger(__name__)
 

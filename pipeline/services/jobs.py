@@ -13,7 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.db.models import JobRun
+from pipeline.storage.db.models import JobRun
 from pipeline.services import publicity, recommend, recovery
 from pipeline.services.history import SYSTEM
 

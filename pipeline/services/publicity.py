@@ -16,12 +16,12 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import and_, case, insert, select, update
 
 from pipeline.context import Context
-from pipeline.db.models import Application, Event, Objection, Publicity, PublicityEntry, Unit
+from pipeline.storage.db.models import Application, Event, Objection, Publicity, PublicityEntry, Unit
 from pipeline.services.errors import WorkflowError
 from pipeline.services.history import SYSTEM, log_event
 from pipeline.services.queries import NotFound
 from pipeline.services.units import subordinates
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 
 DEFAULT_MIN_DAYS = 5            # CONTRACTS §1c, for a year without a rule set
 RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}

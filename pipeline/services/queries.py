@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
+from pipeline.storage.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
                                 Material, Review)
-from pipeline.states import AUTOMATIC, LABELS, State
+from pipeline.domain.states import AUTOMATIC, LABELS, State
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import String, cast, func, insert, literal, select, update
 
 from pipeline.context import Context
-from pipeline.db.models import (Application, Event, Publicity, PublicityEntry, RecommendationBatch,
+from pipeline.storage.db.models import (Application, Event, Publicity, PublicityEntry, RecommendationBatch,
                                 RecommendationEntry, Unit)
 from pipeline.services.errors import WorkflowError
 from pipeline.services.history import SYSTEM, log_event
 from pipeline.services.queries import NotFound
 from pipeline.services.review import add_center_findings, next_reviewer
 from pipeline.services.units import unit_name
-from pipeline.states import State
+from pipeline.domain.states import State
 
 
 @dataclass(frozen=True)

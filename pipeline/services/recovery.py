@@ -8,10 +8,10 @@ from typing import Callable
 from sqlalchemy import or_, select, update
 
 from pipeline.context import Context
-from pipeline.db.models import Application
+from pipeline.storage.db.models import Application
 from pipeline.services.history import log_event, move
 from pipeline.stages import BY_STATE
-from pipeline.states import AUTOMATIC, State
+from pipeline.domain.states import AUTOMATIC, State
 
 Send = Callable[[str, int], None]
 

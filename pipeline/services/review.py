@@ -14,12 +14,12 @@ from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.db.models import Application, FindingRow, Review
+from pipeline.storage.db.models import Application, FindingRow, Review
 from pipeline.services.errors import WorkflowError
 from pipeline.services.history import log_event, move
 from pipeline.services.queries import REVIEW_QUEUES, NotFound, list_applications
 from pipeline.services.units import superior, unit_name
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 
 STAGE_LABELS = {"unit": "所在单位初审", "supervisor": "主管单位审核", "center": "中心形式审查"}
 DECISIONS = {"pass": "审核通过", "return": "退回", "reject": "审核不通过"}

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.db.models import ApiToken, Unit
+from pipeline.storage.db.models import ApiToken, Unit
 from pipeline.services.history import SYSTEM, log_event
 from pipeline.services.units import UnitError
 

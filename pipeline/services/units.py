@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.db.models import Unit
-from pipeline.identity import check_uscc
-from pipeline.problems import Problem
+from pipeline.storage.db.models import Unit
+from pipeline.domain.identity import check_uscc
+from pipeline.domain.problems import Problem
 from pipeline.services.history import SYSTEM, log_event
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")

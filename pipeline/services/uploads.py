@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
-from pipeline.db.models import ApiUpload, ImportBatch
+from pipeline.storage.db.models import ApiUpload, ImportBatch
 
 STALE = timedelta(minutes=30)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pipeline.context import Context
-from pipeline.findings import Finding
-from pipeline.states import State
+from pipeline.domain.findings import Finding
+from pipeline.domain.states import State
 
 
 @dataclass

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from pipeline.checks import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
+from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
                              run_checks)
 from pipeline.context import Context
-from pipeline.db.models import Application, Extraction, FindingRow, Material, Unit
-from pipeline.findings import Finding, Severity, route
-from pipeline.materials import MaterialKind
-from pipeline.reading import reading_method
-from pipeline.rules import ScannedReport
+from pipeline.storage.db.models import Application, Extraction, FindingRow, Material, Unit
+from pipeline.domain.findings import Finding, Severity, route
+from pipeline.domain.materials import MaterialKind
+from pipeline.documents.reading import reading_method
+from pipeline.rules.year import ScannedReport
 from pipeline.stages.extract import CERTIFICATES, TEXT_LAYER, scan_method
 from pipeline.stages import StageResult
-from pipeline.states import State
+from pipeline.domain.states import State
 
 STAGE = "check"
 

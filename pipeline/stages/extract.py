@@ -23,14 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
-from pipeline.db.models import Application, Extraction, Material
-from pipeline.inspect import pdf_text
-from pipeline.materials import CERTIFICATE_KINDS, MaterialKind
-from pipeline.ocr_fields import extract_fields, normalize_ocr_text
-from pipeline.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
+from pipeline.storage.db.models import Application, Extraction, Material
+from pipeline.documents.preflight import pdf_text
+from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
+from pipeline.documents.ocr_fields import extract_fields, normalize_ocr_text
+from pipeline.documents.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
                               reading_method)
 from pipeline.stages import StageResult
-from pipeline.states import State
+from pipeline.domain.states import State
 
 TEXT_LAYER = "pdf-text"
 # The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.

@@ -7,12 +7,12 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.db.models import Material
-from pipeline.findings import Finding
-from pipeline.inspect import inspect_file, normalized_image
-from pipeline.materials import EXPECTED_FORM, Form, MaterialKind
+from pipeline.storage.db.models import Material
+from pipeline.domain.findings import Finding
+from pipeline.documents.preflight import inspect_file, normalized_image
+from pipeline.domain.materials import EXPECTED_FORM, Form, MaterialKind
 from pipeline.stages import StageResult
-from pipeline.states import State
+from pipeline.domain.states import State
 
 FORM_LABEL = {Form.PDF: "PDF文件", Form.IMAGE: "图片（JPG/PNG）"}
 MB = 1024 * 1024

@@ -27,8 +27,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import create_engine, select, text
 
-from pipeline.db.models import Application
-from pipeline.identity import make_id_number, make_uscc
+from pipeline.storage.db.models import Application
+from pipeline.domain.identity import make_id_number, make_uscc
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TIMEOUT = 180

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.states import State
+from pipeline.domain.states import State
 from tests.e2e.test_cli import (assert_clean_failure, environment, in_parallel, one_json_document,
                                 zhicheng)
 from zhicheng.sample import make_batch, sample_units, write_units_file

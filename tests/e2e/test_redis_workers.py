@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.services import queries
 from pipeline.settings import Settings
-from pipeline.states import AUTOMATIC, State
+from pipeline.domain.states import AUTOMATIC, State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.bootstrap import Runtime, bootstrap

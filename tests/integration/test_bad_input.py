@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.bulk import open_batch
-from pipeline.db.models import Applicant, Application, BatchItem, Material
-from pipeline.identity import make_id_number, make_uscc
+from pipeline.storage.db.models import Applicant, Application, BatchItem, Material
+from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services import queries
 from pipeline.services.intake import submit_batch
 from pipeline.services.units import import_units
-from pipeline.states import State
+from pipeline.domain.states import State
 from tests.integration import badfiles
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch

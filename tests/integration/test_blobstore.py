@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.blobstore import CHUNK, BlobStore
+from pipeline.storage.blobstore import CHUNK, BlobStore
 from pipeline.context import Context
 from pipeline.settings import Settings
 

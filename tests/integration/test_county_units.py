@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.checks import run_checks
+from pipeline.rules.application import run_checks
 from pipeline.context import Context
-from pipeline.db.models import Application
-from pipeline.identity import make_id_number, make_uscc
+from pipeline.storage.db.models import Application
+from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services.units import import_units, list_units, validate
 from pipeline.stages.check import load_facts
 from tests.helpers import seed_application

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.api import Limits
-from pipeline.db.models import AccessLog, ApiUpload, Application, ImportBatch
+from pipeline.storage.db.models import AccessLog, ApiUpload, Application, ImportBatch
 from tests.http_support import (CLINIC, DESIGN, MINISTRY, PDF, RESEARCH, TECH, batch_zip,
                                 issue_tokens, live_server, materials, person, setup_units)
 

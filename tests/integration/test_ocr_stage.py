@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.db.models import Extraction
+from pipeline.storage.db.models import Extraction
 from pipeline.services import queries
 from pipeline.settings import Settings
 from tests.helpers import register_sample_units, rules_of
@@ -19,7 +19,7 @@ from zhicheng.sample import make_batch
 @pytest.fixture
 def ocr_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
     """An embedded runtime on SQLite that OCRs with the cascade (tesseract, then RapidOCR)."""
-    from pipeline.db import migrate
+    from pipeline.storage.db import migrate
 
     settings = Settings(data_dir=tmp_path / "var", ocr_engine="cascade", worker_threads=2)
     rt = bootstrap(settings)

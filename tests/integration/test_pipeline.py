@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.db.models import Event, FindingRow, Material
-from pipeline.runner import run_stage
+from pipeline.storage.db.models import Event, FindingRow, Material
+from pipeline.stages.runner import run_stage
 from pipeline.services import queries
-from pipeline.states import AUTOMATIC, State
+from pipeline.domain.states import AUTOMATIC, State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch
@@ -137,7 +137,7 @@ def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> Non
 
 
 def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.db.models import Extraction
+    from pipeline.storage.db.models import Extraction
     from pipeline.stages import extract
 
     monkeypatch.setattr(extract, "TEXT_KINDS", {"述职报告"})
@@ -271,7 +271,7 @@ def test_a_failed_application_is_processed_again_after_a_retry(runtime, sample, 
 def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from intake.bulk import open_batch
     from pipeline import stages
-    from pipeline.db.models import Application
+    from pipeline.storage.db.models import Application
     from pipeline.services.intake import submit_batch
 
     with open_batch(sample.path, runtime.settings) as intake:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pipeline.db.models import Extraction
-from pipeline.identity import make_id_number, make_uscc
-from pipeline.ocr.tesseract import TesseractEngine
+from pipeline.storage.db.models import Extraction
+from pipeline.domain.identity import make_id_number, make_uscc
+from pipeline.documents.ocr.tesseract import TesseractEngine
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings

@@ -21,12 +21,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-from pipeline.db.models import (Application, Publicity, PublicityEntry, RecommendationBatch,
+from pipeline.storage.db.models import (Application, Publicity, PublicityEntry, RecommendationBatch,
                                 RecommendationEntry, Review)
-from pipeline.identity import mask_id_number
-from pipeline.materials import ORDER
+from pipeline.domain.identity import mask_id_number
+from pipeline.domain.materials import ORDER
 from pipeline.services import queries
-from pipeline.states import State
+from pipeline.domain.states import State
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
 from tests.helpers import register_sample_units

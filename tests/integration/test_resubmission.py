@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.services import queries, review
-from pipeline.states import State
+from pipeline.domain.states import State
 from tests.helpers import register_sample_units
 from zhicheng.app import import_batch
 from zhicheng.sample import make_batch

@@ -9,9 +9,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from pipeline.context import Context
-from pipeline.db import migrate
-from pipeline.db.engine import Database
-from pipeline.db.models import Base
+from pipeline.storage.db import migrate
+from pipeline.storage.db.engine import Database
+from pipeline.storage.db.models import Base
 
 
 def test_the_migrations_build_exactly_the_models(ctx: Context) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from intake.units_file import read_units_file
 from pipeline.context import Context
-from pipeline.db.models import Event, Unit
-from pipeline.identity import make_uscc
+from pipeline.storage.db.models import Event, Unit
+from pipeline.domain.identity import make_uscc
 from pipeline.services.units import (
     UnitData,
     UnitError,

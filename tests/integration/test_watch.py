@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.watch import NOTE_SUFFIX, InboxWatcher, make_importer
-from pipeline.db.models import Application, ImportBatch
+from pipeline.storage.db.models import Application, ImportBatch
 from tests.http_support import DESIGN, batch_zip, person, setup_units
 
 

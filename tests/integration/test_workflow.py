@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.context import Context
-from pipeline.db.models import (Application, Event, FindingRow, Publicity, PublicityEntry,
+from pipeline.storage.db.models import (Application, Event, FindingRow, Publicity, PublicityEntry,
                                 RecommendationBatch, RecommendationEntry, Review)
 from pipeline.services import publicity, recommend, review
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound, show_application
-from pipeline.states import State
-from pipeline.workdays import CalendarUnknown
+from pipeline.domain.states import State
+from pipeline.domain.workdays import CalendarUnknown
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 from zhicheng.sample.units import _DESIGN_CODE as DESIGN
@@ -294,8 +294,8 @@ def test_building_twice_does_not_duplicate(ctx, units) -> None:  # type: ignore[
 
 
 def test_the_rule_set_can_build_batches_when_publicities_close(ctx, units, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.rulebook import RuleBook
-    from pipeline.ruleset import default_ruleset_path
+    from pipeline.rules.book import RuleBook
+    from pipeline.rules.ruleset import default_ruleset_path
     from pipeline.services.jobs import run_job
 
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")

@@ -9,9 +9,9 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from pipeline.context import Context
-from pipeline.db.models import Event, RecommendationBatch, RecommendationEntry
+from pipeline.storage.db.models import Event, RecommendationBatch, RecommendationEntry
 from pipeline.services import publicity, recommend, review
-from pipeline.states import State
+from pipeline.domain.states import State
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
 

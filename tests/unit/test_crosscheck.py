@@ -13,17 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.crosscheck import (
+from pipeline.rules.certificates import (
     CONFUSABLE,
     DeclaredFacts,
     cross_check,
     id_matches,
     names_match,
 )
-from pipeline.findings import Severity
-from pipeline.identity import make_id_number
-from pipeline.materials import MaterialKind
-from pipeline.ocr_fields import extract_fields
+from pipeline.domain.findings import Severity
+from pipeline.domain.identity import make_id_number
+from pipeline.domain.materials import MaterialKind
+from pipeline.documents.ocr_fields import extract_fields
 from zhicheng.sample import certificates
 from zhicheng.sample.drawing import Sheet
 from zhicheng.sample.people import Person, make_person

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.dates import DateParseError, parse_date
+from pipeline.domain.dates import DateParseError, parse_date
 
 JULY_1 = date(2019, 7, 1)
 

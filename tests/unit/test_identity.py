@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.identity import (
+from pipeline.domain.identity import (
     USCC_ALPHABET,
     check_id_number,
     check_phone,

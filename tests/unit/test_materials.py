@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.materials import (
+from pipeline.domain.materials import (
     CERTIFICATE_KINDS,
     EXPECTED_FORM,
     ORDER,

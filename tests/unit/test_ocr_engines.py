@@ -12,7 +12,7 @@ from functools import lru_cache
 import pytest
 from PIL import Image
 
-from pipeline.ocr import (
+from pipeline.documents.ocr import (
     EngineUnavailable,
     OcrEngine,
     OcrError,
@@ -21,9 +21,9 @@ from pipeline.ocr import (
     Preprocessing,
     make_engine,
 )
-from pipeline.ocr import preprocess as pp
-from pipeline.ocr.cascade import CascadeEngine
-from pipeline.ocr.null import NullEngine
+from pipeline.documents.ocr import preprocess as pp
+from pipeline.documents.ocr.cascade import CascadeEngine
+from pipeline.documents.ocr.null import NullEngine
 from tests.conftest import unavailable
 
 
@@ -95,7 +95,7 @@ def test_a_broken_image_is_an_ocr_error_never_a_crash() -> None:
             engine.read(bad, timeout=30)  # type: ignore[arg-type]
     with pytest.raises(OcrError):
         NullEngine().read(truncated, timeout=1)
-    from pipeline.ocr.rapid import available
+    from pipeline.documents.ocr.rapid import available
 
     if available():
         with pytest.raises(OcrError):
@@ -117,7 +117,7 @@ def test_tesseract_gives_its_child_one_thread() -> None:
 
 def test_rapidocr_reads_the_holders_name_offline() -> None:
     """RapidOCR, with the models of its wheel, finds the name on a clean certificate."""
-    from pipeline.ocr.rapid import PACKAGE, available
+    from pipeline.documents.ocr.rapid import PACKAGE, available
 
     if not available():
         unavailable("RapidOCR", f"the package {PACKAGE} is not installed")
@@ -130,7 +130,7 @@ def test_rapidocr_reads_the_holders_name_offline() -> None:
 
 def test_rapidocr_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the package, making the engine says which package to install."""
-    import pipeline.ocr.rapid as rapid
+    import pipeline.documents.ocr.rapid as rapid
 
     monkeypatch.setattr(rapid, "available", lambda: False)
     with pytest.raises(EngineUnavailable, match="rapidocr-onnxruntime"):

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.identity import make_id_number
-from pipeline.materials import MaterialKind
-from pipeline.ocr_fields import (
+from pipeline.domain.identity import make_id_number
+from pipeline.domain.materials import MaterialKind
+from pipeline.documents.ocr_fields import (
     CertificateFields,
     extract_fields,
     find_dates,

@@ -95,7 +95,7 @@ def test_an_encrypted_or_broken_pdf_is_not_counted_as_pages(tmp_path: Path) -> N
 def test_making_a_pdf_leaves_truncated_uploads_unreadable_in_the_same_process(tmp_path: Path) -> None:
     """WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; a worker
     that makes packets must still see a truncated JPEG upload as material.unreadable."""
-    from pipeline.inspect import inspect_file
+    from pipeline.documents.preflight import inspect_file
     from tests.unit.test_inspect import jpeg_bytes
 
     assert html_to_pdf("<p>审核包</p>")[:5] == b"%PDF-"  # type: ignore[index]

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 
 from intake.roster import Roster, read_grid, read_roster
-from pipeline.roster_columns import COLUMNS
+from pipeline.roster.columns import COLUMNS
 
 ID1 = "430102199001011238"
 ID2 = "43010219850315002X"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from pipeline.findings import RULES, Finding, Severity, route
-from pipeline.states import State
+from pipeline.domain.findings import RULES, Finding, Severity, route
+from pipeline.domain.states import State
 
 # The minimum rule set of CONTRACTS §3, copied here so that a rename in code fails this test.
 CONTRACT_RULES = [

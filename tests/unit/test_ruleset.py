@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fields import EDUCATIONS, LEVELS
-from pipeline.ruleset import (
+from pipeline.roster.fields import EDUCATIONS, LEVELS
+from pipeline.rules.ruleset import (
     UNIT_KINDS, RuleSet, RuleSetError, default_ruleset_path, load_ruleset, series_key,
 )
 
@@ -56,7 +56,7 @@ def refusal(path: Path) -> str:
 
 def test_the_shipped_file_is_found_by_year_inside_the_package() -> None:
     assert SHIPPED.is_file()
-    assert SHIPPED.parent.name == "rulesets" and SHIPPED.parent.parent.name == "pipeline"
+    assert SHIPPED.parent.name == "rulesets" and SHIPPED.parent.parent.name == "rules"
     assert default_ruleset_path(2027).name == "2027.toml"
 
 

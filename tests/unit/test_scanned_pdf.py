@@ -1,4 +1,4 @@
-"""Reading a scanned PDF page by page (pipeline.reading.read_scanned_pdf): one page at a time, a
+"""Reading a scanned PDF page by page (pipeline.documents.reading.read_scanned_pdf): one page at a time, a
 page cap, and pages that cannot be read named instead of failing. A scripted engine stands in for
 OCR here (the real engines read real scans in tests/integration/test_report_ocr.py)."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.ocr import OcrError, OcrResult, OcrTimeout
-from pipeline.reading import read_scanned_pdf
+from pipeline.documents.ocr import OcrError, OcrResult, OcrTimeout
+from pipeline.documents.reading import read_scanned_pdf
 
 
 class Scripted:

@@ -13,7 +13,7 @@ import pytest
 
 from intake.roster import read_roster
 from intake.source import BatchSource, EntryCorrupt, EntryTooLarge
-from pipeline.identity import make_id_number
+from pipeline.domain.identity import make_id_number
 
 ID1 = make_id_number("43010219850315002")
 ID2 = make_id_number("43010219900101123")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pipeline.states import AUTOMATIC, LABELS, InvalidTransition, State, can_move, check_move
+from pipeline.domain.states import AUTOMATIC, LABELS, InvalidTransition, State, can_move, check_move
 
 S = State
 

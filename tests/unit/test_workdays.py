@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.workdays import CalendarFileError, CalendarUnknown, WorkCalendar
+from pipeline.domain.workdays import CalendarFileError, CalendarUnknown, WorkCalendar
 
 OVERRIDE_2027 = """
 # 2027 年放假和调休安排（示例）

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from pipeline.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.services import queries
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 from zhicheng.cli.common import Obj, emit_json, expected_errors
 from zhicheng.cli.root import cli
 

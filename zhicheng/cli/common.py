@@ -53,13 +53,13 @@ def say(message: str = "") -> None:
 
 def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into a message on stderr and exit code 1, no traceback."""
-    from pipeline.ruleset import RuleSetError
+    from pipeline.rules.ruleset import RuleSetError
     from pipeline.services.queries import NotFound
     from pipeline.services.errors import WorkflowError
     from pipeline.services.jobs import UnknownJob
     from pipeline.services.units import UnitError
-    from pipeline.states import InvalidTransition
-    from pipeline.workdays import CalendarFileError, CalendarUnknown
+    from pipeline.domain.states import InvalidTransition
+    from pipeline.domain.workdays import CalendarFileError, CalendarUnknown
     from zhicheng.app import SchemaNotReady
 
     @wraps(fn)

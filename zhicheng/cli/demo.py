@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from pipeline.context import Context
-from pipeline.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.services.errors import WorkflowError
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
 from zhicheng.cli.common import Fail, expected_errors
@@ -36,7 +36,7 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
     from intake.units_file import read_units_file
-    from pipeline.db import migrate
+    from pipeline.storage.db import migrate
     from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
     out = out.resolve()
@@ -101,7 +101,7 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     """Steps 4–7 of DOMAIN.md on the sample: decisions, publicity, recommendation, reviews."""
     from pipeline.services import publicity, recommend, review
     from pipeline.services.review import DECISIONS
-    from pipeline.workdays import CalendarUnknown
+    from pipeline.domain.workdays import CalendarUnknown
 
     queue = review.review_queue(ctx, "unit")
     queue = [a for a in queue if a["id"] in app_ids]

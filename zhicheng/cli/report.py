@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 
 from pipeline.services import queries
-from pipeline.states import State
+from pipeline.domain.states import State
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from pipeline.services import review as reviews
-from pipeline.states import LABELS
+from pipeline.domain.states import LABELS
 from zhicheng.cli.apps import echo_rows
 from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from pipeline.services import queries, recovery
-from pipeline.states import LABELS, State
+from pipeline.domain.states import LABELS, State
 from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 
 
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
 @expected_errors
 def init(obj: Obj) -> None:
     """创建或升级数据库。"""
-    from pipeline.db import migrate
+    from pipeline.storage.db import migrate
 
     runtime = obj.runtime(schema=False)
     before = migrate.current(runtime.ctx.db.engine)

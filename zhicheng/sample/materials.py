@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from pipeline.identity import make_id_number
+from pipeline.domain.identity import make_id_number
 
 from .certificates import (
     ce_form_image,

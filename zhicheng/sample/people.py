@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipeline.identity import make_id_number
+from pipeline.domain.identity import make_id_number
 
 from .people_data import (
     DEGREE_CODE,

@@ -1,7 +1,7 @@
 """The sample's unit registry: six Hunan units and the units file (CONTRACTS §1b).
 
 Unit codes are real GB 32100 codes: a GB 11714 organization code in the middle, the check character
-of `pipeline.identity.make_uscc` at the end.
+of `pipeline.domain.identity.make_uscc` at the end.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.identity import make_uscc
+from pipeline.domain.identity import make_uscc
 
 from .workbook import xlsx_bytes
 

@@ -1,10 +1,10 @@
-"""Alembic environment: the URL and connection come from pipeline.db.migrate, never from a file."""
+"""Alembic environment: the URL and connection come from pipeline.storage.db.migrate, never from a file."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from pipeline.db.models import Base
+from pipeline.storage.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("run migrations through pipeline.db.migrate.upgrade()")
+        raise RuntimeError("run migrations through pipeline.storage.db.migrate.upgrade()")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

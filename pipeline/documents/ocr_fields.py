@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from pipeline.identity import halfwidth, id_check_digit
-from pipeline.materials import MaterialKind
+from pipeline.domain.identity import halfwidth, id_check_digit
+from pipeline.domain.materials import MaterialKind
 
 # --- characters ---------------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ from typing import Callable
 
 from PIL import Image
 
-from pipeline.inspect import pdf_text
-from pipeline.ocr import OcrEngine, OcrError, OcrTimeout
-from pipeline.ocr_slots import ocr_slot
+from pipeline.documents.preflight import pdf_text
+from pipeline.documents.ocr import OcrEngine, OcrError, OcrTimeout
+from pipeline.documents.ocr_slots import ocr_slot
 
 PAGE_TIMEOUT = 120.0    # seconds for one page, per engine
 RENDER_DPI = 200

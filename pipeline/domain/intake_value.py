@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable
 
-from pipeline.problems import Problem
+from pipeline.domain.problems import Problem
 
 
 class TooLarge(Exception):

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.findings import Finding, Severity
-from pipeline.identity import halfwidth, id_check_digit
-from pipeline.materials import CERTIFICATE_KINDS, MaterialKind
-from pipeline.ocr_fields import (
+from pipeline.domain.findings import Finding, Severity
+from pipeline.domain.identity import halfwidth, id_check_digit
+from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
+from pipeline.documents.ocr_fields import (
     CJK,
     FIELD_LABELS,
     CertificateFields,
@@ -254,7 +254,7 @@ class DeclaredFacts:
 
     @classmethod
     def from_values(cls, values: Mapping[str, object]) -> DeclaredFacts:
-        """From a roster row's typed values (`pipeline.fields.parse_fields(...).values`)."""
+        """From a roster row's typed values (`pipeline.roster.fields.parse_fields(...).values`)."""
         def number(key: str) -> float | None:
             v = values.get(key)
             return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.fields import LEVELS
-from pipeline.findings import Finding, Severity
-from pipeline.identity import check_id_number
-from pipeline.ruleset import DEFAULT_SERIES, RELAXABLE, RuleSet, TenureRule, series_key
+from pipeline.roster.fields import LEVELS
+from pipeline.domain.findings import Finding, Severity
+from pipeline.domain.identity import check_id_number
+from pipeline.rules.ruleset import DEFAULT_SERIES, RELAXABLE, RuleSet, TenureRule, series_key
 
 RELAXED = "path.relaxed"
 _NORMAL = "正常"

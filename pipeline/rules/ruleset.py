@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pipeline.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
+from pipeline.roster.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
 
 # The kinds of unit of the registry (CONTRACTS §1b).
 UNIT_KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")

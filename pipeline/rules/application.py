@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
-from pipeline.crosscheck import DeclaredFacts, cross_check
-from pipeline.fields import parse_fields
-from pipeline.ocr_fields import CertificateFields
-from pipeline.findings import Finding
-from pipeline.materials import MaterialKind, required_kinds
-from pipeline.rules import ScannedReport, YearFacts, check_year_rules
-from pipeline.ruleset import RuleSet
-from pipeline.states import LABELS, State
+from pipeline.rules.certificates import DeclaredFacts, cross_check
+from pipeline.roster.fields import parse_fields
+from pipeline.documents.ocr_fields import CertificateFields
+from pipeline.domain.findings import Finding
+from pipeline.domain.materials import MaterialKind, required_kinds
+from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
+from pipeline.rules.ruleset import RuleSet
+from pipeline.domain.states import LABELS, State
 
 APPROVED = "已审核"
 # Applications that do not stand in the way of another one of the same person and year: a

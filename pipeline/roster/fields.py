@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pipeline.dates import DateParseError, parse_date
-from pipeline.identity import check_id_number, check_phone, check_uscc, halfwidth
-from pipeline.roster_columns import BY_FIELD, COLUMNS, REQUIRED_FROM_INTERMEDIATE
+from pipeline.domain.dates import DateParseError, parse_date
+from pipeline.domain.identity import check_id_number, check_phone, check_uscc, halfwidth
+from pipeline.roster.columns import BY_FIELD, COLUMNS, REQUIRED_FROM_INTERMEDIATE
 
 LEVELS = ("初级", "中级", "副高级", "正高级")
 EDUCATIONS = ("中专", "大学专科", "大学本科", "硕士研究生", "博士研究生")

@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 from pypdf import PdfReader
 
-from pipeline.materials import EXPECTED_FORM, Form, classify
+from pipeline.domain.materials import EXPECTED_FORM, Form, classify
 
 HEAD_BYTES = 8192
 TEXT_LAYER_MIN_CHARS = 20  # non-space characters on the examined pages that make a text layer

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pipeline.ruleset import RuleSet, default_ruleset_path, load_ruleset
+from pipeline.rules.ruleset import RuleSet, default_ruleset_path, load_ruleset
 
 
 class RuleBook:

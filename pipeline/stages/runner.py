@@ -17,10 +17,10 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, or_, select, update
 
 from pipeline.context import Context
-from pipeline.db.models import Application, FindingRow, Material
+from pipeline.storage.db.models import Application, FindingRow, Material
 from pipeline.services.history import move
 from pipeline.stages import BY_NAME, BY_STATE, Stage, StageResult
-from pipeline.states import State
+from pipeline.domain.states import State
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
 
-from pipeline.states import State
+from pipeline.domain.states import State
 
 
 class Severity(StrEnum):
