@@ -11,7 +11,7 @@ from pipeline.context import Context
 from pipeline.storage.db.models import Unit
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.problems import Problem
-from pipeline.services.history import SYSTEM, log_event
+from pipeline.storage.transitions import SYSTEM, log_event
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 APPROVERS = ("主管机构", "主管单位")
