@@ -40,13 +40,16 @@ class OfflineResult(StrEnum):
     NOT_PASSED = "未通过"
 
 
+# Keyed by the plain code strings (click's Choice and JSON take them as they are).
 STAGE_LABELS: dict[str, str] = {
-    ReviewStage.UNIT: "所在单位初审", ReviewStage.SUPERVISOR: "主管单位审核",
-    ReviewStage.CENTER: "中心形式审查"}
+    ReviewStage.UNIT.value: "所在单位初审", ReviewStage.SUPERVISOR.value: "主管单位审核",
+    ReviewStage.CENTER.value: "中心形式审查"}
 DECISION_LABELS: dict[str, str] = {
-    Decision.PASS: "审核通过", Decision.RETURN: "退回", Decision.REJECT: "审核不通过"}
+    Decision.PASS.value: "审核通过", Decision.RETURN.value: "退回",
+    Decision.REJECT.value: "审核不通过"}
 CHANGE_LABELS: dict[str, str] = {
-    Change.ADDED: "新增", Change.REPLACED: "替换", Change.REMOVED: "删除", Change.CHANGED: "修改"}
+    Change.ADDED.value: "新增", Change.REPLACED.value: "替换", Change.REMOVED.value: "删除",
+    Change.CHANGED.value: "修改"}
 
 RULE_LABELS: dict[str, str] = {
     "roster.invalid": "花名册信息有误", "id_number.invalid": "身份证号有误",

@@ -130,6 +130,10 @@ def next_reviewer(s: Session, below: str | None) -> tuple[State, dict[str, objec
     """Who reviews after unit `below`: its superior as a supervising unit, else the center."""
     above = superior(s, below) if below else None
     if above:
+        status = s.scalar(select(Unit.status).where(Unit.code == above))
+        if status != "已审核":
+            raise WorkflowError(f"上级单位“{unit_name(s, above)}”（{above}）的注册尚未审核通过"
+                                f"（{status or '未注册'}），申报不能报送上级；申报未作任何变更")
         return State.SUPERVISOR_REVIEW, {"review_unit_code": above}
     return State.CENTER_REVIEW, {}
 
