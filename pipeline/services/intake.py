@@ -30,6 +30,7 @@ from pipeline.roster.columns import COLUMNS
 from pipeline.storage.transitions import log_event, move
 from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.domain.states import RESUBMITTABLE
+from pipeline.domain.vocabulary import CHANGE_LABELS  # one word for each change (替换)
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,6 @@ def _changes(before: dict, after: dict, state: str, now) -> dict[str, object]:  
             "fields": fields}
 
 
-CHANGE_LABELS = {"added": "新增", "replaced": "更换", "removed": "删除"}
 HEADERS = {c.field: c.header for c in COLUMNS}
 
 
