@@ -5,9 +5,10 @@
 
 Seeds N applications in 单位初审通过 spread over U units (Core bulk inserts, not timed), opens
 one publicity per unit through the service (timed, for information), then times:
-1. `publicity.close_due`: closing every publicity at once (N entries, 1 % with an upheld
-   objection), in one sweep;
-2. `recommend.build` for every unit (N applications into U batches).
+1. `publicity_closing.close_due`: closing every publicity at once (N entries, 1 % with an upheld
+   objection), in one sweep that proposes the results;
+2. `publicity_closing.confirm` for every publicity (the unit saves the results);
+3. `recommend.build` for every unit (N applications into U batches).
 Each sweep's figures are checked afterwards (every application moved once, events written).
 """
 
@@ -43,7 +44,7 @@ def main() -> None:
     from pipeline.storage.db.models import (Applicant, Application, Event, Objection, PublicityEntry,
                                     RecommendationEntry, Unit)
     from pipeline.domain.identity import make_uscc
-    from pipeline.services import publicity, recommend
+    from pipeline.services import publicity, publicity_closing, recommend
     from pipeline.settings import Settings
     from pipeline.domain.states import State
 
@@ -81,7 +82,8 @@ def main() -> None:
                 created_at=now, updated_at=now) for n, p in enumerate(people)])
         seeded = time.perf_counter() - t
         t = time.perf_counter()
-        pubs = [publicity.open_publicity(ctx, u, START, 5, "王", "0731-88889999") for u in units]
+        pubs = [publicity.open_publicity(ctx, u, START, 5, "王", "0731-88889999", force=True,
+                                         reason="基准测试：补登") for u in units]
         opened = time.perf_counter() - t
         with ctx.db.uow() as s:  # 1 % of the applicants get an upheld objection
             objected = s.execute(select(PublicityEntry.publicity_id, PublicityEntry.application_id)
@@ -93,11 +95,16 @@ def main() -> None:
             s.commit()
 
         t = time.perf_counter()
-        closing = publicity.close_due(ctx, AFTER)
+        closing = publicity_closing.close_due(ctx, AFTER)
         close_s = time.perf_counter() - t
         assert sorted(closing.publicities) == sorted(pubs)
         assert closing.passed + closing.failed == per_unit * args.units
         assert closing.failed == len(objected)
+
+        t = time.perf_counter()
+        confirmed = [publicity_closing.confirm(ctx, p, by="基准") for p in pubs]
+        confirm_s = time.perf_counter() - t
+        assert sum(len(c.passed) for c in confirmed) == closing.passed
 
         t = time.perf_counter()
         built = [recommend.build(ctx, u, 2026) for u in units]
@@ -112,7 +119,8 @@ def main() -> None:
         print(f"database: {args.database}; {total} applications in {args.units} units "
               f"(seeded in {seeded:.1f} s; {args.units} publicities opened in {opened:.1f} s)")
         print(f"close_due: {len(closing.publicities)} publicities, {total} entries "
-              f"({closing.passed} passed, {closing.failed} failed) in {close_s:.2f} s")
+              f"({closing.passed} proposed passed, {closing.failed} failed) in {close_s:.2f} s")
+        print(f"confirm: {args.units} publicities in {confirm_s:.2f} s")
         print(f"recommend.build: {args.units} batches, {entries} applications in {build_s:.2f} s")
         ctx.db.dispose()
     finally:

@@ -69,5 +69,5 @@ def write_review_sheet(ctx: Context, unit_code: str, out_dir: Path) -> list[Path
     """The applications waiting for a unit's decision, with their flags, as one PDF."""
     v = review_sheet_view(ctx, unit_code)
     out_dir.mkdir(parents=True, exist_ok=True)
-    date = v.generated_at[:10]
+    date = ctx.today().isoformat()  # file names keep the sortable ISO day
     return [render_pdf("review_sheet.html", out_dir / f"待审核清单-{v.unit_code}-{date}.pdf", v=v)]

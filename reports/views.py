@@ -24,10 +24,9 @@ from pipeline.domain.materials import ORDER, MaterialKind, required_kinds
 from pipeline.services.queries import NotFound
 from pipeline.domain.states import LABELS, State
 
-CENTER = "湖南省人力资源服务中心"
-STAGE_LABELS = {"unit": "所在单位初审", "supervisor": "主管单位审核", "center": "中心形式审查"}
-DECISION_LABELS = {"pass": "审核通过", "return": "退回", "reject": "审核不通过"}
-CHANGE_LABELS = {"added": "新增", "replaced": "替换", "removed": "删除", "changed": "修改"}
+from pipeline.domain.vocabulary import (CENTER, CHANGE_LABELS, DECISION_LABELS,
+                                        STAGE_LABELS, TO_VERIFY, cn_date, cn_time, event_label,
+                                        rule_label)
 FIELD_LABELS = {
     "name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "手机号码",
     "unit_code": "单位统一社会信用代码", "unit_name": "单位名称", "year": "申报年度",
@@ -52,8 +51,10 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
+    if isinstance(value, datetime):
+        return cn_time(value)
+    if isinstance(value, date):
+        return cn_date(value)
     return str(value)
 
 
@@ -65,6 +66,11 @@ class FindingView:
     rule: str
     material: str
     message: str
+
+    @property
+    def label(self) -> str:
+        """The rule's Chinese name (codes are never printed)."""
+        return rule_label(self.rule)
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,7 @@ class PacketView:
     field_changes: tuple[FieldChange, ...]
     has_changes: bool
     materials: tuple[MaterialView, ...]
+    offline_result: str = "未登记"   # the center's own record; offline_review is the unit's
 
     @property
     def file_stem(self) -> str:
@@ -202,10 +209,10 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             ce_hours=_text(app.ce_hours), path=app.path or "正常",
             offline_review=app.offline_review or "未填写", state=app.state,
             state_label=state_label(app.state),
-            generated_at=ctx.clock.now().strftime("%Y-%m-%d %H:%M"),
+            generated_at=cn_time(ctx.clock.now()),
             findings=_finding_groups(findings),
             comparisons=tuple(_comparisons(app, materials, readings)),
-            reviews=tuple(ReviewView(at=r.created_at.strftime("%Y-%m-%d %H:%M"),
+            reviews=tuple(ReviewView(at=cn_time(r.created_at),
                                      stage=STAGE_LABELS.get(r.stage, r.stage),
                                      decision=DECISION_LABELS.get(r.decision, r.decision),
                                      opinion=r.opinion or "", reviewer=r.reviewer or "")
@@ -215,6 +222,7 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             field_changes=tuple(_field_changes(changes)),
             has_changes=bool(changes),
             materials=tuple(_material_views(ctx, app, materials)),
+            offline_result=app.offline_result or "未登记",
         )
 
 
@@ -237,10 +245,11 @@ def _event(e: Event) -> EventView:
     if e.to_state:
         before = state_label(e.from_state) + " → " if e.from_state else ""
         move = before + state_label(e.to_state)
+        if not e.action.startswith("stage."):
+            move = f"{event_label(e.action)}：{move}"
     else:
-        move = e.action
-    return EventView(at=e.created_at.strftime("%Y-%m-%d %H:%M"), actor=e.actor or "",
-                     move=move, reason=e.reason or "")
+        move = event_label(e.action)
+    return EventView(at=cn_time(e.created_at), actor=e.actor or "", move=move, reason=e.reason or "")
 
 
 def _material_changes(changes: dict[str, Any] | None) -> list[MaterialChange]:
@@ -443,14 +452,14 @@ def publicity_view(ctx: Context, publicity_id: int) -> PublicityView:
                              start_date=p.start_date, end_date=p.end_date, days=p.days,
                              contact=p.contact, phone=p.phone,
                              state={"open": "公示中", "closed": "已结束"}.get(p.state, p.state),
-                             generated_at=ctx.clock.now().strftime("%Y-%m-%d %H:%M"),
+                             generated_at=cn_time(ctx.clock.now()),
                              rows=tuple(out))
 
 
 def _title_with_date(a: Application) -> str:
     if not a.current_title:
         return ""
-    return a.current_title + (f"（{a.current_title_date.isoformat()}）" if a.current_title_date else "")
+    return a.current_title + (f"（{cn_date(a.current_title_date)}）" if a.current_title_date else "")
 
 
 @dataclass(frozen=True)
@@ -484,6 +493,7 @@ class RosterView:
     created_at: str
     generated_at: str
     rows: tuple[RosterRow, ...]
+    created_date: str = ""          # the day the batch was built, for the signature line
 
     @property
     def app_ids(self) -> list[int]:
@@ -511,8 +521,9 @@ def roster_view(ctx: Context, batch_id: int) -> RosterView:
         target = _unit_name(s, b.target_code) or b.target_code if b.target_code else CENTER
         return RosterView(id=b.id, unit_code=b.unit_code, unit_name=_unit_name(s, b.unit_code),
                           year=b.year, target=target or "", created_by=b.created_by or "",
-                          created_at=b.created_at.strftime("%Y-%m-%d %H:%M"),
-                          generated_at=ctx.clock.now().strftime("%Y-%m-%d %H:%M"), rows=rows)
+                          created_at=cn_time(b.created_at),
+                          generated_at=cn_time(ctx.clock.now()), rows=rows,
+                          created_date=cn_date(b.created_at))
 
 
 @dataclass(frozen=True)
@@ -528,6 +539,7 @@ class SheetRow:
     stage: str
     waiting_since: str
     flags: tuple[FindingView, ...]
+    verify: tuple[str, ...] = ()    # 需核实: what the reviewer must check by hand (破格, 绿色通道)
 
 
 @dataclass(frozen=True)
@@ -556,9 +568,18 @@ def review_sheet_view(ctx: Context, unit_code: str) -> SheetView:
             title=" ".join(x for x in (a.level, a.title_name) if x),
             series=" ".join(x for x in (a.series, a.specialty) if x), path=a.path or "正常",
             offline_review=a.offline_review or "未填写", stage=state_label(a.state),
-            waiting_since=a.state_changed_at.strftime("%Y-%m-%d %H:%M"),
+            waiting_since=cn_time(a.state_changed_at),
             flags=tuple(FindingView(f.severity, f.rule, f.material or "", f.message)
-                        for f in a.findings if f.severity in (Severity.WARN, Severity.BLOCK)))
+                        for f in a.findings if f.severity in (Severity.WARN, Severity.BLOCK)),
+            verify=_to_verify(a))
             for i, a in enumerate(apps, start=1))
         return SheetView(unit_code=code, unit_name=unit.name,
-                         generated_at=ctx.clock.now().strftime("%Y-%m-%d %H:%M"), rows=rows)
+                         generated_at=cn_time(ctx.clock.now()), rows=rows)
+
+
+def _to_verify(a: Application) -> tuple[str, ...]:
+    """The notes a reviewer must verify by hand: a relaxed path (破格 / 绿色通道)."""
+    notes = tuple(f.message for f in a.findings if f.rule in TO_VERIFY)
+    if not notes and (a.path or "正常") != "正常":
+        notes = (f"按{a.path}途径申报：请核实其条件与证明材料",)
+    return notes

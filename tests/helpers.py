@@ -31,7 +31,7 @@ def seed_application(ctx: Context, unit_code: str, state: str = "unit_review", *
                      n: int | None = None) -> int:
     """Insert one application directly in a given state (workflow tests start past the pipeline)."""
     from pipeline.storage.db.models import Applicant, Application
-    from pipeline.services.history import log_event
+    from pipeline.storage.transitions import log_event
 
     n = n if n is not None else next(_SEQ)
     now = ctx.clock.now()

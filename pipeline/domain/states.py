@@ -1,4 +1,4 @@
-"""Application states (CONTRACTS §4) and the one state machine that moves between them."""
+"""Application states and the one state machine that moves between them (docs/workflow.md)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class State(StrEnum):
     CENTER_REVIEW = "center_review"
     CENTER_PASSED = "center_passed"
     FAILED = "failed"
+    PUBLICITY_HELD = "publicity_held"   # the period is over, an objection is still open
+    WITHDRAWN = "withdrawn"             # withdrawn by the unit or an operator before a decision above it
 
 
 LABELS: dict[State, str] = {
@@ -41,6 +43,8 @@ LABELS: dict[State, str] = {
     State.CENTER_REVIEW: "中心形式审查",
     State.CENTER_PASSED: "形式审查通过",
     State.FAILED: "技术故障",
+    State.PUBLICITY_HELD: "公示异议待处理",
+    State.WITHDRAWN: "已撤回",
 }
 
 # The states in which the application waits for an automatic stage (not for a person).
@@ -56,8 +60,13 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.RETURNED: frozenset({State.RECEIVED}),  # a corrected resubmission starts again
     State.UNIT_REVIEW: frozenset({State.UNIT_PASSED, State.RETURNED, State.REJECTED}),
     State.UNIT_PASSED: frozenset({State.PUBLICITY}),
-    State.PUBLICITY: frozenset({State.PUBLICITY_PASSED, State.PUBLICITY_FAILED}),
-    State.PUBLICITY_PASSED: frozenset({State.RECOMMENDED}),
+    # The closing proposes; the unit's confirmation makes 公示通过/未通过 final. An objection still
+    # open at the closing holds the applicant until it is resolved.
+    State.PUBLICITY: frozenset({State.PUBLICITY_PASSED, State.PUBLICITY_FAILED,
+                                State.PUBLICITY_HELD}),
+    State.PUBLICITY_HELD: frozenset({State.PUBLICITY}),
+    # The center may reopen a wrong close while nothing was recommended yet.
+    State.PUBLICITY_PASSED: frozenset({State.RECOMMENDED, State.PUBLICITY}),
     State.RECOMMENDED: frozenset({State.SUPERVISOR_REVIEW, State.CENTER_REVIEW}),
     State.SUPERVISOR_REVIEW: frozenset(
         {State.SUPERVISOR_REVIEW, State.CENTER_REVIEW, State.RETURNED, State.REJECTED}
@@ -65,11 +74,24 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.CENTER_REVIEW: frozenset({State.CENTER_PASSED, State.RETURNED, State.REJECTED}),
     State.CENTER_PASSED: frozenset(),
     State.REJECTED: frozenset(),
-    State.PUBLICITY_FAILED: frozenset(),
+    State.PUBLICITY_FAILED: frozenset({State.PUBLICITY}),
     State.FAILED: frozenset({State.RECEIVED}),  # `zhicheng retry` after a fix
+    State.WITHDRAWN: frozenset({State.RECEIVED}),  # a corrected resubmission of the same person
 }
 for _s in AUTOMATIC:
     _ALLOWED[_s] = _ALLOWED[_s] | {State.FAILED}
+
+# Not yet decided above the unit: the unit (or an operator) may still withdraw it.
+WITHDRAWABLE: frozenset[State] = AUTOMATIC | frozenset(
+    {State.RETURNED, State.FAILED, State.UNIT_REVIEW, State.UNIT_PASSED, State.PUBLICITY,
+     State.PUBLICITY_HELD, State.PUBLICITY_PASSED, State.PUBLICITY_FAILED})
+for _s in WITHDRAWABLE:
+    _ALLOWED[_s] = _ALLOWED[_s] | {State.WITHDRAWN}
+
+# A new import of the same application restarts it from these states.
+RESUBMITTABLE: frozenset[State] = frozenset({State.RETURNED, State.FAILED, State.WITHDRAWN})
+# These do not count against the one-application-per-year rule.
+NOT_COMPETING: frozenset[State] = frozenset({State.RETURNED, State.REJECTED, State.WITHDRAWN})
 
 
 class InvalidTransition(Exception):

@@ -14,11 +14,12 @@ from pipeline.domain.materials import MaterialKind, required_kinds
 from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
 from pipeline.rules.ruleset import RuleSet
 from pipeline.domain.states import LABELS, State
+from pipeline.domain.states import NOT_COMPETING as NOT_COMPETING_STATES
 
 APPROVED = "已审核"
 # Applications that do not stand in the way of another one of the same person and year: a
 # returned one waits for correction (the new one is often that correction), a rejected one is over.
-NOT_COMPETING = {str(State.RETURNED), str(State.REJECTED)}
+NOT_COMPETING = {str(s) for s in NOT_COMPETING_STATES}
 
 
 @dataclass(frozen=True)

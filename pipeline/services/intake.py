@@ -27,13 +27,14 @@ from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, Incomin
 from pipeline.domain.materials import classify
 from pipeline.domain.problems import Problem
 from pipeline.roster.columns import COLUMNS
-from pipeline.services.history import log_event, move
+from pipeline.storage.transitions import log_event, move
 from pipeline.domain.states import AUTOMATIC, LABELS, State
+from pipeline.domain.states import RESUBMITTABLE
+from pipeline.domain.vocabulary import CHANGE_LABELS  # one word for each change (替换)
 
 log = logging.getLogger(__name__)
 
 Start = Callable[[int], None]
-RESUBMITTABLE = {State.RETURNED, State.FAILED}
 AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
 TYPED = ("name", "gender", "phone", "unit_name", "series", "specialty", "level", "current_title",
          "current_title_date", "education", "degree", "school", "graduation_date",
@@ -259,7 +260,6 @@ def _changes(before: dict, after: dict, state: str, now) -> dict[str, object]:  
             "fields": fields}
 
 
-CHANGE_LABELS = {"added": "新增", "replaced": "更换", "removed": "删除"}
 HEADERS = {c.field: c.header for c in COLUMNS}
 
 

@@ -13,33 +13,45 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from pipeline.context import Context
+from pipeline.domain.vocabulary import cn_date
 from pipeline.storage.db.models import JobRun
-from pipeline.services import publicity, recommend, recovery
-from pipeline.services.history import SYSTEM
+from pipeline.services import publicity_closing, recommend, recovery
+from pipeline.storage.transitions import SYSTEM, log_event
 
 Send = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run's inputs: the day taken as today, who runs it, why a future day was forced."""
+
+    today: date
+    send: Send
+    by: str
+    forced: str | None = None
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     label: str
-    run: Callable[[Context, date, Send], dict[str, Any]]
+    run: Callable[[Context, Run], dict[str, Any]]
 
 
-def _close_publicities(ctx: Context, today: date, send: Send) -> dict[str, Any]:
-    result = publicity.close_due(ctx, today).as_dict()
-    # A rule set may ask for batches as soon as publicities close: build them in the same run.
-    result["recommended"] = [b.batch_id for b in recommend.build_due(ctx)]
+def _close_publicities(ctx: Context, run: Run) -> dict[str, Any]:
+    result = publicity_closing.close_due(ctx, run.today, by=run.by, force=run.forced is not None,
+                                         reason=run.forced or "").as_dict()
+    # A rule set may ask for batches once results are confirmed: build those in the same run.
+    result["recommended"] = [b.batch_id for b in recommend.build_due(ctx, by=run.by)]
     return result
 
 
-def _build_recommendations(ctx: Context, today: date, send: Send) -> dict[str, Any]:
-    return {"recommended": [b.batch_id for b in recommend.build_due(ctx)]}
+def _build_recommendations(ctx: Context, run: Run) -> dict[str, Any]:
+    return {"recommended": [b.batch_id for b in recommend.build_due(ctx, by=run.by)]}
 
 
-def _recover_stuck(ctx: Context, today: date, send: Send) -> dict[str, Any]:
-    return recovery.resend_stalled(ctx, send)
+def _recover_stuck(ctx: Context, run: Run) -> dict[str, Any]:
+    return recovery.resend_stalled(ctx, run.send)
 
 
 JOBS: dict[str, Job] = {j.name: j for j in (
@@ -54,19 +66,25 @@ class UnknownJob(Exception):
 
 
 def run_job(ctx: Context, name: str, send: Send, today: date | None = None,
-            actor: str = SYSTEM) -> dict[str, Any]:
-    """Run one job now and record the run; the job's error is recorded and raised again."""
+            actor: str = SYSTEM, *, force: bool = False, reason: str = "") -> dict[str, Any]:
+    """Run one job now and record the run; the job's error is recorded and raised again.
+
+    A `today` after the real today is refused unless `force` with a `reason` (an event).
+    """
     job = JOBS.get(name)
     if job is None:
         raise UnknownJob(f"没有名为“{name}”的定时任务，可用的有：{'、'.join(JOBS)}")
-    today = today or ctx.today()
+    today, forced = publicity_closing.check_today(ctx, today, force, reason)
     with ctx.db.uow() as s:
         run = JobRun(name=name, today=today, actor=actor, started_at=ctx.clock.now(), outcome={})
         s.add(run)
+        if forced:
+            log_event(s, now=ctx.clock.now(), subject="job", subject_id=name, action="job.forced",
+                      actor=actor, reason=f"以未来日期{cn_date(today)}运行“{job.label}”，原因：{forced}")
         s.commit()
         run_id = run.id
     try:
-        outcome = job.run(ctx, today, send)
+        outcome = job.run(ctx, Run(today, send, actor, forced))
     except Exception as exc:
         _finish(ctx, run_id, {}, f"{type(exc).__name__}: {exc}")
         raise

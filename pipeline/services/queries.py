@@ -183,7 +183,8 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
             "work_start_date": _d(app.work_start_date), "ce_hours": app.ce_hours,
             "ce_public_hours": app.ce_public_hours,
             "ce_professional_hours": app.ce_professional_hours,
-            "offline_review": app.offline_review, "roster_line": app.roster.get("line"),
+            "offline_review": app.offline_review, "offline_result": app.offline_result,
+            "offline_result_by": app.offline_result_by, "roster_line": app.roster.get("line"),
             "folder": app.roster.get("folder"), "extra": app.roster.get("extra", {}),
             "created_at": _iso(app.created_at), "changes": app.changes,
         })

@@ -1,9 +1,10 @@
 """Recommendation upward (单位推荐上报): a unit's publicised applications of a year, in one batch.
 
-Set-based SQL: the batch's entries are inserted from a SELECT, the applications moved by one
-compare-and-set UPDATE (公示通过 → 已推荐上报 → the superior's review), the events inserted from a
-SELECT. Building twice does not duplicate: the unit's row is locked while a batch is built, and only
-applications still in 公示通过 go in.
+Set-based SQL: the batch's entries are inserted from a SELECT, the applications moved by two
+compare-and-set moves of the transition module (公示通过 → 已推荐上报 when put in the batch, then
+已推荐上报 → the superior's review queue when it is sent), each with its event rows. Building twice
+does not duplicate: the unit's row is locked while a batch is built, and only applications still in
+公示通过 go in. Only confirmed publicity results (the unit's `publicity confirm`) are candidates.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import (Application, Event, Publicity, PublicityEntry, RecommendationBatch,
-                                RecommendationEntry, Unit)
+from pipeline.domain.vocabulary import CENTER, cn_time, state_label
+from pipeline.storage.db.models import (Application, Publicity, PublicityEntry, RecommendationBatch,
+                                        RecommendationEntry, Unit)
 from pipeline.services.errors import WorkflowError
-from pipeline.services.history import SYSTEM, log_event
+from pipeline.storage.transitions import SYSTEM, log_event, move_many
 from pipeline.services.queries import NotFound
 from pipeline.services.review import add_center_findings, next_reviewer
 from pipeline.services.units import unit_name
@@ -32,7 +34,7 @@ class Built:
     target: str | None            # the supervising unit, None for the center
 
 
-def _candidates(unit: str, year: int):  # type: ignore[no-untyped-def]
+def _candidates(unit: str, year: int) -> tuple[Any, ...]:
     """Applications of `unit`'s publicities, of `year`, that passed publicity."""
     publicised = (select(PublicityEntry.application_id)
                   .join(Publicity, Publicity.id == PublicityEntry.publicity_id)
@@ -41,9 +43,9 @@ def _candidates(unit: str, year: int):  # type: ignore[no-untyped-def]
             Application.id.in_(publicised))
 
 
-def build(ctx: Context, unit: str, year: int, *, actor: str = "单位经办人") -> Built:
+def build(ctx: Context, unit: str, year: int, *, by: str = "单位经办人") -> Built:
     """Put every 公示通过 application of the unit's publicities of `year` into one batch."""
-    unit = unit.strip().upper()
+    unit, actor = unit.strip().upper(), by.strip() or "单位经办人"
     now = ctx.clock.now()
     with ctx.db.uow() as s:
         # Serialise builds for one unit (PostgreSQL row lock; SQLite writers are serial anyway).
@@ -68,27 +70,14 @@ def build(ctx: Context, unit: str, year: int, *, actor: str = "单位经办人")
             select(literal(batch.id), Application.id).where(*where)))
         members = select(RecommendationEntry.application_id).where(
             RecommendationEntry.batch_id == batch.id)
-        to = f"“{unit_name(s, target)}”审核" if target else "省人力资源服务中心形式审查"
-        moved = s.execute(
-            update(Application)
-            .where(Application.id.in_(members), Application.state == str(State.PUBLICITY_PASSED))
-            .values(state=str(target_state), state_changed_at=now, updated_at=now,
-                    review_unit_code=target)
-            .execution_options(synchronize_session=False)).rowcount
-        if moved != count:  # cannot happen under the unit lock; refuse rather than half-build
+        to = f"“{unit_name(s, target)}”审核" if target else f"{CENTER}形式审查"
+        put = move_many(s, members, State.PUBLICITY_PASSED, State.RECOMMENDED, now=now, actor=actor,
+                        action="recommend", reason=f"推荐上报批次{batch.id}（{year}年度）")
+        sent = move_many(s, members, State.RECOMMENDED, target_state, now=now, actor=actor,
+                         action="recommend.forward", reason=f"报送{to}", review_unit_code=target)
+        if len(put) != count or len(sent) != count:  # cannot happen under the unit lock
             s.rollback()
             raise WorkflowError("推荐上报时部分申报被其他操作变更，未生成批次；请重新执行")
-        for frm, to_state, action, reason in (
-                (State.PUBLICITY_PASSED, State.RECOMMENDED, "recommend",
-                 f"推荐上报批次{batch.id}（{year}年度）"),
-                (State.RECOMMENDED, target_state, "recommend.forward", f"报送{to}")):
-            s.execute(insert(Event).from_select(
-                ["application_id", "subject", "subject_id", "action", "from_state", "to_state",
-                 "actor", "reason", "created_at"],
-                select(Application.id, literal("application"), cast(Application.id, String),
-                       literal(action), literal(str(frm)), literal(str(to_state)), literal(actor),
-                       literal(reason), literal(now))
-                .where(Application.id.in_(members))))
         if target_state is State.CENTER_REVIEW:
             add_center_findings(s, list(s.scalars(members)), now)
         log_event(s, now=now, subject="recommendation", subject_id=batch.id, action="recommend.build",
@@ -97,7 +86,7 @@ def build(ctx: Context, unit: str, year: int, *, actor: str = "单位经办人")
         return Built(batch.id, count, True, target)
 
 
-def build_due(ctx: Context, *, actor: str = SYSTEM) -> list[Built]:
+def build_due(ctx: Context, *, by: str = SYSTEM) -> list[Built]:
     """Build batches for every unit and year whose rule set asks for automatic recommendation."""
     with ctx.db.uow() as s:
         pairs = s.execute(
@@ -111,13 +100,14 @@ def build_due(ctx: Context, *, actor: str = SYSTEM) -> list[Built]:
     for unit, year in pairs:
         rules = ctx.rules.for_year(year)
         if rules is not None and rules.auto_recommend:
-            result = build(ctx, unit, year, actor=actor)
+            result = build(ctx, unit, year, by=by)
             if result.created:
                 built.append(result)
     return built
 
 
 def batch_view(ctx: Context, batch_id: int) -> dict[str, Any]:
+    """A batch with its applications (codes; `state_label` and `created_at_text` for people)."""
     with ctx.db.uow() as s:
         batch = s.get(RecommendationBatch, batch_id)
         if batch is None:
@@ -129,5 +119,7 @@ def batch_view(ctx: Context, batch_id: int) -> dict[str, Any]:
         return {"id": batch.id, "unit_code": batch.unit_code, "year": batch.year,
                 "target_code": batch.target_code,
                 "created_at": batch.created_at.isoformat(timespec="seconds"),
-                "applications": [{"id": a.id, "name": a.name, "state": a.state} for a in apps]}
+                "created_at_text": cn_time(batch.created_at), "created_by": batch.created_by,
+                "applications": [{"id": a.id, "name": a.name, "state": a.state,
+                                  "state_label": state_label(a.state)} for a in apps]}
 

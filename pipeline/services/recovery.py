@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application
-from pipeline.services.history import log_event, move
+from pipeline.storage.transitions import log_event, move
 from pipeline.stages import BY_STATE
 from pipeline.domain.states import AUTOMATIC, State
 

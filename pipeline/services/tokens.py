@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.storage.db.models import ApiToken, Unit
-from pipeline.services.history import SYSTEM, log_event
+from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.services.units import UnitError
 
 CENTER = "center"          # the principal name of the center's tokens

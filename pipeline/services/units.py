@@ -1,7 +1,12 @@
-"""The unit registry (CONTRACTS §1b): register, import, approve, link; loops refused."""
+"""The unit registry: register, import, approve or refuse, link; loops refused (docs/workflow.md).
+
+The 统筹区 is checked against Hunan's regions (pipeline/domain/data/hunan_regions.toml); a 主管单位
+must itself be registered; the unit's 经办人 (name, phone), 业务类别 and a refusal's reason are kept.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -11,7 +16,9 @@ from pipeline.context import Context
 from pipeline.storage.db.models import Unit
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.problems import Problem
-from pipeline.services.history import SYSTEM, log_event
+from pipeline.domain.regions import check_region
+from pipeline.domain.vocabulary import CENTER
+from pipeline.storage.transitions import SYSTEM, log_event
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 APPROVERS = ("主管机构", "主管单位")
@@ -28,7 +35,11 @@ UNIT_COLUMNS = {  # header / alias → field
     "上级单位统一社会信用代码": "parent_code", "parent_code": "parent_code",
     "注册状态": "status", "status": "status",
     "县级单位": "county_level", "county_level": "county_level",
+    "经办人": "contact_name", "经办人姓名": "contact_name", "contact_name": "contact_name",
+    "经办人电话": "contact_phone", "经办人手机": "contact_phone", "contact_phone": "contact_phone",
+    "业务类别": "business_category", "business_category": "business_category",
 }
+_PHONE = re.compile(r"^[0-9][0-9\- ]{6,19}$")
 YES = ("是", "y", "yes", "true", "1")
 NO = ("否", "n", "no", "false", "0")
 
@@ -48,6 +59,9 @@ class UnitData:
     parent_code: str | None = None
     status: str = "待审核"
     county_level: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+    business_category: str = ""
 
 
 @dataclass
@@ -92,6 +106,11 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
     if codes["parent_code"] and codes["parent_code"] == code:
         errors.append(f"{where}上级单位不能是本单位")
     region = _clean(raw.get("region"))
+    if region and (why := check_region(region)):
+        errors.append(f"{where}{why}")
+    contact_phone = _clean(raw.get("contact_phone"))
+    if contact_phone and not _PHONE.match(contact_phone):
+        errors.append(f"{where}经办人电话“{contact_phone}”无效：请填写手机号或带区号的固定电话")
     county = _clean(raw.get("county_level")).lower()
     if county and county not in YES + NO:
         errors.append(f"{where}县级单位“{county}”无效，应为“是”或“否”（不填时按统筹区判断）")
@@ -100,7 +119,8 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
     # Not given: a unit whose 统筹区 is a county (…县, …自治县) counts as county-level.
     county_level = county in YES if county else region.endswith("县")
     return UnitData(code, name, region, kind, approver, codes["supervisor_code"],
-                    codes["parent_code"], status, county_level), []
+                    codes["parent_code"], status, county_level, _clean(raw.get("contact_name")),
+                    contact_phone, _clean(raw.get("business_category"))), []
 
 
 def find_loop(parents: dict[str, str | None], start: str) -> list[str] | None:
@@ -130,7 +150,7 @@ def _apply(session: Session, data: UnitData, ctx: Context, actor: str) -> bool:
         unit = Unit(code=data.code, created_at=now)
         session.add(unit)
     for key in ("name", "region", "kind", "approver", "supervisor_code", "parent_code", "status",
-                "county_level"):
+                "county_level", "contact_name", "contact_phone", "business_category"):
         setattr(unit, key, getattr(data, key))
     unit.updated_at = now
     log_event(session, now=now, subject="unit", subject_id=data.code,
@@ -153,6 +173,15 @@ def import_units(ctx: Context, rows: list[tuple[int, dict[str, object]]], actor:
                 continue
             accepted.append(data)
             parents[data.code] = data.parent_code
+        in_file = {d.code for d in accepted}
+        unknown = [d for d in accepted if d.supervisor_code and d.supervisor_code not in in_file
+                   and s.get(Unit, d.supervisor_code) is None]
+        for d in unknown:
+            report.problems.append(Problem(
+                "unit.supervisor_unknown", f"单位{d.code}（{d.name}）的主管单位{d.supervisor_code}"
+                "尚未注册，已拒绝该行：请先注册主管单位", d.code))
+            accepted.remove(d)
+            parents.pop(d.code, None)
         looped = {d.code: find_loop(parents, d.code) for d in accepted}
         known = {code for code in parents if not looped.get(code)}
         for data in accepted:
@@ -177,6 +206,8 @@ def register(ctx: Context, data: UnitData, actor: str = SYSTEM) -> None:
     with ctx.db.uow() as s:
         if s.get(Unit, data.code) is not None:
             raise UnitError(f"单位{data.code}已注册")
+        if data.supervisor_code and s.get(Unit, data.supervisor_code) is None:
+            raise UnitError(f"主管单位{data.supervisor_code}尚未注册，请先注册主管单位")
         _check_parent(s, data.code, data.parent_code)
         _apply(s, data, ctx, actor)
         s.commit()
@@ -203,16 +234,27 @@ def _get(s: Session, code: str) -> Unit:
     return unit
 
 
-def set_status(ctx: Context, code: str, status: str = APPROVED, actor: str = SYSTEM) -> None:
-    """Approve (已审核) or refuse (未通过) a unit's registration."""
+def set_status(ctx: Context, code: str, status: str = APPROVED, actor: str = SYSTEM,
+               reason: str = "") -> None:
+    """Approve (已审核) or refuse (未通过, with its reason) a unit's registration."""
     if status not in STATUSES:
         raise UnitError(f"注册状态“{status}”无效")
+    reason = (reason or "").strip()
     with ctx.db.uow() as s:
         unit = _get(s, code)
         before, unit.status, unit.updated_at = unit.status, status, ctx.clock.now()
+        unit.refusal_reason = reason or None if status == "未通过" else None
         log_event(s, now=ctx.clock.now(), subject="unit", subject_id=unit.code,
-                  action="unit.status", actor=actor, reason=f"{before} → {status}")
+                  action="unit.refused" if status == "未通过" else "unit.status", actor=actor,
+                  reason=f"{before} → {status}" + (f"，原因：{reason}" if reason else ""))
         s.commit()
+
+
+def refuse(ctx: Context, code: str, reason: str, *, by: str = SYSTEM) -> None:
+    """Refuse a unit's registration (未通过) with the reason the unit will be told."""
+    if not (reason or "").strip():
+        raise UnitError("注册审核不通过必须用 --reason 说明原因")
+    set_status(ctx, code, "未通过", by, reason)
 
 
 def link(ctx: Context, code: str, parent: str | None, actor: str = SYSTEM) -> None:
@@ -233,7 +275,9 @@ def list_units(ctx: Context) -> list[dict[str, object]]:
         return [
             {"code": u.code, "name": u.name, "region": u.region, "kind": u.kind, "status": u.status,
              "parent_code": u.parent_code, "approver": u.approver,
-             "supervisor_code": u.supervisor_code, "county_level": u.county_level}
+             "supervisor_code": u.supervisor_code, "county_level": u.county_level,
+             "contact_name": u.contact_name, "contact_phone": u.contact_phone,
+             "business_category": u.business_category, "refusal_reason": u.refusal_reason}
             for u in s.scalars(select(Unit).order_by(Unit.code))
         ]
 
@@ -261,5 +305,5 @@ def superior(session: Session, code: str) -> str | None:
 def unit_name(session: Session, code: str | None) -> str:
     """A unit's name for messages: the registered name, else the code; 中心 for None."""
     if not code:
-        return "省人力资源服务中心"
+        return CENTER
     return session.scalar(select(Unit.name).where(Unit.code == code)) or code

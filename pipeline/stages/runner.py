@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, or_, select, update
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, FindingRow, Material
-from pipeline.services.history import move
+from pipeline.storage.transitions import move
 from pipeline.stages import BY_NAME, BY_STATE, Stage, StageResult
 from pipeline.domain.states import State
 

@@ -54,7 +54,8 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     for unit in by_unit:
         view = one_json_document(run("publicity", "open", "--unit", unit, "--start", "2026-10-10",
                                      "--days", "5", "--contact", "王老师", "--phone",
-                                     "0731-88886666", "--json"))
+                                     "0731-88886666", "--by", "单位王五", "--force", "--reason",
+                                     "补登十月已进行的公示", "--json"))
         assert view["end_date"] == "2026-10-15" and view["id"]
         publicities[unit] = view["id"]
     assert_clean_failure(run("publicity", "open", "--unit", DEPT, "--start", "2026-10-10",
@@ -69,10 +70,15 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     assert one_json_document(run("publicity", "close-due", "--today", "2026-10-15", "--json"))["closed"] == []
     closing = one_json_document(run("publicity", "close-due", "--today", "2026-10-16", "--json"))
     assert sorted(closing["closed"]) == sorted(publicities.values())
-    assert closing["failed"] == 1 and closing["passed"] == len(queue) - 1
-    assert one_json_document(run("jobs", "run", "close-publicities", "--today", "2026-10-16"))["closed"] == []
+    assert closing["failed"] == 1 and closing["passed"] == len(queue) - 1  # proposals
+    assert one_json_document(run("jobs", "run", "close-publicities", "--today", "2026-10-16",
+                                 "--json"))["closed"] == []
+    for pub in publicities.values():  # the unit saves each publicity's result
+        ok("publicity", "confirm", str(pub), "--by", "单位王五")
     shown = one_json_document(run("apps", "show", str(objected["id"]), "--json"))
-    assert shown["state"] == State.PUBLICITY_FAILED and "异议成立" in shown["events"][-1]["reason"]
+    assert shown["state"] == State.PUBLICITY_FAILED
+    assert any("异议成立" in (e["reason"] or "") for e in shown["events"])
+    assert shown["events"][-1]["actor"] == "单位王五"
 
     # recommendation: building twice gives the same batch
     batches = {}
@@ -90,12 +96,24 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
 
     center = one_json_document(run("review", "list", "--stage", "center", "--json"))
     assert len(center) == len(queue) - 1
+    # the center's window records its own offline review (here: what each unit declared)
+    declared = {a["id"]: one_json_document(run("apps", "show", str(a["id"]), "--json"))
+                for a in center}
+    window = tmp_path / "线下审查结果.csv"
+    window.write_text("身份证号,姓名,结果\n" + "".join(
+        f"{d['id_number']},{d['name']},{d['offline_review']}\n" for d in declared.values()),
+        encoding="utf-8")
+    ok("review", "offline", "--file", str(window), "--by", "中心窗口")
     decided = in_parallel({a["id"]: ("review", "decide", str(a["id"]), "--decision", "pass",
                                      "--reviewer", "中心审核人") for a in center}, env, tmp_path)
     for a in center:
         r = decided[a["id"]]
-        if any(f["rule"] == "offline_review.not_passed" for f in a["findings"]):
-            assert r.code == 1 and "线下形式审查未通过" in r.err and "Traceback" not in r.err, r
+        if declared[a["id"]]["offline_review"] == "未通过":
+            assert r.code == 1 and "--decision reject" in r.err and "Traceback" not in r.err, r
+            assert one_json_document(run("apps", "show", str(a["id"]), "--json"))["state"] == \
+                State.CENTER_REVIEW  # the refusal changed nothing
+            ok("review", "decide", str(a["id"]), "--decision", "reject", "--opinion",
+               "线下形式审查未通过", "--by", "中心审核人")
         else:
             assert r.code == 0, r
     states = [a["state"] for a in one_json_document(run("apps", "list", "--json"))]
@@ -123,4 +141,4 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     runs = one_json_document(run("jobs", "list", "--json"))
     assert {r["job"] for r in runs} == {"close-publicities", "build-recommendations", "recover-stuck"}
     assert all(r["ok"] for r in runs)
-    assert json.loads(ok("jobs", "run", "recover-stuck")) == {"resent": [], "failed": []}
+    assert json.loads(ok("jobs", "run", "recover-stuck", "--json")) == {"resent": [], "failed": []}

@@ -48,7 +48,7 @@ def test_a_corrected_resubmission_replaces_what_changed_and_says_so(runtime, tmp
     assert changes["fields"] == [{"field": "phone", "label": "手机号码", "before": old_phone,
                                   "after": "13912345678"}]
     resubmitted = next(e for e in shown["events"] if e["action"] == "resubmitted")
-    assert "更换学历证书" in resubmitted["reason"] and "手机号码由" in resubmitted["reason"]
+    assert "替换学历证书" in resubmitted["reason"] and "手机号码由" in resubmitted["reason"]
     assert [r["decision"] for r in shown["reviews"]] == ["return"]  # the history stays
     # the other applications of the batch were not touched
     others = [a for a in queries.list_applications(runtime.ctx, batch=again) if a["id"] != app["id"]]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Event, RecommendationBatch, RecommendationEntry
-from pipeline.services import publicity, recommend, review
+from pipeline.services import publicity, publicity_closing, recommend, review
 from pipeline.domain.states import State
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
@@ -48,20 +48,24 @@ def test_two_closing_sweeps_at_once_close_each_publicity_once(ctx: Context) -> N
     register_sample_units(ctx)
     for _ in range(3):  # three publicities of 40 applicants each
         ids = [seed_application(ctx, PRIVATE, state="unit_passed") for _ in range(40)]
-        publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", ids)
-    results = twice_at_once(ctx, lambda c: publicity.close_due(c, date(2026, 11, 9)))
+        publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", ids,
+                                 force=True, reason="补登")
+    results = twice_at_once(ctx, lambda c: publicity_closing.close_due(c, date(2026, 11, 9)))
     assert not any(isinstance(r, Exception) for r in results), results
     closed = sorted(p for r in results for p in r.publicities)  # type: ignore[union-attr]
     assert len(closed) == 3 and len(set(closed)) == 3
     assert sum(r.passed for r in results) == 120  # type: ignore[union-attr]
-    assert count_events(ctx, "publicity.close") == 120 + len([r for r in results if r.publicities])  # type: ignore[union-attr]
+    assert count_events(ctx, "publicity.proposed") == 120
+    assert count_events(ctx, "publicity.close") == len([r for r in results if r.publicities])  # type: ignore[union-attr]
 
 
 def test_two_builds_at_once_make_one_batch(ctx: Context) -> None:
     register_sample_units(ctx)
     ids = [seed_application(ctx, PRIVATE, state="unit_passed") for _ in range(60)]
-    publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", ids)
-    publicity.close_due(ctx, date(2026, 11, 9))
+    pub_id = publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", ids,
+                                      force=True, reason="补登")
+    publicity_closing.close_due(ctx, date(2026, 11, 9))
+    publicity_closing.confirm(ctx, pub_id, by="单位王五")
     results = twice_at_once(ctx, lambda c: recommend.build(c, PRIVATE, 2026))
     assert not any(isinstance(r, Exception) for r in results), results
     assert sorted(r.created for r in results) == [False, True]  # type: ignore[union-attr]

@@ -40,7 +40,18 @@ ALLOWED: set[tuple[State, State]] = {
     (S.EXTRACTED, S.FAILED),
     (S.CHECKED, S.FAILED),
     (S.FAILED, S.RECEIVED),                # started again once an operator fixed the cause
+    # publicity as the unit's decision (docs/workflow.md)
+    (S.PUBLICITY, S.PUBLICITY_HELD),       # an objection still open at the closing holds it
+    (S.PUBLICITY_HELD, S.PUBLICITY),       # resolved: waits for the unit's confirmation
+    (S.PUBLICITY_PASSED, S.PUBLICITY),     # the center reopens a wrong close
+    (S.PUBLICITY_FAILED, S.PUBLICITY),
+    (S.WITHDRAWN, S.RECEIVED),             # a corrected resubmission of the same person
 }
+# withdrawal: from every state not yet decided above the unit
+WITHDRAWABLE_FROM = {S.RECEIVED, S.NORMALIZED, S.EXTRACTED, S.CHECKED, S.RETURNED, S.FAILED,
+                     S.UNIT_REVIEW, S.UNIT_PASSED, S.PUBLICITY, S.PUBLICITY_HELD,
+                     S.PUBLICITY_PASSED, S.PUBLICITY_FAILED}
+ALLOWED |= {(s, S.WITHDRAWN) for s in WITHDRAWABLE_FROM}
 
 FORBIDDEN_SAMPLE: list[tuple[State, State]] = [
     (S.RECEIVED, S.CHECKED),               # skipping automatic stages
@@ -52,7 +63,11 @@ FORBIDDEN_SAMPLE: list[tuple[State, State]] = [
     (S.UNIT_REVIEW, S.CENTER_REVIEW),
     (S.UNIT_PASSED, S.RECOMMENDED),
     (S.PUBLICITY, S.RECOMMENDED),
-    (S.PUBLICITY_FAILED, S.PUBLICITY),     # final
+    (S.PUBLICITY_FAILED, S.PUBLICITY_PASSED),  # a reopening goes back to 公示中, not across
+    (S.SUPERVISOR_REVIEW, S.WITHDRAWN),    # decided above the unit: no withdrawal
+    (S.CENTER_REVIEW, S.WITHDRAWN),
+    (S.RECOMMENDED, S.WITHDRAWN),
+    (S.WITHDRAWN, S.UNIT_REVIEW),
     (S.PUBLICITY_PASSED, S.CENTER_REVIEW),
     (S.RECOMMENDED, S.CENTER_PASSED),
     (S.CENTER_REVIEW, S.SUPERVISOR_REVIEW),
@@ -78,6 +93,7 @@ def test_the_states_are_those_of_the_contract() -> None:
         "received", "normalized", "extracted", "checked", "returned", "unit_review",
         "unit_passed", "rejected", "publicity", "publicity_passed", "publicity_failed",
         "recommended", "supervisor_review", "center_review", "center_passed", "failed",
+        "publicity_held", "withdrawn",
     }
 
 
@@ -99,7 +115,7 @@ def test_an_allowed_move_is_accepted(pair: tuple[State, State]) -> None:
 
 
 def test_the_machine_allows_exactly_the_contract_moves_and_nothing_else() -> None:
-    """Every one of the 16 × 16 pairs: allowed if and only if the contract table lists it."""
+    """Every one of the 18 × 18 pairs: allowed if and only if the contract table lists it."""
     allowed = {(a, b) for a, b in itertools.product(State, State) if can_move(a, b)}
     assert allowed - ALLOWED == set(), "moves the contract does not allow"
     assert ALLOWED - allowed == set(), "contract moves the machine refuses"
@@ -130,7 +146,7 @@ def test_failed_and_returned_applications_can_start_again_at_received(state: Sta
     assert check_move(state, S.RECEIVED) is S.RECEIVED
 
 
-@pytest.mark.parametrize("state", [S.CENTER_PASSED, S.REJECTED, S.PUBLICITY_FAILED], ids=str)
+@pytest.mark.parametrize("state", [S.CENTER_PASSED, S.REJECTED], ids=str)
 def test_a_final_state_goes_nowhere(state: State) -> None:
     assert [t for t in State if can_move(state, t)] == []
 

@@ -1,13 +1,17 @@
-"""`zhicheng apps list|show`: applications with their findings and history."""
+"""`zhicheng apps list|show|withdraw`: applications with their findings and history."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import click
 
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.services import queries
 from pipeline.domain.states import LABELS, State
-from zhicheng.cli.common import Obj, emit_json, expected_errors
+from pipeline.domain.vocabulary import (DECISION_LABELS, STAGE_LABELS, cn_time, event_label,
+                                        rule_label)
+from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
 
@@ -69,7 +73,10 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
     click.echo(f"申报 #{a['id']}：{a['name']}（{a['id_number']}）  状态：{a['state_label']}")
     click.echo(f"  单位：{a['unit_code']} {a['unit_name'] or ''}")
     click.echo(f"  {a['year']}年度 {a['series'] or ''}系列 {a['specialty'] or ''} {a['level'] or ''} "
-               f"{a['title_name']}  申报途径：{a['path']}  线下形式审查：{a['offline_review'] or '未填写'}")
+               f"{a['title_name']}  申报途径：{a['path']}")
+    click.echo(f"  线下形式审查：中心登记 {a.get('offline_result') or '未登记'}"
+               + (f"（{a['offline_result_by']}）" if a.get("offline_result_by") else "")
+               + f"；单位申报 {a['offline_review'] or '未填写'}")
     click.echo(f"  学历：{a['education'] or ''} {a['degree'] or ''} {a['school'] or ''} 毕业 {a['graduation_date'] or ''}")
     click.echo(f"  现职称：{a['current_title'] or '无'} {a['current_title_date'] or ''}"
                f"  继续教育：{a['ce_hours'] if a['ce_hours'] is not None else '未填'}学时")
@@ -78,7 +85,7 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
     if a.get("changes"):
         from pipeline.services.intake import describe_changes
 
-        click.echo(f"  退回后重新提交的变化（{a['changes']['at']}）：{describe_changes(a['changes'])}")
+        click.echo(f"  退回后重新提交的变化（{_when(a['changes']['at'])}）：{describe_changes(a['changes'])}")
     click.echo(f"材料（{len(a['materials'])}）：")
     for m in a["materials"]:
         info = m["media_type"] or m["detected"] or "未检查"
@@ -93,17 +100,40 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
             click.echo("      识别结果  " + "  ".join(shown))
     click.echo(f"审核发现（{len(a['findings'])}）：")
     for f in a["findings"]:
-        click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {f['rule']}：{f['message']}")
+        click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {rule_label(f['rule'])}：{f['message']}")
     if a["reviews"]:
-        from pipeline.services.review import DECISIONS, STAGE_LABELS
-
         click.echo("审核记录：")
         for r in a["reviews"]:
-            click.echo(f"  {r['at']}  {STAGE_LABELS.get(r['stage'], r['stage'])}  "
-                       f"{DECISIONS.get(r['decision'], r['decision'])}  {r['reviewer'] or ''}"
+            click.echo(f"  {_when(r['at'])}  {STAGE_LABELS.get(r['stage'], r['stage'])}  "
+                       f"{DECISION_LABELS.get(r['decision'], r['decision'])}  {r['reviewer'] or ''}"
                        + (f"  意见：{r['opinion']}" if r["opinion"] else ""))
     click.echo("处理记录：")
     for e in a["events"]:
         move = f"{LABELS.get(State(e['from']), e['from']) if e['from'] else ''} → " \
-               f"{LABELS.get(State(e['to']), e['to'])}" if e["to"] else e["action"]
-        click.echo(f"  {e['at']}  {e['actor']}  {move}" + (f"  {e['reason']}" if e["reason"] else ""))
+               f"{LABELS.get(State(e['to']), e['to'])}" if e["to"] else ""
+        click.echo(f"  {_when(e['at'])}  {e['actor']}  {event_label(e['action'])}"
+                   + (f"  {move}" if move else "") + (f"  {e['reason']}" if e["reason"] else ""))
+
+
+def _when(iso: str | None) -> str:
+    """A stored ISO stamp as people read it (China time, no `T`)."""
+    return cn_time(datetime.fromisoformat(iso)) if iso else ""
+
+
+@apps.command()
+@click.argument("app_id", type=int)
+@click.option("--reason", required=True, help="撤回原因（记入处理记录）")
+@click.option("--by", "by", required=True, help="操作人员姓名")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def withdraw(obj: Obj, app_id: int, reason: str, by: str, as_json: bool) -> None:
+    """撤回一份尚未经上级审核的申报（已撤回的申报不再占用本年度的申报名额）。"""
+    from pipeline.services.withdrawal import withdraw as take_back
+
+    done = take_back(obj.runtime().ctx, app_id, reason, by=by)
+    if as_json:
+        emit_json({"id": done.application_id, "state": str(State.WITHDRAWN),
+                   "previous": str(done.previous)})
+        return
+    say(f"申报{app_id}已撤回（原为“{LABELS[done.previous]}”）；修改后可重新提交")

@@ -99,7 +99,7 @@ def demo(out: Path, applicants: int, seed: int) -> None:
 
 def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     """Steps 4–7 of DOMAIN.md on the sample: decisions, publicity, recommendation, reviews."""
-    from pipeline.services import publicity, recommend, review
+    from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
     from pipeline.services.review import DECISIONS
     from pipeline.domain.workdays import CalendarUnknown
 
@@ -122,11 +122,11 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     for unit in units:
         try:
             pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
-                                              actor="单位经办人（演示）")
+                                              by="单位经办人（演示）")
         except CalendarUnknown:
             start = date(2026, 11, 2)  # the calendar does not know this year yet: a known one
             pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
-                                              actor="单位经办人（演示）")
+                                              by="单位经办人（演示）")
         except WorkflowError:
             continue  # nothing of this unit passed
         opened.append(publicity.publicity_view(ctx, pub_id))
@@ -142,23 +142,42 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     if not opened:
         return
     after = max(date.fromisoformat(v["end_date"]) for v in opened) + timedelta(days=1)
-    closing = publicity.close_due(ctx, after)
+    closing = publicity_closing.close_due(ctx, after, by="系统（演示）", force=after > ctx.today(),
+                                          reason="演示：模拟公示期满")
     click.echo(f"9. 模拟到 {after} 执行定时任务“关闭到期公示”：关闭 {len(closing.publicities)} 个公示，"
-               f"公示通过 {closing.passed} 人，未通过 {closing.failed} 人")
+               f"拟通过 {closing.passed} 人，拟不通过 {closing.failed} 人")
+    for pub_id in closing.publicities:
+        done = publicity_closing.confirm(ctx, pub_id, by="单位经办人（演示）")
+        click.echo(f"     单位确认公示{pub_id}结果：公示通过 {len(done.passed)} 人，"
+                   f"公示未通过 {len(done.failed)} 人")
     year = ctx.rules.for_year(start.year).year if ctx.rules.for_year(start.year) else 2026
     for unit in units:
-        built = recommend.build(ctx, unit, year, actor="单位经办人（演示）")
+        built = recommend.build(ctx, unit, year, by="单位经办人（演示）")
         if built.created:
             to = f"主管单位 {built.target}" if built.target else "省人力资源服务中心"
             click.echo(f"10. 推荐上报批次{built.batch_id}（单位 {unit}）：{built.count} 人，报送{to}")
     for a in review.review_queue(ctx, "supervisor"):
-        review.decide(ctx, a["id"], "pass", "同意上报", reviewer="主管单位审核人（演示）")
+        review.decide(ctx, a["id"], "pass", "同意上报", by="主管单位审核人（演示）")
         click.echo(f"     主管单位审核 #{a['id']} {a['name']}：审核通过，报送中心")
     click.echo("11. 中心形式审查：")
     for a in review.review_queue(ctx, "center"):
-        d = review.decide(ctx, a["id"], "pass", "符合形式审查要求", reviewer="中心审核人（演示）")
-        outcome = f"审核不通过（{d.refused}）" if d.refused else "审核通过"
+        # the center's window records the offline review it did (here: as the unit declared)
+        result = ctx_offline(ctx, a["id"])
+        offline_review.record_offline_review(ctx, a["id"], result, by="中心窗口（演示）")
+        if result == "通过":
+            review.decide(ctx, a["id"], "pass", "符合形式审查要求", by="中心审核人（演示）")
+            outcome = "审核通过"
+        else:
+            review.decide(ctx, a["id"], "reject", "线下形式审查未通过", by="中心审核人（演示）")
+            outcome = "审核不通过（线下形式审查未通过）"
         click.echo(f"     #{a['id']} {a['name']}：{outcome}")
+
+
+def ctx_offline(ctx: Context, app_id: int) -> str:
+    """The unit's declaration of the offline review, which the demo's center window confirms."""
+    from pipeline.services.queries import show_application
+
+    return show_application(ctx, app_id).get("offline_review") or "通过"
 
 
 def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import click
 
+from pipeline.domain.vocabulary import JOB_LABELS, cn_time
 from pipeline.services import jobs as periodic
 from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 from zhicheng.cli.publicity import DATE
@@ -38,24 +40,49 @@ def list_(obj: Obj, as_json: bool) -> None:
         return
     for r in runs:
         state = "从未运行" if r["last_run"] is None else (
-            f"最近运行 {r['last_run']}" + ("" if r["ok"] else f"（出错：{r['error']}）"))
+            f"最近运行 {cn_time(datetime.fromisoformat(r['last_run']))}"
+            + ("" if r["ok"] else f"（出错：{r['error']}）"))
         click.echo(f"{r['job']:<22} {r['label']}  {state}")
 
 
 @jobs.command()
 @click.argument("name", type=click.Choice(list(periodic.JOBS)))
-@click.option("--today", type=DATE, default=None, help="以该日期为今天（默认今天）")
+@click.option("--today", type=DATE, default=None, help="以该日期为今天（默认今天；晚于今天须 --force）")
+@click.option("--force", is_flag=True, help="确认按晚于今天的日期运行（须同时填写 --reason）")
+@click.option("--reason", default="", help="使用 --force 的原因")
+@click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
-def run(obj: Obj, name: str, today: date | None) -> None:
+def run(obj: Obj, name: str, today: date | None, force: bool, reason: str, by: str,
+        as_json: bool) -> None:
     """立即运行一个定时任务。"""
     runtime = obj.runtime()
-    outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today, actor="运维人员")
+    outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today,
+                               actor=by or "运维人员", force=force, reason=reason)
     if runtime.settings.embedded and outcome.get("resent"):
         from zhicheng.app import drain
 
         drain(runtime)
-    emit_json(outcome)
+    if as_json:
+        emit_json(outcome)
+    else:
+        say(summary(name, outcome))
+
+
+def summary(name: str, outcome: dict[str, Any]) -> str:
+    """One Chinese line for what a job's run did."""
+    label = JOB_LABELS.get(name, name)
+    parts = []
+    if "closed" in outcome:
+        parts.append(f"关闭公示 {len(outcome['closed'])} 个（拟通过 {outcome.get('passed', 0)} 人，"
+                     f"拟不通过 {outcome.get('failed', 0)} 人，异议待处理 {outcome.get('held', 0)} 人）")
+    if "recommended" in outcome:
+        parts.append(f"生成推荐上报批次 {len(outcome['recommended'])} 个")
+    if "resent" in outcome:
+        resent = outcome["resent"]
+        parts.append(f"重新发送停滞的处理 {len(resent)} 份，转为技术故障 {len(outcome.get('failed', []))} 份")
+    return f"{label}：" + ("；".join(parts) if parts else "无事可做")
 
 
 @cli.command()
@@ -72,13 +99,16 @@ def scheduler(obj: Obj, interval: float, once: bool) -> None:
         signal.signal(sig, lambda *_: stop.set())
     say(f"定时任务已启动（每 {interval:g} 秒一轮）：{'、'.join(periodic.JOBS)}")
     while not stop.is_set():
+        lines = []
         for name in periodic.JOBS:
-            try:
+            try:  # never a --today: the scheduler always works on the real day
                 outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send)
                 log.info("job %s: %s", name, outcome)
+                lines.append(summary(name, outcome))
             except Exception:  # one job's failure is recorded; the others and later rounds go on
                 log.exception("job %s failed", name)
-                say(f"定时任务 {name} 运行出错，详见日志；下一轮将再次运行")
+                lines.append(f"{JOB_LABELS.get(name, name)}：运行出错，详见日志，下一轮将再次运行")
+        say(f"[{cn_time(runtime.ctx.clock.now())}] 本轮定时任务：" + "；".join(lines))
         if once:
             break
         stop.wait(interval)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from pipeline.domain.vocabulary import CENTER
 from pipeline.services import recommend as recommendations
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
 
@@ -17,16 +18,15 @@ def recommend() -> None:
 @recommend.command()
 @click.option("--unit", required=True, help="推荐单位的统一社会信用代码")
 @click.option("--year", type=int, required=True, help="申报年度")
+@click.option("--by", "by", default="", help="经办人姓名（在推荐上报名册上署名）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
-def build(obj: Obj, unit: str, year: int, as_json: bool) -> None:
-    """把单位该年度所有“公示通过”的申报放入一个推荐上报批次，报送上级审核。"""
+def build(obj: Obj, unit: str, year: int, by: str, as_json: bool) -> None:
+    """把单位该年度所有已确认“公示通过”的申报放入一个推荐上报批次，报送上级审核。"""
     ctx = obj.runtime().ctx
-    b = recommendations.build(ctx, unit, year)
+    b = recommendations.build(ctx, unit, year, by=by)
     if b.batch_id is None:
-        from zhicheng.cli.common import Fail
-
         raise Fail(f"单位{unit.upper()} {year}年度没有“公示通过”的申报，未生成推荐上报批次")
     if as_json:
         emit_json({"id": b.batch_id, "created": b.created, "count": b.count,
@@ -35,7 +35,7 @@ def build(obj: Obj, unit: str, year: int, as_json: bool) -> None:
     click.echo(b.batch_id)
     if b.created:
         say(f"推荐上报批次{b.batch_id}已生成：{b.count}人，报送"
-            + (f"主管单位{b.target}审核" if b.target else "省人力资源服务中心形式审查"))
+            + (f"主管单位{b.target}审核" if b.target else f"{CENTER}形式审查"))
     else:
         say(f"没有新的“公示通过”的申报；该单位{year}年度最近的推荐上报批次是{b.batch_id}")
 
@@ -52,6 +52,6 @@ def show(obj: Obj, batch_id: int, as_json: bool) -> None:
         emit_json(v)
         return
     click.echo(f"推荐上报批次 {v['id']}  单位 {v['unit_code']}  {v['year']}年度  报送 "
-               f"{v['target_code'] or '省人力资源服务中心'}  {v['created_at']}")
+               f"{v['target_code'] or CENTER}  {v['created_at_text']}  经办人 {v['created_by']}")
     for a in v["applications"]:
-        click.echo(f"  #{a['id']:<5} {a['name']}  {a['state']}")
+        click.echo(f"  #{a['id']:<5} {a['name']}  {a['state_label']}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import click
 
+from pipeline.context import Context
+from pipeline.services import offline_review as offline_reviews
 from pipeline.services import review as reviews
 from pipeline.domain.states import LABELS
 from zhicheng.cli.apps import echo_rows
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
 STAGES = click.Choice(list(reviews.STAGE_LABELS))
@@ -42,37 +44,80 @@ def list_(obj: Obj, stage: str, unit: str | None, as_json: bool) -> None:
 @click.option("--decision", type=click.Choice(list(reviews.DECISIONS)), required=True,
               help="pass 审核通过 / return 退回 / reject 审核不通过")
 @click.option("--opinion", default="", help="审核意见（退回和审核不通过时必填）")
-@click.option("--reviewer", default="", help="审核人员姓名")
+@click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
+@click.option("--reviewer", default="", help="同 --by（旧名，仍可使用）")
 @click.option("--stage", type=STAGES, default=None, help="只在申报处于该环节时作出决定")
 @click.option("--unit", default=None, help="审核单位代码：只在申报位于该单位的队列时作出决定")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
-def decide(obj: Obj, app_id: int, decision: str, opinion: str, reviewer: str, stage: str | None,
-           unit: str | None, as_json: bool) -> None:
-    """对一份申报作出审核决定，记入审核记录与处理记录。"""
-    d = reviews.decide(obj.runtime().ctx, app_id, decision, opinion, reviewer=reviewer,
+def decide(obj: Obj, app_id: int, decision: str, opinion: str, by: str, reviewer: str,
+           stage: str | None, unit: str | None, as_json: bool) -> None:
+    """对一份申报作出审核决定，记入审核记录与处理记录；被拒绝的决定不作任何变更。"""
+    d = reviews.decide(obj.runtime().ctx, app_id, decision, opinion, by=by or reviewer,
                        stage=stage, unit=unit)
     if as_json:
         emit_json({"id": d.review_id, "application": d.application_id, "stage": d.stage,
                    "decision": d.decision, "state": str(d.state), "refused": d.refused})
     else:
         click.echo(d.review_id)
-    if d.refused:
-        click.echo(f"错误：{d.refused}", err=True)
-        sys.exit(1)
     say(f"申报{app_id}：{reviews.STAGE_LABELS[d.stage]}{reviews.DECISIONS[d.decision]}，"
         f"现为“{LABELS[d.state]}”")
 
 
 @review.command()
-@click.argument("app_id", type=int)
-@click.option("--result", type=click.Choice(list(reviews.OFFLINE_RESULTS)), required=True,
-              help="线下形式审查结果")
-@click.option("--reviewer", default="", help="登记人员姓名")
+@click.argument("app_id", type=int, required=False)
+@click.option("--result", type=click.Choice(list(reviews.OFFLINE_RESULTS)), default=None,
+              help="线下形式审查结果（登记一份申报时）")
+@click.option("--file", "file", type=click.Path(path_type=Path), default=None,
+              help="中心窗口的线下审查结果清单（XLSX 或 CSV，列：身份证号、姓名、结果）")
+@click.option("--by", "by", default="", help="登记人员姓名（记入处理记录）")
+@click.option("--reviewer", default="", help="同 --by（旧名）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
-def offline(obj: Obj, app_id: int, result: str, reviewer: str) -> None:
-    """登记一份申报的线下形式审查结果（中心窗口）。"""
-    reviews.record_offline_review(obj.runtime().ctx, app_id, result, reviewer=reviewer)
-    say(f"申报{app_id}：线下形式审查结果已登记为“{result}”")
+def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None, by: str,
+            reviewer: str, as_json: bool) -> None:
+    """登记线下形式审查结果（中心窗口）：一份申报，或用 --file 导入一份清单。
+
+    花名册中的“线下形式审查”仅为单位申报，中心以此处登记的结果为准。
+    """
+    ctx = obj.runtime().ctx
+    if file is not None:
+        if app_id is not None or result is not None:
+            raise Fail("使用 --file 时不要再写申报编号或 --result")
+        _offline_file(ctx, file, by or reviewer, as_json)
+        return
+    if app_id is None or result is None:
+        raise Fail("请写申报编号和 --result 通过|未通过，或用 --file 导入线下审查结果清单")
+    offline_reviews.record_offline_review(ctx, app_id, result, by=by or reviewer)
+    if as_json:
+        emit_json({"applied": [{"application": app_id, "result": result}], "problems": []})
+    say(f"申报{app_id}：中心登记线下形式审查结果为“{result}”")
+
+
+def _offline_file(ctx: Context, file: Path, by: str, as_json: bool) -> None:
+    from intake.roster import read_grid
+
+    if not file.is_file():
+        raise Fail(f"找不到文件“{file}”")
+    grid, problems = read_grid(file.read_bytes(), file.name, label="线下审查结果清单", area="offline")
+    if grid is None or not grid:
+        raise Fail("；".join(p.message for p in problems) or f"文件“{file.name}”是空的")
+    header = ["".join(str(h or "").split()).replace("\ufeff", "") for h in grid[0][1]]
+    fields = [offline_reviews.COLUMNS.get(h) for h in header]
+    missing = [label for label, key in (("身份证号", "id_number"), ("姓名", "name"), ("结果", "result"))
+               if key not in fields]
+    if missing:
+        raise Fail(f"线下审查结果清单缺少列：{'、'.join(missing)}；第1行应为表头：身份证号、姓名、结果")
+    rows = [(line, {f: cells[i] for i, f in enumerate(fields) if f and i < len(cells)})
+            for line, cells in grid[1:] if any(str(c or "").strip() for c in cells)]
+    done = offline_reviews.record_offline_list(ctx, rows, by=by)
+    if as_json:
+        emit_json({"applied": [{"application": a, "result": r} for a, r in done.applied],
+                   "problems": [p.__dict__ for p in done.problems]})
+    say(f"已登记 {len(done.applied)} 人的线下形式审查结果，{len(done.problems)} 行未登记")
+    for p in done.problems:
+        say(f"  {p.message}")
+    if done.problems and not done.applied:
+        raise SystemExit(1)

@@ -1,4 +1,4 @@
-"""`zhicheng units …`: the unit registry (CONTRACTS §1b)."""
+"""`zhicheng units …`: the unit registry (docs/workflow.md)."""
 
 from __future__ import annotations
 
@@ -45,36 +45,54 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @units.command()
 @click.option("--code", required=True, help="统一社会信用代码")
 @click.option("--name", required=True, help="单位名称")
-@click.option("--region", default="", help="统筹区")
+@click.option("--region", default="", help="统筹区：省本级、某市州本级或县（市、区），如 雨花区")
 @click.option("--kind", default="", help="单位性质：机关/事业单位/国有企业/非公企业/社会组织")
 @click.option("--approver", default="主管机构", type=click.Choice(["主管机构", "主管单位"]))
 @click.option("--supervisor", "supervisor_code", default=None, help="主管单位统一社会信用代码")
 @click.option("--parent", "parent_code", default=None, help="上级单位统一社会信用代码（不填为中心）")
 @click.option("--county-level", "county_level", default=None, type=click.Choice(["是", "否"]),
               help="是否县级单位（不填时按统筹区判断：以“县”结尾的为县级单位）")
+@click.option("--contact", "contact_name", default="", help="单位经办人姓名")
+@click.option("--contact-phone", "contact_phone", default="", help="单位经办人电话")
+@click.option("--category", "business_category", default="", help="业务类别")
+@click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.pass_obj
 @expected_errors
-def register(obj: Obj, **raw: str | None) -> None:
-    """注册一个单位（待审核）。"""
+def register(obj: Obj, by: str, **raw: str | None) -> None:
+    """注册一个单位（待审核）；主管单位须已注册，统筹区须为湖南省的统筹区。"""
     ctx = obj.runtime().ctx
     data, errors = svc.validate(dict(raw), "")
     if data is None:
         raise svc.UnitError("；".join(errors))
-    svc.register(ctx, data)
+    svc.register(ctx, data, by or svc.SYSTEM)
     say(f"单位{data.code}（{data.name}）已注册，状态：{data.status}")
     click.echo(data.code)
 
 
 @units.command()
 @click.argument("code")
-@click.option("--refuse", is_flag=True, help="审核不通过（未通过）")
+@click.option("--refuse", is_flag=True, help="审核不通过（未通过）；原因请用 zhicheng units refuse")
+@click.option("--reason", default="", help="未通过的原因")
+@click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
 @click.pass_obj
 @expected_errors
-def approve(obj: Obj, code: str, refuse: bool) -> None:
+def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
     status = "未通过" if refuse else svc.APPROVED
-    svc.set_status(obj.runtime().ctx, code, status)
+    svc.set_status(obj.runtime().ctx, code, status, by or svc.SYSTEM, reason)
     say(f"单位{code.upper()}的注册状态已改为“{status}”")
+
+
+@units.command("refuse")
+@click.argument("code")
+@click.option("--reason", required=True, help="注册审核不通过的原因（告知单位）")
+@click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
+@click.pass_obj
+@expected_errors
+def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
+    """单位注册审核不通过，记录原因。"""
+    svc.refuse(obj.runtime().ctx, code, reason, by=by or svc.SYSTEM)
+    say(f"单位{code.upper()}的注册审核未通过，原因：{reason.strip()}")
 
 
 @units.command()
@@ -102,8 +120,10 @@ def list_(obj: Obj, as_json: bool) -> None:
         emit_json(rows)
         return
     for u in rows:
+        contact = f"  经办人：{u['contact_name']} {u['contact_phone'] or ''}" if u["contact_name"] else ""
+        refused = f"  未通过原因：{u['refusal_reason']}" if u["refusal_reason"] else ""
         click.echo(f"{u['code']}  {u['name']}  {u['region']}  {u['kind']}  {u['status']}  "
-                   f"上级：{u['parent_code'] or '中心'}")
+                   f"上级：{u['parent_code'] or '中心'}{contact}{refused}")
     if not rows:
         say("尚无单位；用 zhicheng units import FILE 导入。")
 

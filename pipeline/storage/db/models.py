@@ -52,6 +52,10 @@ class Unit(Base):
     status: Mapped[str] = mapped_column(String(10), default="待审核")
     # 县级单位: a unit of a county (县) or below; some tenure rules are open to their staff.
     county_level: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    contact_name: Mapped[str | None] = mapped_column(String(100))      # the unit's 经办人
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    business_category: Mapped[str | None] = mapped_column(String(50))  # 业务类别
+    refusal_reason: Mapped[str | None] = mapped_column(Text)           # why 未通过
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -139,7 +143,12 @@ class Application(Base):
     ce_public_hours: Mapped[float | None] = mapped_column(Float)
     ce_professional_hours: Mapped[float | None] = mapped_column(Float)
     path: Mapped[str] = mapped_column(String(10), default="正常")
+    # The roster's 线下形式审查 column: the unit's declaration, shown as such, never the result.
     offline_review: Mapped[str | None] = mapped_column(String(10))
+    # The center's own record of the offline formal review (通过 | 未通过), who and when.
+    offline_result: Mapped[str | None] = mapped_column(String(10))
+    offline_result_by: Mapped[str | None] = mapped_column(String(100))
+    offline_result_at: Mapped[datetime | None]
     roster: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # raw row + unknown columns
     roster_digest: Mapped[str] = mapped_column(String(64), default="")
     materials_digest: Mapped[str] = mapped_column(String(64), default="")
@@ -264,7 +273,10 @@ class PublicityEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     publicity_id: Mapped[int] = mapped_column(ForeignKey("publicities.id"), index=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    result: Mapped[str | None] = mapped_column(String(10))
+    result: Mapped[str | None] = mapped_column(String(10))      # final: set by the unit's confirmation
+    proposal: Mapped[str | None] = mapped_column(String(10))    # the closing's: passed | failed | held
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime | None]
 
 
 class Objection(Base):
