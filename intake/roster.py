@@ -85,9 +85,10 @@ class Roster:
     too_many: bool = False   # more applicant rows than MAX_ROSTER_ROWS: the batch is refused
 
 
-def read_roster(stream: BinaryIO, filename: str, max_rows: int = MAX_ROSTER_ROWS) -> Roster:
+def read_roster(stream: BinaryIO, filename: str, max_rows: int | None = None) -> Roster:
     """Read a roster CSV/XLSX (kind chosen by the file name's extension); never raises for bad input."""
     roster = Roster()
+    max_rows = MAX_ROSTER_ROWS if max_rows is None else max_rows
     name = PurePosixPath(filename.replace("\\", "/")).name
     try:
         data = stream.read()

@@ -47,6 +47,7 @@ def write_receipt(ctx: Context, batch_id: int, out_dir: Path) -> Path:
              f"共 {len(receipt['applicants'])} 位申报人，其中退回 {returned} 位；"
              "退回的申报请按“退回原因”逐项修改后，将整个批次重新提交（未修改的申报不会重复处理）。"]
     lines += [f"批次问题：{_clean(p['message'])}" for p in receipt["problems"]]
+    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"退回清单-批次{batch_id}.xlsx"
     return write_table(target, "退回清单", f"批次{batch_id} 申报回执（退回清单）", lines,
                        HEADERS, receipt_rows(receipt), WIDTHS)

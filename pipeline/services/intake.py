@@ -71,7 +71,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
                           submitted_by=batch.submitted_by, created_at=now,
                           finished_at=now if batch.fatal else None)
         row.problems = [BatchProblem(code=p.code, message=p.message, path=p.path)
-                        for p in batch.problems]
+                        for p in collapse(batch.problems)]
         s.add(row)
         log_event(s, now=now, subject="batch", subject_id="-", action="batch.received",
                   actor=batch.submitted_by, reason=batch.source)
