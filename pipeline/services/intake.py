@@ -22,7 +22,7 @@ from pipeline.storage.blobstore import StoredBlob
 from pipeline.context import Context
 from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem,
                                         FindingRow, ImportBatch, Material)
-from pipeline.domain.findings import Severity
+from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.text import strip_unsafe, unsafe_chars
 from pipeline.roster.record import TYPED, RosterRecord
 from pipeline.rules.application import unit_findings
@@ -243,12 +243,15 @@ def _return_if_blocked(s: Session, app: Application, record: RosterRecord, now: 
                                          record.values) if f.level is Severity.BLOCK]
     if not blocking:
         return
+    # Told at once with the unit's findings: what is wrong in the roster row itself.
+    findings = [Finding(p.rule, p.message) for p in record.problems] + blocking
     s.flush()
     s.query(FindingRow).filter(FindingRow.application_id == app.id,
                                FindingRow.stage == CHECK_STAGE).delete()
     s.add_all(FindingRow(application_id=app.id, stage=CHECK_STAGE, rule=f.rule,
                          severity=str(f.level), material=f.material, message=f.message,
-                         created_at=now) for f in blocking)
+                         created_at=now) for f in findings)
+    blocking = [f for f in findings if f.level is Severity.BLOCK]
     reason = "；".join(f"{i}. {f.message}" for i, f in enumerate(blocking, 1))
     move(s, app.id, State.RECEIVED, State.RETURNED, now=now, action="intake.blocked",
          reason=reason, attempts=0, lease_until=None)
