@@ -21,7 +21,8 @@ from pipeline.settings import Settings
 
 # A roster without a required column would return every applicant for the same reason: the
 # batch is refused as a whole, with one message naming the columns.
-FATAL_ROSTER_PROBLEMS = {"roster.missing_columns"}
+# A roster that could not be read to its end, or one past the row cap, is refused as a whole too.
+FATAL_ROSTER_PROBLEMS = {"roster.missing_columns", "roster.unreadable", "roster.too_many_rows"}
 FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 

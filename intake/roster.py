@@ -2,24 +2,32 @@
 
 The reader never raises for bad input; everything wrong with the file comes back as a `Problem`
 (path = the file name) on the returned `Roster`. Values are raw: parsing dates, numbers and enums
-and validating them is the job of the row checks, not of this module.
+and validating them is the job of the row checks (`pipeline.roster.fields`), not of this module.
 
 Choices:
 - Row 1 is the header, always; `RosterRow.line` is the row number a person sees in Excel (header = 1;
   for CSV it counts records, so a quoted cell spanning two lines is still one row).
-- Every known column in the header gets a key in `values` for every row: an empty cell is `""` in a
-  CSV and `None` in a workbook. Text is stripped of surrounding whitespace.
-- Unknown columns are kept in `extra` by their header text. Non-empty cells with no header (an empty
-  header cell, or cells past the last header) are kept in `extra` under `列<n>` (n = 1-based column
-  number, as `列27`); a second column with the same unknown header is kept under `列<n>` too.
-- When two headers map to the same field, the first (leftmost) column is used and the other ignored
-  (`roster.duplicate_column`). Rows are still returned when required columns are missing: the row
-  checks then report each row, and `roster.missing_columns` tells the operator how to fix the file.
+- Headers are matched with the one table in `pipeline.roster.columns` (standard names, synonyms,
+  decorations such as “（必填）” ignored). Every column still not recognised is reported
+  (`roster.unknown_column`, naming the nearest standard header) and its cells are kept in `extra`
+  by their header text; cells with no header are kept under `列<n>` and reported when not empty.
+  序号 is recognised as carrying nothing and kept in `extra` without a word.
+- When two headers map to the same field, the first (leftmost) column is used and the other is
+  reported (`roster.duplicate_column`). Rows are still returned when required columns are missing:
+  the row checks then report each row, and `roster.missing_columns` tells the operator how to fix it.
+- An applicant row has a name or an ID number. A row with other cells only (a formula or a value
+  dragged down the sheet) is not an applicant: such rows are counted and reported once
+  (`roster.not_applicant`). Empty rows are skipped.
+- Limits by construction: the file is read as a stream (openpyxl read-only, CSV record by record)
+  and reading stops at `MAX_ROSTER_ROWS` + 1 applicant rows (`roster.too_many_rows`, the batch is
+  refused). A row-by-row problem is listed for its first `MAX_LISTED` rows, then counted.
+- An ID number stored as a number in a workbook becomes the text Excel shows for it
+  (4.30105198006255E+17), so that the row checks explain it exactly as for a CSV.
 - CSV: UTF-8 (BOM or not) tried strictly, then GB18030 (a superset of GBK); a UTF-16 file with a BOM
   (Excel's "Unicode text") is accepted too. Comma is the delimiter; when the header line has no comma
   but exactly one of tab or semicolon, that one is used. Nothing fancier (no csv.Sniffer guessing).
-- `read_grid` is the table layer under it (decoding, CSV/XLSX parsing, file-level problems) and is
-  shared with other table files such as the unit registry.
+- `iter_grid`/`read_grid` are the table layer under it (decoding, CSV/XLSX parsing, file-level
+  problems), shared with other table files such as the unit registry.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import datetime as dt
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO, Callable
@@ -37,14 +46,21 @@ from typing import BinaryIO, Callable
 import openpyxl
 
 from pipeline.domain.problems import Problem
-from pipeline.roster.columns import COLUMNS, field_for_header
+from pipeline.domain.text import excel_number_text, strip_unsafe
+from pipeline.roster.columns import (BY_FIELD, COLUMNS, field_for_header, is_ignored_header,
+                                     nearest_header)
 
 # A workbook is itself a zip: one that inflates past this is refused before openpyxl parses it.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+# Applicants per batch (documented in docs/单位导入指南.md): past it the batch is refused whole.
+MAX_ROSTER_ROWS = 2000
+# Rows named in a row-by-row problem before the rest are only counted.
+MAX_LISTED = 20
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or a password-protected workbook
 _SAVE_AS = "请在Excel中打开后“另存为”Excel工作簿（.xlsx）或“CSV UTF-8（逗号分隔）”（.csv），再重新提交。"
+_KEYS = ("name", "id_number")   # an applicant row has at least one of these
 
 Grid = list[tuple[int, list[object]]]
 Report = Callable[[str, str], None]
@@ -66,11 +82,13 @@ class Roster:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    too_many: bool = False   # more applicant rows than MAX_ROSTER_ROWS: the batch is refused
 
 
-def read_roster(stream: BinaryIO, filename: str) -> Roster:
+def read_roster(stream: BinaryIO, filename: str, max_rows: int | None = None) -> Roster:
     """Read a roster CSV/XLSX (kind chosen by the file name's extension); never raises for bad input."""
     roster = Roster()
+    max_rows = MAX_ROSTER_ROWS if max_rows is None else max_rows
     name = PurePosixPath(filename.replace("\\", "/")).name
     try:
         data = stream.read()
@@ -78,9 +96,10 @@ def read_roster(stream: BinaryIO, filename: str) -> Roster:
         roster.problems.append(Problem("roster.unreadable", f"花名册“{name}”无法读取（文件可能已损坏或过大）。"
                                        f"{_SAVE_AS}", filename))
         return roster
-    grid, roster.problems = read_grid(data, filename, label="花名册", area="roster")
-    if grid is not None:
-        _build(grid, name, roster, lambda code, msg: roster.problems.append(Problem(code, msg, filename)))
+    rows = iter_grid(data, filename, roster.problems, label="花名册", area="roster")
+    if rows is not None:
+        _build(rows, name, roster, max_rows,
+               lambda code, msg: roster.problems.append(Problem(code, msg, filename)))
     return roster
 
 
@@ -92,6 +111,19 @@ def read_grid(data: bytes, filename: str, *, label: str = "文件",
     (`<area>.unreadable`, `<area>.unsupported_format`). Empty content gives an empty grid.
     """
     problems: list[Problem] = []
+    rows = iter_grid(data, filename, problems, label=label, area=area)
+    if rows is None:
+        return None, problems
+    grid = list(rows)
+    return (None if any(p.code == f"{area}.unreadable" for p in problems) else grid), problems
+
+
+def iter_grid(data: bytes, filename: str, problems: list[Problem], *, label: str = "文件",
+              area: str = "file") -> Iterator[tuple[int, list[object]]] | None:
+    """The file's rows streamed as (line, cells); None when it cannot be read at all.
+
+    Problems found before or while streaming are appended to `problems`.
+    """
     name = PurePosixPath(filename.replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
     title = f"{label}“{name}”"
@@ -101,70 +133,138 @@ def read_grid(data: bytes, filename: str, *, label: str = "文件",
 
     if suffix == ".xls":
         problem("unsupported_format", f"{title}是旧版Excel格式（.xls），系统无法读取。{_SAVE_AS}")
-        return None, problems
+        return None
     if suffix not in (".csv", ".xlsx"):
         problem("unsupported_format", f"{title}的格式不受支持，只接受 .xlsx 或 .csv 文件。{_SAVE_AS}")
-        return None, problems
+        return None
     if not data.strip():
-        return [], problems
-    grid = _csv_grid(data, title, problem) if suffix == ".csv" else _xlsx_grid(data, title, problem)
-    return grid, problems
+        return iter(())
+    return _csv_rows(data, title, problem) if suffix == ".csv" else _xlsx_rows(data, title, problem)
 
 
-def _build(grid: Grid, name: str, roster: Roster, problem: Report) -> None:
-    if not any(not _is_empty(c) for _, cells in grid for c in cells):
-        problem("roster.empty", f"花名册“{name}”是空文件。请在第1行填写表头、从第2行起每位申报人填写一行后重新提交。")
-        return
-    header_cells = grid[0][1]
-    roster.headers = [_header_text(h) for h in header_cells]
-    width = len(roster.headers)
+@dataclass
+class _Columns:
+    fields: dict[str, int]       # canonical field -> column index
+    extra: dict[int, str]        # column index -> key in `extra`
+    width: int
 
+
+def _columns(headers: list[str], name: str, problem: Report) -> _Columns:
     field_cols: dict[str, int] = {}
     extra_cols: dict[int, str] = {}
     duplicates: dict[str, list[int]] = {}
-    for idx, header in enumerate(roster.headers):
+    unknown: list[str] = []
+    for idx, header in enumerate(headers):
         fld = field_for_header(header) if header else None
         if fld is None:
             key = header if header and header not in extra_cols.values() else f"列{idx + 1}"
             extra_cols[idx] = key
+            if header and not is_ignored_header(header):
+                unknown.append(header)
         elif fld in field_cols:
             duplicates.setdefault(fld, [field_cols[fld]]).append(idx)
         else:
             field_cols[fld] = idx
 
+    for header in unknown:
+        shown = strip_unsafe(header, newlines_ok=False)
+        near = nearest_header(header)
+        hint = f"是否应为“{near}”？" if near else "它不是花名册的标准列名（见《单位导入指南》）；"
+        problem("roster.unknown_column",
+                f"花名册“{name}”中有未识别的列“{shown}”，{hint}该列内容未导入（仅原样保存，不参与审核）。"
+                "如该列是申报信息，请改用标准列名后重新提交。")
     for fld, cols in duplicates.items():
-        header = next(c.header for c in COLUMNS if c.field == fld)
-        where = "、".join(f"第{i + 1}列" for i in cols)
+        header = BY_FIELD[fld].header
+        named = "、".join(f"第{i + 1}列“{strip_unsafe(headers[i], newlines_ok=False)}”" for i in cols)
         problem("roster.duplicate_column",
-                f"花名册“{name}”中“{header}”列出现了{len(cols)}次（{where}），已使用第{cols[0] + 1}列，"
-                f"其余被忽略。请删除多余的“{header}”列后重新提交。")
+                f"花名册“{name}”中有{len(cols)}列都是“{header}”（{named}），已使用第{cols[0] + 1}列，"
+                f"其余被忽略。请只保留一列“{header}”后重新提交。")
 
     missing = [c.header for c in COLUMNS if c.required and c.field not in field_cols]
     if missing:
         problem("roster.missing_columns",
                 f"花名册“{name}”缺少必填列：{'、'.join(missing)}。请确认第1行是表头，"
                 f"并使用标准列名（如“姓名”“身份证号”）补齐这些列后重新提交。")
+    return _Columns(field_cols, extra_cols, len(headers))
 
+
+def listed(lines: list[int], total: int) -> str:
+    """第2、5、9行 — the first MAX_LISTED row numbers, then how many more."""
+    shown = "、".join(str(n) for n in lines[:MAX_LISTED])
+    more = f"等，另有 {total - MAX_LISTED} 行同类问题" if total > MAX_LISTED else ""
+    return f"第{shown}行{more}"
+
+
+def _build(rows: Iterator[tuple[int, list[object]]], name: str, roster: Roster, max_rows: int,
+           problem: Report) -> None:
+    header_cells = next(rows, None)
+    if header_cells is None:
+        problem("roster.empty", f"花名册“{name}”是空文件。请在第1行填写表头、从第2行起每位申报人填写一行后重新提交。")
+        return
+    if all(_is_empty(c) for c in header_cells[1]):
+        if not any(not _is_empty(c) for _, cells in rows for c in cells):
+            problem("roster.empty",
+                    f"花名册“{name}”是空文件。请在第1行填写表头、从第2行起每位申报人填写一行后重新提交。")
+            return
+        problem("roster.missing_columns", f"花名册“{name}”第1行（表头）是空的。请在第1行填写标准列名"
+                "（如“姓名”“身份证号”）后重新提交。")
+        return
+    roster.headers = [_header_text(h) for h in header_cells[1]]
+    cols = _columns(roster.headers, name, problem)
     empty: object = "" if name.lower().endswith(".csv") else None
-    for line, cells in grid[1:]:
+    not_applicant: list[int] = []
+    n_not_applicant = 0
+    unheaded: dict[int, int] = {}   # column index -> first line with content there
+    for line, cells in rows:
         if all(_is_empty(c) for c in cells):
             continue
-        values = {fld: cells[idx] if idx < len(cells) else empty for fld, idx in field_cols.items()}
+        values = {fld: _raw(fld, cells[idx]) if idx < len(cells) else empty
+                  for fld, idx in cols.fields.items()}
+        if all(_is_empty(values.get(k)) for k in _KEYS):
+            n_not_applicant += 1
+            if len(not_applicant) < MAX_LISTED:
+                not_applicant.append(line)
+            continue
+        if len(roster.rows) >= max_rows:
+            roster.too_many = True
+            problem("roster.too_many_rows",
+                    f"花名册“{name}”的申报人超过每批上限 {max_rows} 人（第{line}行仍有申报人），"
+                    f"整个批次未受理。请拆分为每批不超过 {max_rows} 人的多个批次后分别提交。")
+            return
         extra: dict[str, str] = {}
         for idx, cell in enumerate(cells):
-            if _is_empty(cell) and not (idx < width and roster.headers[idx]):
+            headed = idx < cols.width and roster.headers[idx]
+            if _is_empty(cell) and not headed:
                 continue
-            key = extra_cols.get(idx) if idx < width else f"列{idx + 1}"
+            key = cols.extra.get(idx) if idx < cols.width else f"列{idx + 1}"
             if key is not None:
                 extra[key] = _as_text(cell)
+                if not headed and not _is_empty(cell):
+                    unheaded.setdefault(idx, line)
         roster.rows.append(RosterRow(line=line, values=values, extra=extra))
 
+    for idx, line in sorted(unheaded.items()):
+        problem("roster.unknown_column",
+                f"花名册“{name}”第{idx + 1}列没有表头，但有内容（如第{line}行），该列内容未导入（仅原样保存，不参与审核）。"
+                "如该列是申报信息，请在第1行填写标准列名后重新提交。")
+    if n_not_applicant:
+        problem("roster.not_applicant",
+                f"花名册“{name}”{listed(not_applicant, n_not_applicant)}有内容，但没有姓名和身份证号，"
+                "未作为申报人导入（共 {n} 行）。如这些行是申报人，请补填姓名和身份证号后重新提交；"
+                "如是下拉填充的公式或默认值，可删除这些行。".replace("{n}", str(n_not_applicant)))
     if not roster.rows:
         problem("roster.empty",
                 f"花名册“{name}”除表头外没有任何申报人数据。请从第2行起每位申报人填写一行后重新提交。")
 
 
-def _csv_grid(data: bytes, title: str, problem: Report) -> Grid | None:
+def _raw(fld: str, cell: object) -> object:
+    """A raw cell, except that a number in the ID column becomes the text Excel shows for it."""
+    if fld == "id_number" and isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return excel_number_text(cell)
+    return cell
+
+
+def _csv_rows(data: bytes, title: str, problem: Report) -> Iterator[tuple[int, list[object]]] | None:
     if data.startswith(_ZIP_MAGIC):
         problem("unreadable",
                 f"{title}的扩展名是.csv，但内容是Excel工作簿。请把扩展名改为.xlsx，或{_SAVE_AS}")
@@ -180,22 +280,25 @@ def _csv_grid(data: bytes, title: str, problem: Report) -> Grid | None:
         problem("unreadable", f"{title}{why}。{_SAVE_AS}")
         return None
 
-    first_line = text.split("\n", 1)[0]
+    first_line = text[:65536].split("\n", 1)[0]
     delimiter = ","
     if "," not in first_line:
         others = [d for d in ("\t", ";") if d in first_line]
         if len(others) == 1:
             delimiter = others[0]
+    return _csv_records(text, delimiter, title, problem)
+
+
+def _csv_records(text: str, delimiter: str, title: str, problem: Report
+                 ) -> Iterator[tuple[int, list[object]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid: Grid = []
+    line = 0
     try:
         for line, row in enumerate(reader, start=1):
-            grid.append((line, [cell.strip() for cell in row]))
+            yield line, [cell.strip() for cell in row]
     except csv.Error:
         problem("unreadable",
-                f"{title}第{len(grid) + 1}行的格式有误（引号不成对等），无法读取。{_SAVE_AS}")
-        return None
-    return grid
+                f"{title}第{line + 1}行的格式有误（引号不成对等），无法读取。{_SAVE_AS}")
 
 
 def _decode(data: bytes) -> str | None:
@@ -219,7 +322,7 @@ def _looks_binary(content: str | bytes) -> bool:
     return 0 in codes or controls > max(2, len(sample) // 100)
 
 
-def _xlsx_grid(data: bytes, title: str, problem: Report) -> Grid | None:
+def _xlsx_rows(data: bytes, title: str, problem: Report) -> Iterator[tuple[int, list[object]]] | None:
     def unreadable(why: str) -> None:
         problem("unreadable", f"{title}无法读取：{why}。{_SAVE_AS}")
 
@@ -240,17 +343,22 @@ def _xlsx_grid(data: bytes, title: str, problem: Report) -> Grid | None:
     except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
         unreadable("工作簿已损坏或不是Excel生成的.xlsx文件")
         return None
+    if not workbook.worksheets:
+        workbook.close()
+        unreadable("工作簿中没有工作表")
+        return None
+    return _xlsx_records(workbook, unreadable)
+
+
+def _xlsx_records(workbook: openpyxl.Workbook, unreadable: Callable[[str], None]
+                  ) -> Iterator[tuple[int, list[object]]]:
     try:
-        if not workbook.worksheets:
-            unreadable("工作簿中没有工作表")
-            return None
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the stored dimension may be wrong; read every row there is
-        return [(line, [_clean(v) for v in row])
-                for line, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [_clean(v) for v in row]
     except Exception:  # a damaged sheet fails while streaming, with any kind of error
         unreadable("第一个工作表的内容已损坏")
-        return None
     finally:
         workbook.close()
 

@@ -23,6 +23,9 @@ from typing import Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from pipeline.domain.states import AUTOMATIC
+from pipeline.services import receipts
+
 log = logging.getLogger("zhicheng.watch")
 
 PROCESSED, REJECTED = "processed", "rejected"
@@ -221,12 +224,16 @@ def make_importer(ctx, start: Callable[[int], None]) -> Importer:  # type: ignor
         with open_batch(path, ctx.settings, submitted_by="收件箱") as intake:
             existing = uploads.imported_batch(ctx, intake.digest)
             if existing is not None:
+                note = note_for(queries.batch_receipt(ctx, existing), path.name).note
                 return Imported(existing, False, f"“{path.name}”与已导入的批次{existing}内容相同，"
-                                "未重复导入；请用 zhicheng status " f"{existing} 查看其回执。")
+                                "未重复导入。该批次目前的情况如下：\n" + note)
             batch_id = submit_batch(ctx, intake, start)
         return note_for(queries.batch_receipt(ctx, batch_id), path.name)
 
     return run
+
+
+AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
 
 
 def note_for(receipt: dict, name: str) -> Imported:  # type: ignore[type-arg]
@@ -242,5 +249,7 @@ def note_for(receipt: dict, name: str) -> Imported:  # type: ignore[type-arg]
             lines.append("批次问题：")
     lines += [f"  [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else "")
               for p in problems]
-    lines.append(f"详情：zhicheng status {batch_id}")
+    lines += receipts.applicant_lines(receipt)
+    if any(a["state"] in AUTOMATIC_STATES for a in receipt.get("applicants", [])):
+        lines.append("“正在自动检查”的申报，检查结果请向评审中心查询或在网上查看批次回执。")
     return Imported(batch_id, receipt["status"] == "rejected", "\n".join(lines))

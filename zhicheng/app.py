@@ -69,6 +69,19 @@ def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None
         time.sleep(0.2)
 
 
+def wait_for_applications(runtime: Runtime, app_ids: list[int],
+                          timeout: float | None = None) -> bool:
+    """Redis mode: wait until none of the applications is at an automatic stage (or timeout)."""
+    from pipeline.services.recheck import summarize
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while summarize(runtime.ctx, app_ids).waiting:
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def drain(runtime: Runtime, progress: Progress | None = None) -> int:
     """Embedded mode: process every application waiting at an automatic stage; return how many."""
     with InProcessWorker(runtime.broker, runtime.settings.worker_threads):

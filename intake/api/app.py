@@ -72,6 +72,10 @@ IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=200,
                         description="重试同一上传时带上相同的值：不会重复导入")
 
 
+# Events that name another unit's application (pipeline.stages.check: duplicate.flagged).
+CENTER_ONLY_EVENTS = frozenset({"duplicate.flagged"})
+
+
 def current_principal(request: Request,
                       creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
     if creds is None:
@@ -189,7 +193,10 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
             raise ApiError(404, "application.not_found",
                            f"申报{application_id}不存在，或不属于本单位及下级单位")
         access.log_access(ctx, principal, "read.application", "application", application_id, 200)
-        return queries.show_application(ctx, application_id)
+        shown = queries.show_application(ctx, application_id)
+        if not principal.is_center:  # another unit's application of the same person: center only
+            shown["events"] = [e for e in shown["events"] if e["action"] not in CENTER_ONLY_EVENTS]
+        return shown
 
     app.include_router(api)
     return app

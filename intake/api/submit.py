@@ -15,28 +15,22 @@ from intake.api.errors import ApiError
 from intake.api.streaming import Form
 from intake.bulk import open_batch
 from pipeline.context import Context
-from pipeline.roster.fields import parse_fields
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.roster.columns import field_for_header
 from pipeline.services import access, queries, uploads
-from pipeline.services.intake import submit_batch
+from pipeline.services.intake import record_of, submit_batch
 from pipeline.services.tokens import Principal
 
 Start = Callable[[int], None]
 
 
-def _unit_of(ctx: Context, raw: dict[str, object]) -> str:
-    """The unit code the application will be filed under (as submit_application keys it)."""
-    values = parse_fields(raw, ctx.today()).values
-    value = values.get("unit_code") or raw.get("unit_code")
-    return ("" if value is None else str(value).strip()).upper()
-
-
 def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:
     scope = access.scope(ctx, principal)
+    today = ctx.today()
     refused = []
     for app in apps:
-        code = _unit_of(ctx, app.raw)
+        # The same record the import files the application under (parsed once, kept on `app`).
+        code = record_of(app, today).unit_key
         if not scope.may_send(code):
             where = f"花名册第{app.line}行" if app.line else "该申报"
             refused.append(f"{where}的单位“{code or '未填写'}”")

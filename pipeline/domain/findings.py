@@ -46,6 +46,9 @@ RULES: dict[str, Severity] = {
     "age.over_limit": Severity.BLOCK,
     "path.relaxed": Severity.INFO,
     "rules.unavailable": Severity.WARN,
+    # Invisible control or direction characters removed from a roster or form field: the value
+    # kept is the cleaned one, a reviewer must look at it.
+    "text.control_chars": Severity.WARN,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import BinaryIO, Callable, Iterable
 
 from pipeline.domain.problems import Problem
@@ -31,6 +32,10 @@ class ApplicationIntake:
     line: int | None = None            # the roster row, as a person sees it in Excel
     folder: str | None = None          # the applicant's folder, None when it has none
     files: list[IncomingFile] = field(default_factory=list)
+    # The typed roster record, parsed once (pipeline.services.intake.record_of) and the date it
+    # was parsed against; the HTTP adapter authorizes on the same record the import files.
+    record: object = None
+    record_date: date | None = None
 
 
 @dataclass

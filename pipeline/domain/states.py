@@ -53,7 +53,9 @@ AUTOMATIC: frozenset[State] = frozenset(
 )
 
 _ALLOWED: dict[State, frozenset[State]] = {
-    State.RECEIVED: frozenset({State.NORMALIZED}),
+    # → RETURNED: returned at intake when the unit cannot file (unregistered, not approved),
+    # before any OCR is spent.
+    State.RECEIVED: frozenset({State.NORMALIZED, State.RETURNED}),
     State.NORMALIZED: frozenset({State.EXTRACTED}),
     State.EXTRACTED: frozenset({State.CHECKED}),
     State.CHECKED: frozenset({State.RETURNED, State.UNIT_REVIEW}),

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from pipeline.domain.dates import DateParseError, parse_date
 from pipeline.domain.identity import check_id_number, check_phone, check_uscc, halfwidth
+from pipeline.domain.text import excel_number_text, looks_like_formula, strip_unsafe, unsafe_chars
 from pipeline.roster.columns import BY_FIELD, COLUMNS, REQUIRED_FROM_INTERMEDIATE
 
 LEVELS = ("初级", "中级", "副高级", "正高级")
@@ -95,10 +96,15 @@ def _text(header: str, cell: object, text: str, today: date) -> Parsed:
 
 def _name(header: str, cell: object, text: str, today: date) -> Parsed:
     # Full-width spaces pad two-character names in Chinese spreadsheets; they are not part of it.
+    if looks_like_formula(text):
+        return None, (f"{header}“{text}”以“{text.lstrip()[0]}”开头，像是Excel公式而不是姓名；"
+                      f"请填写申报人的真实姓名")
     return " ".join(text.replace("\u3000", "").split()) or None, None
 
 
 def _id_number(header: str, cell: object, text: str, today: date) -> Parsed:
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        text = excel_number_text(cell)  # a number cell: what Excel shows, explained as such
     check = check_id_number(text, today)
     return (check.value if check.ok else None), check.message
 
@@ -214,7 +220,19 @@ def parse_fields(raw: Mapping[str, object], today: date) -> ParsedFields:
     problems: list[FieldProblem] = []
     for column in COLUMNS:
         cell = raw.get(column.field)
-        text = texts[column.field] = _cell_text(cell)
+        text = _cell_text(cell)
+        bad = unsafe_chars(text, newlines_ok=False)
+        if bad:
+            shown = strip_unsafe(text, newlines_ok=False).strip()
+            problems.append(_problem(column.field, shown, (
+                f"{column.header}“{shown}”含有不可见的控制字符或文字方向字符（{'、'.join(bad)}），"
+                "已删除；请核对该项并在花名册中重新输入"), "text.control_chars"))
+            text = shown
+            cell = shown if isinstance(cell, str) else cell
+        if column.field == "id_number" and isinstance(cell, (int, float)) \
+                and not isinstance(cell, bool):
+            text = excel_number_text(cell)
+        texts[column.field] = text
         if not text:
             values[column.field] = PATHS[0] if column.field == "path" else None
             if column.required:

@@ -7,9 +7,9 @@ from datetime import date
 from typing import Callable
 
 from pipeline.rules.certificates import DeclaredFacts, cross_check
-from pipeline.roster.fields import parse_fields
+from pipeline.roster.record import RosterRecord
 from pipeline.documents.ocr_fields import CertificateFields
-from pipeline.domain.findings import Finding
+from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.materials import MaterialKind, required_kinds
 from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
 from pipeline.rules.ruleset import RuleSet
@@ -54,6 +54,8 @@ class ApplicationFacts:
     work_report_chars: int | None = None   # the 述职报告's text layer; None: not known
     work_report_scan: ScannedReport | None = None  # its scanned parts as OCR counted them, if any
     readings: list[CertificateReading] = field(default_factory=list)
+    # The roster row as parsed at intake; None: parse `raw` (facts built by hand, old rows).
+    record: RosterRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def run_checks(facts: ApplicationFacts, rules_for: RulesFor, today: date) -> lis
 
     `rules_for(year)` gives the rule set of the application's year (None: there is none).
     """
-    parsed = parse_fields(facts.raw, today)
+    parsed = facts.record or RosterRecord.parse(facts.raw, today)
     year = parsed.values.get("year")
     rules = rules_for(year if isinstance(year, int) else None)
     findings = [Finding(p.rule, p.message) for p in parsed.problems]
@@ -117,12 +119,17 @@ def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleS
 
 
 def _unit_findings(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    return unit_findings(facts.unit_code, facts.unit, values)
+
+
+def unit_findings(unit_code: str, unit: UnitFacts | None, values: dict[str, object]
+                  ) -> list[Finding]:
+    """The unit rules: registered, approved, its superior configured, its name as registered."""
     if values.get("unit_code") is None:  # an invalid code is already a roster finding
         return []
-    unit = facts.unit
     if unit is None:
         return [Finding("unit.unregistered",
-                        f"单位统一社会信用代码{facts.unit_code}未在系统中注册；请单位先完成网上注册"
+                        f"单位统一社会信用代码{unit_code}未在系统中注册；请单位先完成网上注册"
                         "并经审核通过后再提交申报")]
     out: list[Finding] = []
     if unit.status != APPROVED:
@@ -166,12 +173,35 @@ def _missing_materials(facts: ApplicationFacts, values: dict[str, object]) -> li
 
 
 def _duplicates(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
+    """Another application of the same person and year (docs/单位导入指南.md, 重复申报).
+
+    Of the unit's own applications the unit knows everything: a second one is returned. Against
+    another unit's application the unit learns only that one exists, never its unit, title or
+    state, and the application is not returned: filing first must not win over the applicant's
+    actual unit. It goes on with a warning, and the check stage records the details for the
+    center (`duplicate.flagged` on both applications), which decides.
+    """
     out = []
-    for other in facts.others_same_year:
-        if other.state in NOT_COMPETING:
+    competing = [o for o in facts.others_same_year if o.state not in NOT_COMPETING]
+    for other in competing:
+        if other.unit_code != facts.unit_code:
             continue
         out.append(Finding("application.duplicate",
-                           f"该申报人{values.get('year')}年度已有一份申报（编号{other.id}，单位{other.unit_code}，"
+                           f"本单位已为该申报人提交了{values.get('year')}年度的另一份申报（编号{other.id}，"
                            f"申报“{other.title_name}”，状态：{LABELS.get(State(other.state), other.state)}），"
                            "同一年度只能申报一次；请核实后撤回其中一份"))
+    if any(o.unit_code != facts.unit_code for o in competing):
+        out.append(Finding("application.duplicate",
+                           f"该申报人{values.get('year')}年度在其他单位已有一份申报，同一年度只能申报一次；"
+                           "本申报已标记并报评审中心核实，由中心决定受理哪一份。如申报人确属本单位，"
+                           "请准备劳动（聘用）合同等证明材料备查", severity=Severity.WARN))
     return out
+
+
+def duplicate_details(facts: ApplicationFacts, app_id: int) -> list[tuple[int, str]]:
+    """For the center: (other application, what both are) for each other unit's competing one."""
+    return [(o.id, f"同一申报人同一年度有两份申报：申报{app_id}（单位{facts.unit_code}）与申报{o.id}"
+                   f"（单位{o.unit_code}，申报“{o.title_name}”，状态："
+                   f"{LABELS.get(State(o.state), o.state)}），请中心核实后决定受理哪一份")
+            for o in facts.others_same_year
+            if o.state not in NOT_COMPETING and o.unit_code != facts.unit_code]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Callable
 
 from sqlalchemy import select
@@ -19,13 +20,17 @@ from sqlalchemy.orm import Session
 
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.context import Context
-from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem, ImportBatch,
-                                Material)
-from pipeline.roster.fields import parse_fields
+from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem,
+                                        FindingRow, ImportBatch, Material)
+from pipeline.domain.findings import Finding, Severity
+from pipeline.domain.text import strip_unsafe, unsafe_chars
+from pipeline.roster.record import TYPED, RosterRecord
+from pipeline.rules.application import unit_findings
+from pipeline.services.facts import unit_facts
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.materials import classify
-from pipeline.domain.problems import Problem
+from pipeline.domain.problems import Problem, collapse
 from pipeline.roster.columns import COLUMNS
 from pipeline.storage.transitions import log_event, move
 from pipeline.domain.states import AUTOMATIC, LABELS, State
@@ -36,10 +41,9 @@ log = logging.getLogger(__name__)
 
 Start = Callable[[int], None]
 AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
-TYPED = ("name", "gender", "phone", "unit_name", "series", "specialty", "level", "current_title",
-         "current_title_date", "education", "degree", "school", "graduation_date",
-         "work_start_date", "ce_hours", "ce_public_hours", "ce_professional_hours", "path",
-         "offline_review")
+# The check stage's name: findings written at intake for batch-level blockers carry it, so the
+# stage's next run (after a fix and `zhicheng recheck`) replaces them.
+CHECK_STAGE = "check"
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,14 @@ def _jsonable(value: object) -> object:
 def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
     """Import a batch; return its id. Each application is committed, then `start` is called."""
     now = ctx.clock.now()
+    today = ctx.today()  # one date for the whole batch: every row is parsed against it
     with ctx.db.uow() as s:
         row = ImportBatch(source=batch.source, source_kind=batch.source_kind, digest=batch.digest,
                           status="rejected" if batch.fatal else "importing",
                           submitted_by=batch.submitted_by, created_at=now,
                           finished_at=now if batch.fatal else None)
         row.problems = [BatchProblem(code=p.code, message=p.message, path=p.path)
-                        for p in batch.problems]
+                        for p in collapse(batch.problems)]
         s.add(row)
         log_event(s, now=now, subject="batch", subject_id="-", action="batch.received",
                   actor=batch.submitted_by, reason=batch.source)
@@ -77,7 +82,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
         return batch_id
     for intake in batch.applications:
         try:
-            app_id, outcome, waiting = submit_application(ctx, batch_id, intake)
+            app_id, outcome, waiting = submit_application(ctx, batch_id, intake, today)
         except Exception as exc:  # one applicant's technical fault must not stop the batch
             log.exception("intake of roster line %s failed", intake.line)
             _add_problem(ctx, batch_id, Problem(
@@ -125,29 +130,50 @@ def _digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake
-                       ) -> tuple[int, str, bool]:
+def record_of(intake: ApplicationIntake, today: date) -> RosterRecord:
+    """The intake's roster record, parsed once (the HTTP adapter authorizes on the same one)."""
+    if intake.record is None or intake.record_date != today:
+        intake.record, intake.record_date = RosterRecord.parse(intake.raw, today), today
+    assert isinstance(intake.record, RosterRecord)
+    return intake.record
+
+
+def _safe_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[Problem]]:
+    """Files whose names hold invisible or direction characters, renamed without them, and why."""
+    out: list[IncomingFile] = []
+    problems: list[Problem] = []
+    for f in files:
+        bad = unsafe_chars(f.relpath, newlines_ok=False)
+        if not bad:
+            out.append(f)
+            continue
+        name, relpath = strip_unsafe(f.name, newlines_ok=False), strip_unsafe(f.relpath, newlines_ok=False)
+        problems.append(Problem(
+            "file.control_chars", f"文件“{relpath}”的文件名含有不可见的控制字符或文字方向字符"
+            f"（{'、'.join(bad)}），显示的名称与实际名称不同；已按“{name}”受理，"
+            "请改用普通文字命名后重新提交", relpath))
+        out.append(IncomingFile(relpath=relpath, name=name, size=f.size, open=f.open))
+    return out, problems
+
+
+def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
+                       today: date | None = None) -> tuple[int, str, bool]:
     """Store one applicant's files and commit its application.
 
     Returns (id, outcome, waiting): waiting is True when the application is at an automatic stage.
     """
-    stored = [_store(ctx, f) for f in intake.files]  # slow I/O outside the transaction
-    parsed = parse_fields(intake.raw, ctx.today())
-    values = parsed.values
+    files, name_problems = _safe_files(list(intake.files))
+    for problem in name_problems:
+        _add_problem(ctx, batch_id, problem)
+    stored = [_store(ctx, f) for f in files]  # slow I/O outside the transaction
+    record = record_of(intake, today or ctx.today())
     raw = {k: _jsonable(v) for k, v in intake.raw.items()}
-    key_id = _text(values.get("id_number") or intake.raw.get("id_number")).upper()
-    key = dict(
-        id_number=key_id,
-        year=values.get("year") or 0,
-        unit_code=_text(values.get("unit_code") or intake.raw.get("unit_code")).upper(),
-        title_name=_text(values.get("title_name") or intake.raw.get("title_name")),
-    )
     roster_digest = _digest({"raw": raw, "extra": intake.extra})
     materials_digest = _digest(sorted((sf.file.relpath, sf.blob.sha256 or f"x{sf.blob.size}")
                                       for sf in stored))
     for attempt in range(2):
         try:
-            return _commit_application(ctx, batch_id, intake, stored, values, raw, key,
+            return _commit_application(ctx, batch_id, intake, stored, record, raw,
                                        roster_digest, materials_digest)
         except IntegrityError:
             # Another import created the same application at the same moment: on the second
@@ -158,21 +184,22 @@ def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake
 
 
 def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
-                        stored: list[StoredFile], values: dict[str, object],
-                        raw: dict[str, object], key: dict[str, object], roster_digest: str,
+                        stored: list[StoredFile], record: RosterRecord,
+                        raw: dict[str, object], roster_digest: str,
                         materials_digest: str) -> tuple[int, str, bool]:
     now = ctx.clock.now()
+    values, key = record.values, record.key()
     with ctx.db.uow() as s:
         applicant = s.get(Applicant, key["id_number"])
         if applicant is None:
             applicant = Applicant(id_number=key["id_number"], created_at=now)
             s.add(applicant)
-        applicant.name = _text(values.get("name") or intake.raw.get("name"))
+        applicant.name = strip_unsafe(_text(values.get("name") or intake.raw.get("name")))
         app = s.scalars(select(Application).filter_by(**key)).one_or_none()
         if app is None:
             app = Application(**key, state=str(State.RECEIVED), state_changed_at=now,
                               created_at=now, updated_at=now, attempts=0)
-            _fill(app, values, raw, intake, roster_digest, materials_digest)
+            _fill(app, record, raw, intake, roster_digest, materials_digest)
             app.materials = [_material(sf, now) for sf in stored]
             s.add(app)
             s.flush()
@@ -184,7 +211,7 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
             outcome = "existing"
         elif State(app.state) in RESUBMITTABLE:
             before = _snapshot(app)
-            _fill(app, values, raw, intake, roster_digest, materials_digest)
+            _fill(app, record, raw, intake, roster_digest, materials_digest)
             _replace_materials(s, app, stored, now)
             changes = _changes(before, _snapshot(app), app.state, now)
             move(s, app.id, app.state, State.RECEIVED, now=now, action="resubmitted",
@@ -198,6 +225,8 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
                 message=f"{app.name}（{mask_id_number(app.id_number)}）{app.year}年度的申报"
                         f"正处于“{LABELS[State(app.state)]}”，本批次对其信息或材料的修改未生效；"
                         "如需修改，请先由审核人员退回后再重新提交"))
+        if outcome in ("created", "resubmitted"):
+            _return_if_blocked(s, app, record, now)
         s.add(BatchItem(batch_id=batch_id, application_id=app.id, outcome=outcome,
                         roster_line=intake.line))
         waiting = app.state in AUTOMATIC_STATES
@@ -205,13 +234,40 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
         return app.id, outcome, waiting
 
 
-def _fill(app: Application, values: dict[str, object], raw: dict[str, object],
+def _return_if_blocked(s: Session, app: Application, record: RosterRecord, now: datetime) -> None:
+    """Return an application at once when its unit cannot file it (before any OCR is spent).
+
+    Unregistered, not approved, or its superior not configured: the same findings the check
+    stage writes (under its name, so its next run replaces them); `zhicheng recheck` after the fix.
+    """
+    blocking = [f for f in unit_findings(record.unit_key, unit_facts(s, record.unit_key),
+                                         record.values) if f.level is Severity.BLOCK]
+    if not blocking:
+        return
+    # Told at once with the unit's findings: what is wrong in the roster row itself.
+    findings = [Finding(p.rule, p.message) for p in record.problems] + blocking
+    s.flush()
+    s.query(FindingRow).filter(FindingRow.application_id == app.id,
+                               FindingRow.stage == CHECK_STAGE).delete()
+    s.add_all(FindingRow(application_id=app.id, stage=CHECK_STAGE, rule=f.rule,
+                         severity=str(f.level), material=f.material, message=f.message,
+                         created_at=now) for f in findings)
+    blocking = [f for f in findings if f.level is Severity.BLOCK]
+    reason = "；".join(f"{i}. {f.message}" for i, f in enumerate(blocking, 1))
+    move(s, app.id, State.RECEIVED, State.RETURNED, now=now, action="intake.blocked",
+         reason=reason, attempts=0, lease_until=None)
+    s.refresh(app)
+
+
+def _fill(app: Application, record: RosterRecord, raw: dict[str, object],
           intake: ApplicationIntake, roster_digest: str, materials_digest: str) -> None:
+    values = record.values
     for name in TYPED:
         value = values.get(name)
         setattr(app, name, value if value is not None or name != "path" else "正常")
-    app.name = _text(values.get("name") or raw.get("name"))
-    app.roster = {"raw": raw, "extra": intake.extra, "line": intake.line, "folder": intake.folder}
+    app.name = strip_unsafe(_text(values.get("name") or raw.get("name")))
+    app.roster = {"raw": raw, "extra": intake.extra, "line": intake.line, "folder": intake.folder,
+                  "problems": record.stored_problems()}
     app.roster_digest, app.materials_digest = roster_digest, materials_digest
 
 

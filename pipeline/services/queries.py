@@ -12,6 +12,7 @@ from pipeline.context import Context
 from pipeline.storage.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
                                 Material, Review)
 from pipeline.domain.states import AUTOMATIC, LABELS, State
+from pipeline.services import receipts
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,
@@ -56,6 +57,8 @@ def batch_receipt(ctx: Context, batch_id: int) -> dict[str, Any]:
             "states": counts,
             "problems": [{"code": p.code, "message": p.message, "path": p.path}
                          for p in batch.problems],
+            # Every applicant with its state and blocking messages (pipeline.services.receipts).
+            "applicants": [a.to_json() for a in receipts.applicants(s, batch_id)],
         }
 
 

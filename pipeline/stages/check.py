@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
-                             run_checks)
+from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication,
+                                        duplicate_details, run_checks)
+from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
+from pipeline.services.facts import unit_facts
+from pipeline.services.history import log_event
 from pipeline.context import Context
-from pipeline.storage.db.models import Application, Extraction, FindingRow, Material, Unit
+from pipeline.storage.db.models import Application, Event, Extraction, FindingRow, Material
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
 from pipeline.documents.reading import reading_method
@@ -27,13 +30,7 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
         app = s.get(Application, app_id)
         if app is None:
             raise LookupError(f"application {app_id} does not exist")
-        unit = s.get(Unit, app.unit_code) if app.unit_code else None
-        unit_facts = None
-        if unit is not None:
-            parent = s.get(Unit, unit.parent_code) if unit.parent_code else None
-            unit_facts = UnitFacts(unit.code, unit.name, unit.kind, unit.status, unit.parent_code,
-                                   parent.status if parent else None, parent is not None,
-                                   unit.county_level)
+        facts_of_unit = unit_facts(s, app.unit_code)
         kinds = list(s.scalars(select(Material.kind).where(Material.application_id == app_id)))
         others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state) for o in s.scalars(
             select(Application).where(Application.id_number == app.id_number,
@@ -44,8 +41,11 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
             .where(FindingRow.application_id == app_id, FindingRow.stage != STAGE)
             .order_by(FindingRow.id))]
         report_chars, report_scan = _work_report(s, app_id, ctx.ocr_engine_name)
+        columns = {name: getattr(app, name) for name in (*TYPED, *KEY_FIELDS)}
+        record = RosterRecord.from_stored(columns, app.roster, ctx.today())
         facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
-                                 unit=unit_facts, material_kinds=kinds, others_same_year=others,
+                                 unit=facts_of_unit, material_kinds=kinds, others_same_year=others,
+                                 record=record,
                                  work_report_chars=report_chars, work_report_scan=report_scan,
                                  readings=_readings(s, app_id, ctx.ocr_engine_name))
         return facts, earlier
@@ -102,10 +102,33 @@ def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def
     return chars, ScannedReport(total, pages, read, gap)
 
 
+DUPLICATE_FLAGGED = "duplicate.flagged"
+
+
+def _flag_duplicates(ctx: Context, app_id: int, details: list[tuple[int, str]]) -> None:
+    """Tell the center, on both applications, of another unit's application of the same person.
+
+    An event the center reads (never shown to units); written once per pair and wording.
+    """
+    if not details:
+        return
+    with ctx.db.uow() as s:
+        for other_id, reason in details:
+            for subject in (app_id, other_id):
+                exists = s.scalar(select(Event.id).where(
+                    Event.application_id == subject, Event.action == DUPLICATE_FLAGGED,
+                    Event.reason == reason).limit(1))
+                if exists is None:
+                    log_event(s, now=ctx.clock.now(), subject="center", subject_id=subject,
+                              action=DUPLICATE_FLAGGED, application_id=subject, reason=reason)
+        s.commit()
+
+
 def work(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
     findings = run_checks(facts, ctx.rules.for_year, ctx.today())
+    _flag_duplicates(ctx, app_id, duplicate_details(facts, app_id))
     everything = earlier + findings
     target = route(everything)
     if target is State.RETURNED:

@@ -81,14 +81,17 @@ def test_english_alias_headers_are_accepted_in_any_order(tmp_path: Path) -> None
     assert roster.rows[0].values["id_number"] == ID1
 
 
-def test_unknown_columns_and_unheaded_cells_are_kept_in_extra(tmp_path: Path) -> None:
+def test_unknown_columns_and_unheaded_cells_are_kept_in_extra_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "roster.csv"
     header = HEADERS + ["备注", ""]
     row = _row(ID1, "张三") + ["  加急  ", "x", "多出来的"]
     path.write_text(_csv([header, row]), encoding="utf-8")
     roster = _read(path)
-    assert roster.problems == []
     width = len(HEADERS)
+    assert _codes(roster) == ["roster.unknown_column"] * 3
+    assert "未识别的列“备注”" in roster.problems[0].message
+    assert f"第{width + 2}列没有表头" in roster.problems[1].message
+    assert f"第{width + 3}列没有表头" in roster.problems[2].message
     assert roster.rows[0].extra == {"备注": "加急", f"列{width + 2}": "x", f"列{width + 3}": "多出来的"}
     assert "备注" not in roster.rows[0].values
 
@@ -199,7 +202,7 @@ def test_xlsx_keeps_real_date_cells_and_numbers(tmp_path: Path) -> None:
     row[fields.index("year")] = 2026
     _workbook(path, [HEADERS + ["备注"], row + [dt.datetime(2020, 1, 2)]])
     roster = _read(path)
-    assert roster.problems == []
+    assert _codes(roster) == ["roster.unknown_column"]
     values = roster.rows[0].values
     assert values["name"] == "张三"
     assert values["graduation_date"] == dt.datetime(2012, 7, 1)

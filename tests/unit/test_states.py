@@ -14,6 +14,7 @@ S = State
 # CONTRACTS §4, written out pair by pair. Where the contract needs a reading, the comment says which.
 ALLOWED: set[tuple[State, State]] = {
     (S.RECEIVED, S.NORMALIZED),
+    (S.RECEIVED, S.RETURNED),             # returned at intake: the unit cannot file (no OCR spent)
     (S.NORMALIZED, S.EXTRACTED),
     (S.EXTRACTED, S.CHECKED),
     (S.CHECKED, S.RETURNED),

@@ -95,3 +95,59 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     finally:
         if worker:
             worker.__exit__(None, None, None)
+
+
+@cli.command()
+@click.argument("ids", type=int, nargs=-1)
+@click.option("--unit", "unit", default=None, help="只重新检查该单位（统一社会信用代码）的申报")
+@click.option("--batch", "batch", type=int, default=None, help="只重新检查该批次的申报")
+@click.option("--state", "state", type=click.Choice(["returned"]), default="returned",
+              show_default=True, help="重新检查哪个状态的申报（目前只有自动检查退回的）")
+@click.option("--by", "actor", default="运维人员", show_default=True, help="操作人姓名")
+@click.option("--timeout", type=float, default=300.0, show_default=True,
+              help="Redis 模式下最多等待的秒数")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_obj
+@expected_errors
+def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None, state: str,
+            actor: str, timeout: float | None, as_json: bool) -> None:
+    """单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"""
+    from pipeline.services import recheck as service
+    from zhicheng.app import drain, wait_for_applications
+
+    if not ids and unit is None and batch is None:
+        raise Fail("请给出要重新检查的申报编号，或用 --unit / --batch 选定范围")
+    runtime = obj.runtime()
+    chosen = service.select_returned(runtime.ctx, list(ids) or None, unit, batch)
+    chosen += [i for i in ids if i not in chosen]  # named but not returned: said why below
+    started = service.start_recheck(runtime.ctx, chosen, runtime.queue.start, actor)
+    if runtime.settings.embedded:
+        drain(runtime, terminal_progress("重新检查"))
+    else:
+        wait_for_applications(runtime, started.started, timeout)
+    summary = service.summarize(runtime.ctx, started.started)
+    if as_json:
+        emit_json({"started": started.started,
+                   "skipped": [{"id": i, "reason": r} for i, r in started.skipped],
+                   "states": summary.by_state,
+                   "returned": [{"id": i, "name": n, "messages": m} for i, n, m in summary.returned],
+                   "waiting": summary.waiting})
+        return
+    for app_id, why in started.skipped:
+        say(f"申报{app_id}未重新检查：{why}")
+    say(summary.text())
+
+
+@intake.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("花名册模板.xlsx"),
+              show_default=True, help="模板文件保存到哪里")
+@expected_errors
+def template(out: Path) -> None:
+    """生成花名册模板（标准列名、下拉选项、文本格式、填写示例与材料清单）。"""
+    from intake.template import write_template
+
+    if out.is_dir():
+        out = out / "花名册模板.xlsx"
+    write_template(out)
+    say(f"已生成花名册模板：{out}")
+    click.echo(str(out))

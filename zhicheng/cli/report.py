@@ -135,3 +135,19 @@ def review_sheet(obj: Obj, unit: str, out_dir: Path, as_json: bool) -> None:
     from reports.lists import write_review_sheet
 
     _done(write_review_sheet(obj.runtime().ctx, unit, _writable(out_dir)), as_json)
+
+
+@report.command()
+@click.argument("batch_id", type=int)
+@OUT
+@JSON
+@click.pass_obj
+@expected_errors
+@report_errors
+def receipt(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
+    """批次回执（退回清单 XLSX）：每位申报人的状态与退回原因，交给申报单位。"""
+    from reports.receipt import write_receipt
+
+    ctx = obj.runtime().ctx
+    queries.batch_receipt(ctx, batch_id)  # an unknown batch: 错误 before any file is made
+    _done([write_receipt(ctx, batch_id, _writable(out_dir))], as_json)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.services import queries, recovery
+from pipeline.services import queries, receipts, recovery
 from pipeline.domain.states import LABELS, State
 from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 
@@ -108,6 +108,8 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
         echo(f"  批次问题（{len(r['problems'])}）：")
         for p in r["problems"]:
             echo(f"    [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else ""))
+    for line in receipts.applicant_lines(r):
+        echo(f"  {line}")
 
 
 @cli.command()
