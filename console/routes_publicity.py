@@ -88,7 +88,7 @@ def routes(c: Console) -> APIRouter:
         if not text(form, "contact"):
             errors.fields["contact"] = "请填写公示联系人"
         if not publicity._PHONE.match(text(form, "phone")):
-            errors.fields["phone"] = "请填写手机号或带区号的固定电话，如 0731-84561234"
+            errors.fields["phone"] = "联系电话无效：请填写手机号或带区号的固定电话，如 0731-84561234"
         if not ids:
             errors.fields["ids"] = "请勾选参加公示的人员"
         values = {"form": dict(form), "ticked": set(ids), "last_day": end}

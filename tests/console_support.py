@@ -95,3 +95,28 @@ def upload(client: httpx.Client, path: Path) -> httpx.Response:
     html = client.get("/upload").text
     return client.post("/upload", data=tokens_of(html),
                        files={"zip": (path.name, path.read_bytes(), "application/zip")})
+
+
+@contextmanager
+def running_site(runtime, zip_path: Path, limits: Limits | None = None):  # type: ignore[no-untyped-def]
+    """The registry, the people, a server with a worker, and 设计院's batch uploaded from the
+    browser and checked: applicants 1..n wait in 设计院's 初审. Yields (server, batch id, ids)."""
+    import time
+
+    from pipeline.services import queries
+    from workers.embedded import InProcessWorker
+
+    setup_units(runtime.ctx)
+    add_people(runtime.ctx)
+    with InProcessWorker(runtime.broker, 2), console_server(runtime, limits) as server:
+        design = login(server.url, "design")
+        answer = upload(design, zip_path)
+        assert answer.status_code == 303, answer.text
+        batch = int(answer.headers["location"].rsplit("/", 1)[1])
+        for _ in range(1200):
+            if queries.batch_pending(runtime.ctx, batch) == 0:
+                break
+            time.sleep(0.1)
+        ids = sorted(queries.batch_receipt(runtime.ctx, batch)["applications"])
+        design.close()
+        yield server, batch, ids

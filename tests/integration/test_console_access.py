@@ -19,9 +19,8 @@ from pipeline.services import publicity, queries
 from pipeline.services import review as reviews
 from pipeline.storage.db.models import (Application, Event, Material, Objection, Review, Unit,
                                         User)
-from tests.console_support import (DESIGN, MINISTRY, PEOPLE, add_people, console_server, login,
-                                   post_form, sample_zip, upload)
-from workers.embedded import InProcessWorker
+from tests.console_support import (DESIGN, MINISTRY, PEOPLE, login, post_form, running_site,
+                                   sample_zip)
 
 ROLES = list(PEOPLE)
 UNIT_ROLES = ["design", "ministry", "research", "tech"]
@@ -36,31 +35,18 @@ def design_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def site(runtime, design_zip):  # type: ignore[no-untyped-def]
     """设计院 uploaded 4 applicants from the browser; #1 passed 初审 and is in its publicity #1."""
-    from tests.http_support import setup_units
-
     ctx = runtime.ctx
-    setup_units(ctx)
-    add_people(ctx)
-    with InProcessWorker(runtime.broker, 2), console_server(runtime) as server:
-        design = login(server.url, "design")
-        answer = upload(design, design_zip)
-        assert answer.status_code == 303, answer.text
-        batch = int(answer.headers["location"].rsplit("/", 1)[1])
-        for _ in range(600):
-            if queries.batch_pending(ctx, batch) == 0:
-                break
-            __import__("time").sleep(0.1)
-        ids = queries.batch_receipt(ctx, batch)["applications"]
+    with running_site(runtime, design_zip) as (server, batch, ids):
         states = {a["id"]: a["state"] for a in queries.list_applications(ctx, batch=batch)}
         assert set(states.values()) == {"unit_review"}, states
-        first, second, third = sorted(ids)[:3]
+        first, second, third, fourth = sorted(ids)[:4]
         reviews.decide(ctx, first, "pass", reviewer="测试")
         pub = publicity.open_publicity(ctx, DESIGN, date.today(), 5, "张三", "0731-84561234", [first])
         with ctx.db.uow() as s:
             material = s.scalar(select(Material.id).where(Material.application_id == second)
                                 .order_by(Material.id))
         yield SimpleNamespace(url=server.url, ctx=ctx, batch=batch, app=second, other=third,
-                              material=material, publicity=pub)
+                              material=material, publicity=pub, spare=fourth)
 
 
 def snapshot(ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -161,11 +147,11 @@ def the_json_api_keeps_the_same_scope(site, role) -> None:  # type: ignore[no-un
     with closing(client):
         listed = client.get("/api/v1/applications", params={"per_page": 500}).json()
         ids = {a["id"] for a in listed["applications"]}
-        assert (site.app in ids) == (role in ("design", "ministry", "reviewer", "admin")), role
+        assert (site.spare in ids) == (role in ("design", "ministry", "reviewer", "admin")), role
         before = snapshot(site.ctx)
         page = client.get("/applications").text  # the session's CSRF token, as a page carries it
         token = __import__("re").search(r'name="csrf" value="([^"]+)"', page).group(1)
-        answer = client.post(f"/api/v1/applications/{site.app}/decisions",
+        answer = client.post(f"/api/v1/applications/{site.spare}/decisions",
                              json={"decision": "pass"}, headers={"X-CSRF-Token": token})
         assert answer.status_code == (200 if role == "design" else 404), (role, answer.text)
         if role != "design":
