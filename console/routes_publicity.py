@@ -157,7 +157,7 @@ def routes(c: Console) -> APIRouter:
         except (WorkflowError, NotFound) as exc:
             return view(request, who, pid, 409, Errors(general=str(exc)))
         return c.redirect(request, f"/publicities/{pid}",
-                          f"异议{oid}已处理：{publicity.RESOLUTIONS[text(form, 'result')]}")
+                          f"异议{oid}已处理：异议{publicity.RESOLUTIONS[text(form, 'result')]}")
 
     @r.get("/publicities/{pid}/notice.{ext}")
     def notice(request: Request, pid: int, ext: str) -> Response:
