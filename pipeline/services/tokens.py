@@ -26,9 +26,12 @@ TOUCH_EVERY = timedelta(minutes=1)   # last_used_at is written at most this ofte
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request acts for: a unit (its code) or the center (unit_code None)."""
+    """Who a request acts for: a unit (its code) or the center (unit_code None).
 
-    token_id: int
+    token_id is None for a person logged in to the console (their account names them on events).
+    """
+
+    token_id: int | None
     unit_code: str | None
 
     @property

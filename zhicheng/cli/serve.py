@@ -17,7 +17,7 @@ from zhicheng.cli.root import cli
 @click.pass_obj
 @expected_errors
 def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int) -> None:
-    """运行 HTTP 上传接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
+    """运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
     import uvicorn
 
     from intake.api import Limits, create_app
@@ -30,8 +30,12 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
                     max_application_bytes=max_request_mb * 1024 * 1024,
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
     app = create_app(runtime.ctx, runtime.queue.start, limits)
+    from console import install
+
+    install(app, runtime.ctx, runtime.queue.start, limits)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                            access_log=False, proxy_headers=False))
+    say(f"工作台：http://{host}:{port}/ （账号用 zhicheng users add 建立）")
     say(f"上传接口：http://{host}:{port}/api/v1（存活检查 /healthz，接口说明 /openapi.json）")
     if not settings.embedded:
         server.run()

@@ -395,3 +395,39 @@ class AccessLog(Base):
     subject_id: Mapped[str] = mapped_column(String(40))
     status: Mapped[int] = mapped_column(Integer)          # the HTTP status answered
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class User(Base):
+    """An account of the web console: a person at a unit (unit_code) or at the center (None)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))          # unit_clerk | center_reviewer | center_admin
+    unit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # None: the center
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sessions signed before this moment are void (password reset, account disabled).
+    sessions_valid_after: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    """One failed login, by user name and client address: throttling holds across workers."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FormSubmission(Base):
+    """A one-time form token already used: the same form posted twice acts once."""
+
+    __tablename__ = "form_submissions"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,147 @@
+"""What every console page shares: templates, the logged-in person, forms, answers, redirects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from console.security import Sessions, new_form_token, use_form_token
+from console.who import Hidden, Who, of_account
+from intake.api import Limits
+from pipeline.context import Context
+from pipeline.domain.states import LABELS, State
+from pipeline.services.accounts import Account
+
+HERE = Path(__file__).resolve().parent
+STATE_LABELS = {str(k): v for k, v in LABELS.items()}
+RESULT_LABELS = {"passed": "通过", "failed": "未通过", None: "—"}
+PUB_STATES = {"open": "公示中", "closed": "已结束"}
+
+
+class LoginNeeded(Exception):
+    """No session: the person is sent to the login page."""
+
+
+class BadForm(Exception):
+    """A form posted without its session's CSRF token: refused, nothing done."""
+
+
+@dataclass
+class Errors:
+    """Messages beside the fields of a form that was refused."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.general)
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return value.isoformat()
+
+
+def _cn_date(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+class Console:
+    """The console's shared parts for one application instance."""
+
+    def __init__(self, ctx: Context, start: Callable[[int], None], limits: Limits) -> None:
+        self.ctx, self.start, self.limits = ctx, start, limits
+        self.sessions = Sessions(ctx)
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                               autoescape=select_autoescape(["html"]), trim_blocks=True,
+                               lstrip_blocks=True)
+        self.env.filters.update(d=_date, cn_date=_cn_date)
+        self.env.globals.update(STATE_LABELS=STATE_LABELS, RESULT_LABELS=RESULT_LABELS,
+                                PUB_STATES=PUB_STATES, State=State)
+
+    # --- who -------------------------------------------------------------------------------
+    def account(self, request: Request) -> Account:
+        acct = self.sessions.account(request)
+        if acct is None:
+            raise LoginNeeded()
+        return acct
+
+    def who(self, request: Request) -> Who:
+        return of_account(self.account(request))
+
+    async def posted(self, request: Request) -> tuple[Who, FormData]:
+        """The person and the form of a POST whose CSRF token matches their session."""
+        who = self.who(request)
+        form = await request.form()
+        if not self.sessions.csrf_ok(request, _text(form.get("csrf"))):
+            raise BadForm()
+        return who, form
+
+    def once(self, request: Request, who: Who, form: FormData, back: str) -> Response | None:
+        """None the first time a form is posted; a redirect saying so on a repeat."""
+        assert who.account is not None
+        if use_form_token(self.ctx, _text(form.get("once")), who.account):
+            return None
+        self.sessions.flash(request, "该表单已经提交过，没有再次执行；请查看当前结果", "warn")
+        return self.redirect(request, back)
+
+    # --- answers ---------------------------------------------------------------------------
+    def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
+        acct = self.sessions.account(request)
+        context: dict[str, Any] = dict(
+            request=request, account=acct, csrf=self.sessions.csrf(request),
+            once=new_form_token, flash=self.sessions.pop_flash(request), errors=Errors(),
+            today=self.ctx.today())
+        context.update(values)
+        html = self.env.get_template(template).render(**context)
+        return self.sessions.finish(request, HTMLResponse(html, status_code=status))
+
+    def redirect(self, request: Request, url: str, message: str | None = None,
+                 kind: str = "ok") -> Response:
+        """303 to a page (POST-redirect-GET: the back button never posts again)."""
+        if message:
+            self.sessions.flash(request, message, kind)
+        return self.sessions.finish(request, RedirectResponse(url, status_code=303))
+
+    def file(self, request: Request, data: bytes | Path, name: str, media_type: str,
+             inline: bool = False) -> Response:
+        from console.security import FILE_CSP, page_headers
+
+        body = data.read_bytes() if isinstance(data, Path) else data
+        disposition = "inline" if inline else "attachment"
+        response = Response(body, media_type=media_type, headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"})
+        page_headers(response, FILE_CSP)
+        return response
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def text(form: FormData, name: str, limit: int = 2000) -> str:
+    """A text field of a form, stripped and cut to a sane length."""
+    return _text(form.get(name)).strip()[:limit]
+
+
+def ints(form: FormData, name: str) -> list[int]:
+    """The ticked ids of a form (checkboxes named `name`), invalid ones dropped."""
+    out = []
+    for v in form.getlist(name):
+        if isinstance(v, str) and v.isdigit() and len(v) < 10:
+            out.append(int(v))
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["Console", "Errors", "Hidden", "LoginNeeded", "BadForm", "text", "ints"]
