@@ -66,6 +66,7 @@ RULE_LABELS: dict[str, str] = {
     "report.too_short": "述职报告字数不足", "report.unverified": "述职报告字数无法核实",
     "date.after_cutoff": "日期晚于截止日", "age.over_limit": "年龄超过规定",
     "path.relaxed": "破格/绿色通道申报（需核实）", "rules.unavailable": "该年度规则未发布",
+    "text.control_chars": "含不可见控制字符（已删除）",
 }
 # Rules whose finding a reviewer must verify by hand even when nothing blocks (需核实).
 TO_VERIFY: frozenset[str] = frozenset({"path.relaxed"})
@@ -89,6 +90,8 @@ EVENT_LABELS: dict[str, str] = {
     "unit.link": "设置上级单位", "unit.refused": "单位注册未通过",
     "token.issued": "发放接口令牌", "token.revoked": "吊销接口令牌",
     "job.forced": "按指定日期运行定时任务",
+    "intake.blocked": "导入时即退回（单位问题）", "recheck": "重新检查",
+    "user.added": "新增账号", "user.disabled": "停用账号", "user.password_reset": "重置密码",
 }
 JOB_LABELS: dict[str, str] = {
     "close-publicities": "关闭到期公示", "build-recommendations": "自动推荐上报",

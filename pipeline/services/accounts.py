@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
-from pipeline.services.history import SYSTEM, log_event
+from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.storage.db.models import FormSubmission, LoginAttempt, Unit, User
 
 ROLES = {"unit_clerk": "单位经办人", "center_reviewer": "中心审核人员", "center_admin": "中心管理员"}

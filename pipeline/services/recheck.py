@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.domain.findings import Severity
 from pipeline.domain.states import AUTOMATIC, LABELS, State
-from pipeline.services.history import move
+from pipeline.storage.transitions import move
 from pipeline.storage.db.models import Application, BatchItem, Event, FindingRow
 
 AUTOMATIC_RETURNS = ("stage.check", "intake.blocked")

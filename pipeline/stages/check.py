@@ -10,7 +10,7 @@ from pipeline.rules.application import (ApplicationFacts, CertificateReading, Ot
                                         duplicate_details, run_checks)
 from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
 from pipeline.services.facts import unit_facts
-from pipeline.services.history import log_event
+from pipeline.storage.transitions import log_event
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Event, Extraction, FindingRow, Material
 from pipeline.domain.findings import Finding, Severity, route
