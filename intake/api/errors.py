@@ -1,7 +1,9 @@
 """Every answer that is not a success is JSON `{"code", "message"}`, the message in Chinese.
 
-Codes are stable (clients branch on them); no traceback ever reaches a client: an unexpected
-error is logged here with its traceback and answered with `server.error`.
+Codes are stable (clients branch on them); no traceback ever reaches a client. One handler maps
+the error tree (pipeline.errors, docs/errors.md): the status comes from the error's class (an
+ApiError carries its own), and an environment fault (database locked, disk full, ...) is put in
+the tree by `classify`; anything else is logged with its traceback and answered `server.error`.
 """
 
 from __future__ import annotations
@@ -12,26 +14,33 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from pipeline.errors import TransientFault, ZhichengError, classify
 
 log = logging.getLogger("zhicheng.api")
 
 
-class ApiError(Exception):
+class ApiError(ZhichengError):
     """An expected refusal: an HTTP status, a stable code and a Chinese message."""
 
     def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.http_status = status
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 
 
-def respond(exc: ApiError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status,
+def respond(exc: ZhichengError) -> JSONResponse:
+    """The JSON answer for an error of the tree, its status by class (or the ApiError's own)."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    if isinstance(exc, TransientFault):
+        headers = {"Retry-After": "30"}
+    extra = exc.extra if isinstance(exc, ApiError) else {}
+    return JSONResponse(error_body(exc.code, str(exc), **extra), status_code=exc.http_status,
                         headers=headers)
 
 
@@ -44,8 +53,10 @@ _HTTP_CODES = {
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(ZhichengError)
+    async def _ours(request: Request, exc: ZhichengError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
         return respond(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -61,6 +72,18 @@ def install(app: FastAPI) -> None:
         code, message = _HTTP_CODES.get(exc.status_code, ("http.error", "请求无法处理"))
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    async def _environment(request: Request, exc: Exception) -> JSONResponse:
+        # Registered for the exception types our environment's faults come as (not as the
+        # catch-all, whose answer Starlette sends and then re-raises, resetting the connection).
+        known = classify(exc, request.app.state.ctx.settings.data_dir)
+        if known is None:
+            return await _unexpected(request, exc)
+        log.error("%s on %s %s: %s", type(known).__name__, request.method, request.url.path, exc)
+        return respond(known)
+
+    app.add_exception_handler(OSError, _environment)
+    app.add_exception_handler(DBAPIError, _environment)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

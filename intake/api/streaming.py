@@ -19,6 +19,7 @@ from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
 from pipeline.domain.intake_value import TooLarge
+from pipeline.errors import Refused
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 200
@@ -37,8 +38,10 @@ class FileTooLarge(TooLarge):
         self.name = name
 
 
-class BadForm(ValueError):
+class BadForm(Refused, ValueError):
     """A multipart body that cannot be used; the message says why, in Chinese."""
+
+    http_status, code = 400, "form.invalid"
 
 
 @contextmanager

@@ -15,7 +15,6 @@ from intake.api.errors import ApiError
 from intake.api.streaming import Form
 from intake.bulk import open_batch
 from pipeline.context import Context
-from pipeline.roster.fields import parse_fields
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.roster.columns import field_for_header
 from pipeline.services import access, queries, uploads
@@ -25,21 +24,11 @@ from pipeline.services.tokens import Principal
 Start = Callable[[int], None]
 
 
-def _unit_of(ctx: Context, raw: dict[str, object]) -> str:
-    """The unit code the application will be filed under (as submit_application keys it)."""
-    values = parse_fields(raw, ctx.today()).values
-    value = values.get("unit_code") or raw.get("unit_code")
-    return ("" if value is None else str(value).strip()).upper()
-
-
 def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:
-    scope = access.scope(ctx, principal)
-    refused = []
-    for app in apps:
-        code = _unit_of(ctx, app.raw)
-        if not scope.may_send(code):
-            where = f"花名册第{app.line}行" if app.line else "该申报"
-            refused.append(f"{where}的单位“{code or '未填写'}”")
+    why = access.refused_unit(ctx, principal.unit_code)
+    if why is not None:
+        raise ApiError(403, "unit.not_approved", why)
+    refused = access.outside_scope(ctx, access.scope(ctx, principal), apps)
     if refused:
         shown = "、".join(refused[:5]) + (f"等{len(refused)}处" if len(refused) > 5 else "")
         raise ApiError(403, "unit.forbidden",

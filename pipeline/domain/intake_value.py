@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable
 
 from pipeline.domain.problems import Problem
+from pipeline.errors import Refused
 
 
-class TooLarge(Exception):
+class TooLarge(Refused):
     """Raised by an IncomingFile stream that was read past the size it may have."""
+
+    http_status, code = 413, "too_large"
 
 
 @dataclass(frozen=True)

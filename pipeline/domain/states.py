@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pipeline.errors import Refused
 
 
 class State(StrEnum):
@@ -72,7 +73,7 @@ for _s in AUTOMATIC:
     _ALLOWED[_s] = _ALLOWED[_s] | {State.FAILED}
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refused):
     """A state change that the state machine does not allow."""
 
     def __init__(self, current: State, target: State) -> None:

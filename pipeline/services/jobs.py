@@ -16,6 +16,7 @@ from pipeline.context import Context
 from pipeline.storage.db.models import JobRun
 from pipeline.services import publicity, recommend, recovery
 from pipeline.services.history import SYSTEM
+from pipeline.errors import NotFound
 
 Send = Callable[[str, int], None]
 
@@ -49,7 +50,7 @@ JOBS: dict[str, Job] = {j.name: j for j in (
 )}
 
 
-class UnknownJob(Exception):
+class UnknownJob(NotFound):
     pass
 
 

@@ -12,6 +12,7 @@ from pipeline.context import Context
 from pipeline.storage.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
                                 Material, Review)
 from pipeline.domain.states import AUTOMATIC, LABELS, State
+from pipeline import errors
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,
@@ -20,7 +21,7 @@ REVIEW_QUEUES = {
 }
 
 
-class NotFound(Exception):
+class NotFound(errors.NotFound):
     """The thing asked for does not exist; the message says which, in Chinese."""
 
 

@@ -12,6 +12,7 @@ from pipeline.storage.db.models import Unit
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.problems import Problem
 from pipeline.services.history import SYSTEM, log_event
+from pipeline.errors import Refused
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 APPROVERS = ("主管机构", "主管单位")
@@ -33,7 +34,7 @@ YES = ("是", "y", "yes", "true", "1")
 NO = ("否", "n", "no", "false", "0")
 
 
-class UnitError(Exception):
+class UnitError(Refused):
     """A registry change that cannot be made; the message says why, in Chinese."""
 
 

@@ -17,12 +17,15 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
 from pipeline.storage.db.models import ApiUpload, ImportBatch
+from pipeline.errors import Refused
 
 STALE = timedelta(minutes=30)
 
 
-class KeyReused(Exception):
+class KeyReused(Refused):
     """An Idempotency-Key already used for other content."""
+
+    code = "idempotency.key_reused"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import case, select
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
                              run_checks)
 from pipeline.context import Context
+from pipeline.errors import ApplicationMissing
 from pipeline.storage.db.models import Application, Extraction, FindingRow, Material, Unit
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
@@ -26,7 +27,7 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
         if app is None:
-            raise LookupError(f"application {app_id} does not exist")
+            raise ApplicationMissing(f"申报{app_id}不存在（已被删除？）")
         unit = s.get(Unit, app.unit_code) if app.unit_code else None
         unit_facts = None
         if unit is not None:

@@ -95,7 +95,7 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     for a in center:
         r = decided[a["id"]]
         if any(f["rule"] == "offline_review.not_passed" for f in a["findings"]):
-            assert r.code == 1 and "线下形式审查未通过" in r.err and "Traceback" not in r.err, r
+            assert r.code == 3 and "线下形式审查未通过" in r.err and "Traceback" not in r.err, r
         else:
             assert r.code == 0, r
     states = [a["state"] for a in one_json_document(run("apps", "list", "--json"))]

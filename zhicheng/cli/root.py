@@ -11,10 +11,11 @@ import click
 
 from pipeline.services import queries, recovery
 from pipeline.domain.states import LABELS, State
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, expected_errors, say
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=exit_codes_epilog())
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="数据目录（默认 ZHICHENG_DATA_DIR 或 ./var）")
 @click.option("--database-url", default=None, help="数据库地址（默认 ZHICHENG_DATABASE_URL 或数据目录下的 SQLite）")
