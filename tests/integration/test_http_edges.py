@@ -3,17 +3,23 @@ client's address, cut-off multipart bodies, GBK and RFC 5987 file names, refused
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from tests.http_support import DESIGN, issue_tokens, live_server, setup_units
-from tests.integration.test_http import CJK, auth
+from tests.http_support import (DESIGN, PDF, PNG, TECH, issue_tokens, live_server, person,
+                                setup_units)
+from tests.integration.test_http import (CJK, assert_error, auth, count, raw_request, read_answer,
+                                         send_application)
+from pipeline.services.units import set_status
 from pipeline.settings import Settings
+from pipeline.storage.db.models import Application, ImportBatch
 from tests.conftest import migrated_database
 from zhicheng.bootstrap import bootstrap
 
@@ -52,3 +58,53 @@ def test_a_database_locked_past_the_busy_timeout_is_503_with_retry_after(
             assert again.status_code == 404  # the lock gone: an ordinary answer
     finally:
         runtime.close()
+
+
+def multipart(parts: list[tuple[bytes, bytes]], boundary: bytes = b"XyZ", close: bool = True) -> bytes:
+    """A multipart body from (Content-Disposition, data) pairs, closed or not."""
+    body = b"".join(b"--" + boundary + b"\r\nContent-Disposition: " + disposition + b"\r\n\r\n"
+                    + data + b"\r\n" for disposition, data in parts)
+    return body + (b"--" + boundary + b"--\r\n" if close else b"")
+
+
+def fields(n: int, unit: str) -> list[tuple[bytes, bytes]]:
+    return [(f'form-data; name="{k}"'.encode(), v.encode()) for k, v in person(n, unit).items()]
+
+
+def test_a_multipart_body_without_its_closing_boundary_is_400_not_a_silent_loss(api) -> None:  # type: ignore[no-untyped-def]
+    parts = fields(1, DESIGN) + [('form-data; name="files"; filename="业绩材料.pdf"'.encode(), PDF)]
+    body = multipart(parts, close=False)
+    sock = raw_request(api.port, "/api/v1/applications", api.tokens[DESIGN], len(body), body,
+                       "multipart/form-data; boundary=XyZ")
+    answer = read_answer(sock)
+    assert answer.startswith("HTTP/1.1 400") and '"form.invalid"' in answer and "结束分隔符" in answer
+    assert count(api.ctx, ImportBatch) == 0 and count(api.ctx, Application) == 0
+    closed = multipart(parts)  # the same body, ended properly: accepted
+    sock = raw_request(api.port, "/api/v1/applications", api.tokens[DESIGN], len(closed), closed,
+                       "multipart/form-data; boundary=XyZ")
+    assert read_answer(sock).startswith("HTTP/1.1 201")
+
+
+def test_gbk_and_rfc5987_file_names_are_read_as_sent(api) -> None:  # type: ignore[no-untyped-def]
+    parts = fields(2, DESIGN) + [
+        ('form-data; name="files"; filename="学历证书.png"'.encode("gbk"), PNG),
+        (b'form-data; name="files"; filename="x.pdf"; filename*=UTF-8\'\''
+         + quote("专业技术职称评审表.pdf").encode(), PDF + b"2"),
+    ]
+    body = multipart(parts)
+    sock = raw_request(api.port, "/api/v1/applications", api.tokens[DESIGN], len(body), body,
+                       "multipart/form-data; boundary=XyZ")
+    answer = read_answer(sock)
+    assert answer.startswith("HTTP/1.1 201"), answer
+    app_id = json.loads(answer.split("\r\n\r\n", 1)[1])["application"]
+    shown = api.client.get(f"/api/v1/applications/{app_id}", headers=auth(api, DESIGN)).json()
+    assert sorted(m["name"] for m in shown["materials"]) == ["专业技术职称评审表.pdf", "学历证书.png"]
+
+
+@pytest.mark.parametrize("status", ["待审核", "未通过"])
+def test_a_token_of_a_pending_or_refused_unit_cannot_upload(api, status) -> None:  # type: ignore[no-untyped-def]
+    set_status(api.ctx, TECH, status)
+    response = send_application(api, TECH, 3, TECH)
+    assert_error(response, 403, "unit.not_approved")
+    assert ("尚待中心审核" if status == "待审核" else "未通过审核") in response.json()["message"]
+    assert count(api.ctx, ImportBatch) == 0
