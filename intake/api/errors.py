@@ -15,7 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline.services import access
 from pipeline.errors import TransientFault, ZhichengError, classify
 
 log = logging.getLogger("zhicheng.api")
@@ -50,6 +53,33 @@ _HTTP_CODES = {
 }
 
 
+ACTIONS = {"upload_batch": ("upload.batch", "batch"),
+           "upload_application": ("upload.application", "application"),
+           "read_batch": ("read.batch", "batch"), "read_application": ("read.application", "application")}
+
+
+def client_of(request: Request) -> str | None:
+    """The client's address as this server saw it (a proxy's, behind one)."""
+    return request.client.host if request.client else None
+
+
+async def log_refusal(request: Request, status: int) -> None:
+    """Every refused /api/ request goes to the access log with the client's address."""
+    if not request.url.path.startswith("/api/"):
+        return
+    route = request.scope.get("route")
+    action, subject = ACTIONS.get(getattr(route, "name", ""), ("request", "path"))
+    params = request.scope.get("path_params") or {}
+    subject_id = next(iter(params.values()), None) or (
+        "-" if action != "request" else request.url.path)
+    try:
+        await run_in_threadpool(access.log_access, request.app.state.ctx,
+                                getattr(request.state, "principal", None), action, subject,
+                                subject_id, status, client_of(request))
+    except Exception as exc:  # noqa: BLE001 - the log row must never change the answer
+        log.warning("access log not written for %s %s: %s", request.method, request.url.path, exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -57,12 +87,15 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, exc: ZhichengError) -> JSONResponse:
         if exc.http_status >= 500:
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+        else:
+            await log_refusal(request, exc.http_status)
         return respond(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         where = "；".join(".".join(str(p) for p in e.get("loc", ()) if p not in ("path", "query",
                           "header", "body")) or "请求" for e in exc.errors()[:5])
+        await log_refusal(request, 422)
         return JSONResponse(error_body("request.invalid", f"请求参数不正确：{where}；"
                                        "请对照 /openapi.json 中的接口说明修改后重试"),
                             status_code=422)
@@ -70,6 +103,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("http.error", "请求无法处理"))
+        await log_refusal(request, exc.status_code)
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -2,11 +2,14 @@
 
 Every upload gets its own folder under `<data_dir>/tmp/uploads/`, removed when the request ends
 however it ends (done, refused, or cut off by the client), so an upload leaves nothing behind.
+A folder names its process in an `.owner` file; a server that starts removes the folders of
+processes that died (killed mid-upload), and leaves those of live servers sharing the data path.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import os
 import re
 import shutil
@@ -21,8 +24,10 @@ from python_multipart import MultipartParser
 from python_multipart.multipart import MultipartState, parse_options_header
 
 from pipeline.domain.intake_value import TooLarge
+from pipeline.services import orphans
 from pipeline.errors import Refused
 
+OWNER = ".owner"
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 200
 MAX_FILES = 100
@@ -52,9 +57,26 @@ def upload_dir(data_dir: Path) -> Iterator[Path]:
     root = data_dir / "tmp" / "uploads" / uuid.uuid4().hex
     root.mkdir(parents=True)
     try:
+        (root / OWNER).write_text(orphans.current(), encoding="utf-8")
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def remove_orphans(data_dir: Path, now: datetime) -> int:
+    """Remove the upload folders of processes that died; return how many."""
+    removed = 0
+    root = data_dir / "tmp" / "uploads"
+    for folder in root.iterdir() if root.is_dir() else ():
+        try:
+            owner = (folder / OWNER).read_text(encoding="utf-8")
+        except OSError:
+            owner = None  # an older version's folder, or one whose owner died before writing it
+        claimed = datetime.fromtimestamp(folder.stat().st_mtime)
+        if owner is None or not orphans.alive(owner, claimed, now):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 @dataclass

@@ -68,7 +68,7 @@ def _once(ctx: Context, principal: Principal, kind: str, digest: str, key: str |
 
 
 def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, digest: str,
-               key: str | None, name: str) -> tuple[int, dict[str, Any]]:
+               key: str | None, name: str, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import an uploaded batch zip (CONTRACTS §1) for this principal."""
 
     def run() -> int:
@@ -78,7 +78,8 @@ def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, dig
             return submit_batch(ctx, intake, start)
 
     batch_id, replayed = _once(ctx, principal, "batch", digest, key, run)
-    access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201)
+    access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201,
+                      client)
     return _answer(ctx, batch_id, replayed)
 
 
@@ -115,7 +116,7 @@ def form_digest(form: Form) -> str:
 
 
 def import_application(ctx: Context, start: Start, principal: Principal, form: Form,
-                       key: str | None) -> tuple[int, dict[str, Any]]:
+                       key: str | None, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import one application (roster fields and files) as a one-row batch."""
     intake = application_intake(form)
     _check_send(ctx, principal, [intake])
@@ -128,7 +129,7 @@ def import_application(ctx: Context, start: Start, principal: Principal, form: F
 
     batch_id, replayed = _once(ctx, principal, "application", digest, key, run)
     access.log_access(ctx, principal, "upload.application", "batch", batch_id,
-                      200 if replayed else 201)
+                      200 if replayed else 201, client)
     status, body = _answer(ctx, batch_id, replayed)
     apps = body["applications"]
     body["application"] = apps[0] if apps else None

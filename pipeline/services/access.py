@@ -131,11 +131,16 @@ def can_read_batch(ctx: Context, principal: Principal, batch_id: int) -> bool:
     return any(reads.may_read(sender) for sender in senders)
 
 
-def log_access(ctx: Context, principal: Principal, action: str, subject: str, subject_id: object,
-               status: int) -> None:
-    """Record one upload or read of personal data (never updated, never deleted)."""
+ANONYMOUS = "-"   # the principal of a request refused before its token was known (401)
+
+
+def log_access(ctx: Context, principal: Principal | None, action: str, subject: str,
+               subject_id: object, status: int, client: str | None = None) -> None:
+    """Record one upload or read of personal data, or one refused request, with the client's
+    address (never updated, never deleted)."""
     with ctx.db.uow() as s:
-        s.add(AccessLog(token_id=principal.token_id, principal=principal.name, action=action,
-                        subject=subject, subject_id=str(subject_id), status=status,
-                        created_at=ctx.clock.now()))
+        s.add(AccessLog(token_id=principal.token_id if principal else None,
+                        principal=principal.name if principal else ANONYMOUS, action=action,
+                        subject=subject[:20], subject_id=str(subject_id)[:40], status=status,
+                        client=(client or "")[:64] or None, created_at=ctx.clock.now()))
         s.commit()

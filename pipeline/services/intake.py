@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.context import Context
+from pipeline.services import orphans
 from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem, ImportBatch,
                                 Material)
 from pipeline.roster.fields import parse_fields
@@ -64,7 +65,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
         row = ImportBatch(source=batch.source, source_kind=batch.source_kind, digest=batch.digest,
                           status="rejected" if batch.fatal else "importing",
                           submitted_by=batch.submitted_by, created_at=now,
-                          finished_at=now if batch.fatal else None)
+                          finished_at=now if batch.fatal else None, owner=orphans.current())
         row.problems = [BatchProblem(code=p.code, message=p.message, path=p.path)
                         for p in batch.problems]
         s.add(row)

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from tests.http_support import (DESIGN, PDF, PNG, TECH, issue_tokens, live_server, person,
                                 setup_units)
@@ -19,7 +20,7 @@ from tests.integration.test_http import (CJK, assert_error, auth, count, raw_req
                                          send_application)
 from pipeline.services.units import set_status
 from pipeline.settings import Settings
-from pipeline.storage.db.models import Application, ImportBatch
+from pipeline.storage.db.models import AccessLog, Application, ImportBatch
 from tests.conftest import migrated_database
 from zhicheng.bootstrap import bootstrap
 
@@ -108,3 +109,25 @@ def test_a_token_of_a_pending_or_refused_unit_cannot_upload(api, status) -> None
     assert_error(response, 403, "unit.not_approved")
     assert ("尚待中心审核" if status == "待审核" else "未通过审核") in response.json()["message"]
     assert count(api.ctx, ImportBatch) == 0
+
+
+def test_every_refusal_is_logged_with_the_client_address(api) -> None:  # type: ignore[no-untyped-def]
+    app_id = send_application(api, DESIGN, 4, DESIGN).json()["application"]
+    api.client.get(f"/api/v1/applications/{app_id}", headers={"Authorization": "Bearer zc_nope"})
+    api.client.get(f"/api/v1/applications/{app_id}")                              # 401, no token
+    api.client.get(f"/api/v1/applications/{app_id}", headers=auth(api, TECH))     # 404, not theirs
+    api.client.post("/api/v1/batches", content=b"", headers=auth(api, DESIGN))    # 400, empty
+    send_application(api, DESIGN, 5, TECH)                                        # 403, foreign unit
+    big = b"0" * 64
+    sock = raw_request(api.port, "/api/v1/batches", api.tokens[DESIGN], 3 * 1024**4, big)
+    assert read_answer(sock).startswith("HTTP/1.1 413")                          # 413, declared
+    with api.ctx.db.uow() as s:
+        rows = [(r.principal, r.action, r.status, r.client)
+                for r in s.scalars(select(AccessLog).order_by(AccessLog.id))]
+    assert rows == [(DESIGN, "upload.application", 201, "127.0.0.1"),
+                    ("-", "read.application", 401, "127.0.0.1"),
+                    ("-", "read.application", 401, "127.0.0.1"),
+                    (TECH, "read.application", 404, "127.0.0.1"),
+                    (DESIGN, "upload.batch", 400, "127.0.0.1"),
+                    (DESIGN, "upload.application", 403, "127.0.0.1"),
+                    (DESIGN, "upload.batch", 413, "127.0.0.1")]

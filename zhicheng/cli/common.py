@@ -32,9 +32,16 @@ class Obj:
             configure(self.settings.data_dir)
             self._runtime = bootstrap(self.settings)
         if schema:
+            from pipeline.services import orphans
             from zhicheng.app import ensure_schema
 
             ensure_schema(self._runtime)
+            # Cheap (one query when nothing was left): a batch whose importer was killed is
+            # marked interrupted instead of staying 导入中 forever.
+            swept = orphans.sweep(self._runtime.ctx)
+            if swept.batches:
+                say(f"注意：批次{'、'.join(map(str, swept.batches))}的导入进程已中断，已标记为“已中断”；"
+                    "请重新导入这些批次（已导入的申报不会重复）。")
         return self._runtime
 
     def close(self) -> None:

@@ -89,6 +89,10 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"技术故障的申报（{len(data['failed'])}），修复后执行 zhicheng retry：")
         for r in data["failed"]:
             click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
+    if data["interrupted"]:
+        click.echo(f"导入中断的批次（{len(data['interrupted'])}），请重新导入：")
+        for b in data["interrupted"]:
+            click.echo(f"  批次{b['batch']}：{b['source']}")
     if not data["stuck"] and not data["failed"]:
         click.echo("没有停滞或故障的申报。")
     click.echo("定时任务：")
@@ -98,10 +102,14 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"  {j['label']}：{last}")
 
 
+BATCH_STATUS = {"importing": "导入中", "imported": "已导入", "rejected": "已拒收",
+                "interrupted": "已中断（请重新导入）"}
+
+
 def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
     echo = functools.partial(click.echo, err=err)
     echo(f"批次 {r['batch']}：{r['source']}")
-    echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
+    echo(f"  状态：{BATCH_STATUS.get(r['status'], r['status'])}")
     echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
     if r["states"]:
         echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))
