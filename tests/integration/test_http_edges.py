@@ -4,6 +4,7 @@ client's address, cut-off multipart bodies, GBK and RFC 5987 file names, refused
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,9 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from intake.api import Limits
+
 from tests.http_support import (DESIGN, PDF, PNG, TECH, issue_tokens, live_server, person,
                                 setup_units)
-from tests.integration.test_http import (CJK, assert_error, auth, count, raw_request, read_answer,
+from tests.integration.test_http import (CJK, MB, assert_error, auth, count, raw_request, read_answer,
                                          send_application)
 from pipeline.services.units import set_status
 from pipeline.settings import Settings
@@ -131,3 +134,29 @@ def test_every_refusal_is_logged_with_the_client_address(api) -> None:  # type: 
                     (DESIGN, "upload.batch", 400, "127.0.0.1"),
                     (DESIGN, "upload.application", 403, "127.0.0.1"),
                     (DESIGN, "upload.batch", 413, "127.0.0.1")]
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked", "expect"])
+def test_an_early_413_reaches_a_client_that_streams_its_whole_body(runtime, framing) -> None:  # type: ignore[no-untyped-def]
+    """The client writes all of its body before it reads (as simple clients do): it must read
+    the 413, not a reset. With `Expect: 100-continue` it is answered before it sends anything."""
+    setup_units(runtime.ctx)
+    tokens = issue_tokens(runtime.ctx)
+    total = 24 * MB
+    with live_server(runtime, Limits(max_batch_bytes=1 * MB)) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        head = (f"POST /api/v1/batches HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {tokens[DESIGN]}\r\n"
+                "Content-Type: application/zip\r\n")
+        head += {"length": f"Content-Length: {total}\r\n", "chunked": "Transfer-Encoding: chunked\r\n",
+                 "expect": f"Content-Length: {total}\r\nExpect: 100-continue\r\n"}[framing]
+        sock.sendall((head + "\r\n").encode())
+        if framing != "expect":
+            for _ in range(total // (64 * 1024)):
+                chunk = b"0" * (64 * 1024)
+                sock.sendall(b"10000\r\n" + chunk + b"\r\n" if framing == "chunked" else chunk)
+            if framing == "chunked":
+                sock.sendall(b"0\r\n\r\n")
+        answer = read_answer(sock)
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert '"upload.too_large"' in answer
+    assert count(runtime.ctx, ImportBatch) == 0
