@@ -43,7 +43,13 @@ def respond(exc: ZhichengError) -> JSONResponse:
     if isinstance(exc, TransientFault):
         headers = {"Retry-After": "30"}
     extra = exc.extra if isinstance(exc, ApiError) else {}
-    return JSONResponse(error_body(exc.code, str(exc), **extra), status_code=exc.http_status,
+    message = str(exc)
+    if exc.http_status >= 500 and not isinstance(exc, ApiError):
+        # The tree's messages for our own faults are written for the operator (paths, commands);
+        # the client learns the kind and whether to retry, the log keeps the rest.
+        message = ("服务器暂时无法处理该请求，请稍后重试" if isinstance(exc, TransientFault) else
+                   "服务器配置或内部故障，已记录日志；请稍后重试，如仍失败请联系运维人员")
+    return JSONResponse(error_body(exc.code, message, **extra), status_code=exc.http_status,
                         headers=headers)
 
 

@@ -111,3 +111,15 @@ def test_a_full_disk_is_a_transient_fault_and_changes_nothing(tmp_path: Path, mo
     code = int((tmp_path / "code").read_text())
     assert_clean(subprocess.CompletedProcess([], code, "", err), 7, "磁盘空间已满", "清理磁盘")
     assert "91430100MA4L00011" not in (tmp_path / "units").read_text(encoding="utf-8")
+
+
+def test_a_malformed_setting_is_a_configuration_error(tmp_path: Path) -> None:
+    result = run(["status"], env_for(tmp_path / "var", ZHICHENG_DB_BUSY_SECONDS="soon"))
+    assert_clean(result, 5, "ZHICHENG_", "环境变量")
+
+
+def test_the_exit_codes_are_listed_in_the_help() -> None:
+    shown = subprocess.run([*ZHICHENG, "--help"], capture_output=True, text=True, timeout=60).stdout
+    for code in "1234567":
+        assert f"\n    {code}  " in shown, shown
+    assert "docs/errors.md" in shown

@@ -21,8 +21,11 @@ class Obj:
 
     def __init__(self, data_dir: Path | None, database_url: str | None, broker_url: str | None,
                  rules_path: Path | None = None):
-        self.settings = Settings.from_env(os.environ, data_dir=data_dir, database_url=database_url,
-                                          broker_url=broker_url, rules_path=rules_path)
+        try:
+            self.settings = Settings.from_env(os.environ, data_dir=data_dir, database_url=database_url,
+                                              broker_url=broker_url, rules_path=rules_path)
+        except ValueError as exc:  # a ZHICHENG_* number that is not one
+            raise ConfigError(f"ZHICHENG_* 环境变量设置有误（{exc}）；请改正后重试") from None
         self._runtime: Runtime | None = None
 
     def runtime(self, *, schema: bool = True) -> Runtime:
