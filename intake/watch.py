@@ -135,9 +135,6 @@ class InboxWatcher:
                 out.append(_Entry(entry.name, entry, None))
         return out
 
-    def candidates(self) -> list[Path]:
-        return [e.path for e in self.entries()]
-
     def poll(self) -> list[Outcome]:
         """One pass over the inbox: import what has settled, move what was imported."""
         outcomes: list[Outcome] = []

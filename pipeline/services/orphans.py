@@ -1,9 +1,9 @@
 """Work left by a process that died: claims and batches belong to a live process, or are orphans.
 
-Each import batch and each upload claim records its owner: host name, boot id, pid and the
-process's start time (from /proc). An owner is alive when it is this host, this boot, and that
-pid still runs the process that started at that time; a pid reused by another process, or a
-reboot, means it is dead. An owner on another host cannot be checked from here: it is taken as
+Each import batch and each upload claim records its owner: host name (with its PID namespace),
+boot id, pid and the process's start time (from /proc). An owner is alive when it is this host,
+this boot, and that pid still runs the process that started at that time; a pid reused by
+another process, or a reboot, means it is dead. An owner on another host cannot be checked from here: it is taken as
 alive until `STALE` has passed since it claimed, the only rule there was before.
 
 `sweep` marks the batches of dead owners `interrupted` (the applications they did commit stay;
@@ -47,7 +47,13 @@ def _start_time(pid: int) -> str:
 
 @lru_cache(maxsize=1)
 def _host() -> str:
-    return socket.gethostname()[:60]
+    # With the PID namespace: two containers may share a host name and the kernel's boot id,
+    # but a pid is only checked from inside the namespace it belongs to.
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()[:60]}{namespace}"
 
 
 def current() -> str:

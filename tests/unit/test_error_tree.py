@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from pipeline import errors
 from pipeline.errors import (ConfigError, DataDirNotWritable, DatabaseBusy, DiskFull, NotFound,
-                             PermanentFault, Refused, TransientFault, ZhichengError, classify,
+                             Refused, TransientFault, ZhichengError, classify,
                              is_permanent)
 
 ROOT = Path(__file__).resolve().parents[2]
