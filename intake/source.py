@@ -29,6 +29,7 @@ from typing import BinaryIO, Callable
 
 from pipeline.domain.identity import find_id_number
 from pipeline.domain.problems import Problem
+from pipeline.errors import Refused
 
 MAX_MEMBER_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 4 * 1024**3
@@ -43,7 +44,7 @@ _READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2
 _REPACK = "请直接把批次文件夹压缩为zip后重新提交。"
 
 
-class EntryError(OSError):
+class EntryError(Refused, OSError):
     """A batch entry cannot be read to the end."""
 
 

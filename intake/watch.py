@@ -1,39 +1,52 @@
 """The inbox watcher (`zhicheng intake watch`): import each batch that lands in a folder, once.
 
 Polling, so that network shares work (no inotify there). A batch (a folder or a .zip) is
-imported only after it has stopped changing: the same size and modification times at two
-polls in a row, no file of it named like a copy in progress, and a zip that opens. Only after
-the import has committed is it moved to `processed/` or `rejected/`, with a note saying what
-became of it; if the move fails it is retried at the next poll, never imported again. Every
-poll rescans the whole inbox, so nothing depends on an event being seen. A transient error
+imported only after it has stopped changing: the same signature (size, mtime and inode of every
+file; intake.inbox_entries) at two polls in a row, no file of it named like a copy in progress,
+and a zip that opens. Entries are judged with lstat: links, FIFOs, sockets and devices are set
+aside with a note, never opened. A settled batch is imported from a private copy taken when it
+was judged; only if its signature is still the same after the import has committed is it moved
+to `processed/` or `rejected/` with a note saying what became of it. A batch replaced or extended
+during its import stays in the inbox and is judged (and imported) again, so nothing it gained is
+lost. If the move fails it is retried at the next poll, never imported again. A transient error
 (file busy, permission, database away) leaves the batch where it is, to be tried at the next
 poll. A batch whose content was imported before (same digest) is not imported again.
+
+One folder per unit: `inbox/<unit code>/` holds that unit's batches (and its own processed/ and
+rejected/); such a batch may contain only the applicants of that unit and its subordinate units,
+the rule of the HTTP API. Batches at the top of the inbox are the center's and may contain any
+unit (docs/inbox.md).
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import re
 import shutil
 import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipeline.domain.states import AUTOMATIC
 from pipeline.services import receipts
+from intake.inbox_entries import (IN_FLIGHT, Signature, UnacceptableEntry, discard, move_entry,
+                                  signature, snapshot)
 
 log = logging.getLogger("zhicheng.watch")
 
 PROCESSED, REJECTED = "processed", "rejected"
-IN_FLIGHT = (".part", ".tmp", ".crdownload", ".download", ".filepart", ".partial", ".!sync")
+SNAPSHOTS = ".snapshots"
 NOTE_SUFFIX = ".说明.txt"
 TRANSIENT = (OSError, OperationalError, DBAPIError)
 GIVE_UP_AFTER = 3        # attempts of an import that fails for a reason that is not transient
 UNOPENABLE_POLLS = 5     # stable polls a zip that does not open is waited for before import
+UNIT_FOLDER = re.compile(r"^[0-9A-Z]{18}$")  # a unified social credit code: a unit's own inbox
+__all__ = ["IN_FLIGHT", "Imported", "InboxWatcher", "Outcome", "make_importer", "note_for",
+           "signature"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +58,7 @@ class Imported:
     note: str
 
 
-Importer = Callable[[Path], Imported]
-Signature = tuple[object, ...]
+Importer = Callable[..., Imported]   # (snapshot path) for the center's inbox, (path, unit) for a unit's
 
 
 @dataclass
@@ -59,28 +71,16 @@ class _Seen:
 
 @dataclass
 class Outcome:
-    name: str
+    name: str                        # as shown: "一批.zip", or "<unit code>/一批.zip"
     moved_to: Path
     imported: Imported
 
 
-def signature(path: Path) -> Signature | None:
-    """What changes while a batch is still arriving; None while it cannot be judged yet."""
-    st = path.stat()
-    if path.is_file():
-        return ("file", st.st_size, st.st_mtime_ns)
-    parts: list[object] = ["dir"]
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            if name.lower().endswith(IN_FLIGHT):
-                return None
-            full = Path(root) / name
-            fst = full.stat()
-            parts.append((str(full.relative_to(path)), fst.st_size, fst.st_mtime_ns))
-        for name in dirs:
-            parts.append((str((Path(root) / name).relative_to(path)), "d"))
-    return tuple(parts)
+@dataclass(frozen=True)
+class _Entry:
+    key: str                         # the name shown and remembered between polls
+    path: Path
+    unit: str | None                 # the unit whose folder it is in; None: the center's inbox
 
 
 def _opens(path: Path) -> bool:
@@ -97,11 +97,16 @@ def _opens(path: Path) -> bool:
 def _free_target(folder: Path, name: str) -> Path:
     target = folder / name
     n = 2
-    while target.exists() or Path(str(target) + NOTE_SUFFIX).exists():
+    while target.exists() or target.is_symlink() or Path(str(target) + NOTE_SUFFIX).exists():
         stem, dot, suffix = name.partition(".") if not name.startswith(".") else (name, "", "")
         target = folder / (f"{stem}-{n}{dot}{suffix}")
         n += 1
     return target
+
+
+def _skipped(name: str) -> bool:
+    return (name in (PROCESSED, REJECTED) or name.startswith((".", "~$"))
+            or name.lower().endswith(IN_FLIGHT))
 
 
 class InboxWatcher:
@@ -112,30 +117,36 @@ class InboxWatcher:
         self.importer = importer
         self.settle_polls = settle_polls
         self.seen: dict[str, _Seen] = {}
+        self.snapshots = self.inbox / SNAPSHOTS
+        shutil.rmtree(self.snapshots, ignore_errors=True)  # left by a watcher that died mid-import
         for sub in (PROCESSED, REJECTED):
             (self.inbox / sub).mkdir(parents=True, exist_ok=True)
 
-    def candidates(self) -> list[Path]:
+    def entries(self) -> list[_Entry]:
+        """Every batch waiting: at the top (the center's) and in each unit's folder."""
         out = []
         for entry in sorted(self.inbox.iterdir(), key=lambda p: p.name):
-            name = entry.name
-            if name in (PROCESSED, REJECTED) or name.startswith((".", "~$")):
+            if _skipped(entry.name):
                 continue
-            if name.lower().endswith(IN_FLIGHT):
-                continue
-            out.append(entry)
+            if UNIT_FOLDER.match(entry.name) and entry.is_dir() and not entry.is_symlink():
+                for sub in (PROCESSED, REJECTED):
+                    (entry / sub).mkdir(exist_ok=True)
+                out += [_Entry(f"{entry.name}/{p.name}", p, entry.name)
+                        for p in sorted(entry.iterdir(), key=lambda p: p.name) if not _skipped(p.name)]
+            else:
+                out.append(_Entry(entry.name, entry, None))
         return out
 
     def poll(self) -> list[Outcome]:
         """One pass over the inbox: import what has settled, move what was imported."""
         outcomes: list[Outcome] = []
         present = set()
-        for path in self.candidates():
-            present.add(path.name)
+        for entry in self.entries():
+            present.add(entry.key)
             try:
-                outcome = self._consider(path)
+                outcome = self._consider(entry)
             except TRANSIENT as exc:  # busy, permissions, database away: next poll
-                log.warning("inbox: %s not handled now, will retry: %s", path.name, exc)
+                log.warning("inbox: %s not handled now, will retry: %s", entry.key, exc)
                 continue
             if outcome is not None:
                 outcomes.append(outcome)
@@ -143,49 +154,79 @@ class InboxWatcher:
             del self.seen[gone]
         return outcomes
 
-    def _consider(self, path: Path) -> Outcome | None:
-        seen = self.seen.setdefault(path.name, _Seen())
+    def _consider(self, entry: _Entry) -> Outcome | None:
+        path = entry.path
+        seen = self.seen.setdefault(entry.key, _Seen())
         if seen.done is not None:
-            return self._move(path, seen.done)
-        sig = signature(path)
+            return self._move(entry, seen.done)
+        try:
+            sig = signature(path)
+        except UnacceptableEntry as exc:
+            seen.done = Imported(None, True, str(exc))
+            return self._move(entry, seen.done)
         if sig is None or sig != seen.signature:
             seen.signature, seen.stable = sig, 0
             return None
         seen.stable += 1
         if seen.stable < self.settle_polls:
             return None
-        if path.is_file() and not path.name.lower().endswith(".zip"):
+        if sig[0] == "file" and not path.name.lower().endswith(".zip"):
             seen.done = Imported(None, True, f"“{path.name}”不是批次：收件箱只接受批次文件夹或 zip 压缩包"
                                  "（花名册与各申报人的材料文件夹）。请整理后重新放入。")
-            return self._move(path, seen.done)
-        if not _opens(path) and seen.stable < UNOPENABLE_POLLS:
-            return None  # a zip still being copied (its directory at the end is not there yet)
+            return self._move(entry, seen.done)
         try:
-            seen.done = self.importer(path)
+            snap = snapshot(path, self.snapshots)
+        except UnacceptableEntry as exc:  # swapped for a link or a FIFO since it was judged
+            seen.done = Imported(None, True, str(exc))
+            return self._move(entry, seen.done)
+        try:
+            if signature(path) != sig:  # changed while it was copied: judge it again
+                seen.signature, seen.stable = None, 0
+                return None
+            if not _opens(snap) and seen.stable < UNOPENABLE_POLLS:
+                return None  # a zip still being copied (its directory at the end is not there yet)
+            done = self._import(entry, snap, seen)
+        finally:
+            discard(snap)
+        if done is None:
+            return None
+        if signature(path) != sig:
+            # Replaced or extended during the import: what was imported stays imported, but the
+            # entry is not moved as if it had been; its new content is judged and imported next.
+            log.warning("inbox: %s changed during its import (batch %s); importing it again",
+                        entry.key, done.batch_id)
+            seen.signature, seen.stable, seen.failures = None, 0, 0
+            return None
+        seen.done = done
+        return self._move(entry, done)
+
+    def _import(self, entry: _Entry, snap: Path, seen: _Seen) -> Imported | None:
+        try:
+            return self.importer(snap) if entry.unit is None else self.importer(snap, entry.unit)
         except TRANSIENT:
             raise
         except Exception as exc:  # noqa: BLE001 - a fault of ours: retry, then set aside with why
             seen.failures += 1
-            log.exception("inbox: import of %s failed (attempt %d)", path.name, seen.failures)
+            log.exception("inbox: import of %s failed (attempt %d)", entry.key, seen.failures)
             if seen.failures < GIVE_UP_AFTER:
                 return None
-            seen.done = Imported(None, True, f"导入“{path.name}”时连续{seen.failures}次发生技术故障"
-                                 f"（{type(exc).__name__}: {str(exc)[:200]}），未导入。"
-                                 "请联系运维人员处理后，把它重新放入收件箱。")
-        return self._move(path, seen.done)
+            return Imported(None, True, f"导入“{entry.path.name}”时连续{seen.failures}次发生技术故障"
+                            f"（{type(exc).__name__}: {str(exc)[:200]}），未导入。"
+                            "请联系运维人员处理后，把它重新放入收件箱。")
 
-    def _move(self, path: Path, done: Imported) -> Outcome:
-        folder = self.inbox / (REJECTED if done.rejected else PROCESSED)
-        target = _free_target(folder, path.name)
-        shutil.move(str(path), str(target))
+    def _move(self, entry: _Entry, done: Imported) -> Outcome:
+        base = self.inbox / entry.unit if entry.unit else self.inbox
+        folder = base / (REJECTED if done.rejected else PROCESSED)
+        target = _free_target(folder, entry.path.name)
+        move_entry(entry.path, target)
         Path(str(target) + NOTE_SUFFIX).write_text(done.note + "\n", encoding="utf-8")
-        self.seen.pop(path.name, None)
-        log.info("inbox: %s → %s", path.name, target)
-        return Outcome(path.name, target, done)
+        self.seen.pop(entry.key, None)
+        log.info("inbox: %s → %s", entry.key, target)
+        return Outcome(entry.key, target, done)
 
     def pending(self) -> list[str]:
         """Names in the inbox not handled yet."""
-        return [p.name for p in self.candidates()]
+        return [e.key for e in self.entries()]
 
     def run(self, interval: float, stop: threading.Event | None = None,
             on_outcome: Callable[[Outcome], None] | None = None) -> None:
@@ -214,21 +255,34 @@ class InboxWatcher:
         return self.pending()
 
 
-def make_importer(ctx, start: Callable[[int], None]) -> Importer:  # type: ignore[no-untyped-def]
-    """An importer through the same services as `intake import`, skipping known content."""
+def make_importer(ctx: Any, start: Callable[[int], None]) -> Importer:
+    """An importer through the same services as `intake import`, skipping known content; a
+    batch from a unit's folder is refused whole unless every row is within that unit's scope."""
     from intake.bulk import open_batch
-    from pipeline.services import queries, uploads
+    from pipeline.services import access, queries, uploads
     from pipeline.services.intake import submit_batch
 
-    def run(path: Path) -> Imported:
-        with open_batch(path, ctx.settings, submitted_by="收件箱") as intake:
+    def run(path: Path, unit: str | None = None) -> Imported:
+        shown = f"{unit}/{path.name}" if unit else path.name
+        why = access.refused_unit(ctx, unit)
+        if why is not None:
+            return Imported(None, True, f"“{shown}”未导入：{why}。")
+        with open_batch(path, ctx.settings, submitted_by=f"收件箱（{unit}）" if unit else "收件箱") as intake:
+            intake.source = f"收件箱：{shown}"
+            if unit is not None:
+                refused = access.outside_scope(ctx, access.unit_scope(ctx, unit), intake.applications)
+                if refused:
+                    return Imported(None, True, f"“{shown}”整个批次未导入：" + "、".join(refused[:20])
+                                    + (f"等{len(refused)}处" if len(refused) > 20 else "")
+                                    + f"不是单位{unit}或其下级单位，不能从本单位的收件箱提交；"
+                                    "请删去这些申报，或由其所在单位从自己的收件箱提交。")
             existing = uploads.imported_batch(ctx, intake.digest)
             if existing is not None:
-                note = note_for(queries.batch_receipt(ctx, existing), path.name).note
-                return Imported(existing, False, f"“{path.name}”与已导入的批次{existing}内容相同，"
+                note = note_for(queries.batch_receipt(ctx, existing), shown).note
+                return Imported(existing, False, f"“{shown}”与已导入的批次{existing}内容相同，"
                                 "未重复导入。该批次目前的情况如下：\n" + note)
             batch_id = submit_batch(ctx, intake, start)
-        return note_for(queries.batch_receipt(ctx, batch_id), path.name)
+        return note_for(queries.batch_receipt(ctx, batch_id), shown)
 
     return run
 

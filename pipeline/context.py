@@ -81,5 +81,6 @@ class Context:
         rules = RuleBook(settings.rules_path)
         calendar = WorkCalendar.load(settings.holidays_path)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, Database(settings.resolved_database_url), BlobStore(settings.data_dir),
-                   clock or SystemClock(), rules, calendar)
+        database = Database(settings.resolved_database_url, settings.db_busy_seconds)
+        return cls(settings, database, BlobStore(settings.data_dir), clock or SystemClock(), rules,
+                   calendar)

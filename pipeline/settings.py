@@ -27,6 +27,7 @@ class Settings:
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
     holidays_path: Path | None = None        # holiday override file (ZHICHENG_HOLIDAYS)
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
+    db_busy_seconds: float = 60.0            # SQLite: how long to wait for another writer's lock
 
     @property
     def resolved_database_url(self) -> str:
@@ -60,6 +61,8 @@ class Settings:
             values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
+        if environ.get("ZHICHENG_DB_BUSY_SECONDS"):
+            values["db_busy_seconds"] = float(environ["ZHICHENG_DB_BUSY_SECONDS"])
         for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap"):
             if environ.get(f"ZHICHENG_{key.upper()}"):
                 values[key] = int(environ[f"ZHICHENG_{key.upper()}"])
@@ -84,6 +87,7 @@ class Settings:
             "ZHICHENG_STAGE_LEASE_SECONDS": str(self.stage_lease_seconds),
             "ZHICHENG_STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
             "ZHICHENG_STAGE_ATTEMPT_CAP": str(self.stage_attempt_cap),
+            "ZHICHENG_DB_BUSY_SECONDS": str(self.db_busy_seconds),
         }
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url

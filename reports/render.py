@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from pipeline.errors import ConfigError
 
 # Families tried in order; Noto CJK comes with fonts-noto-cjk (scripts/setup installs it).
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
@@ -23,7 +24,7 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "
 CJK_PATHS = (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),)
 
 
-class ReportError(Exception):
+class ReportError(ConfigError):
     """A report cannot be made (no Chinese font, nothing to report); the message is in Chinese."""
 
 

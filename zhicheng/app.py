@@ -11,11 +11,12 @@ from pipeline.services import queries, recovery
 from pipeline.services.intake import submit_batch
 from workers.embedded import InProcessWorker
 from zhicheng.bootstrap import Runtime
+from pipeline.errors import ConfigError
 
 Progress = Callable[[int, int], None]
 
 
-class SchemaNotReady(Exception):
+class SchemaNotReady(ConfigError):
     """The database has not been created or upgraded for this version."""
 
 

@@ -27,6 +27,9 @@ def configure(data_dir: Path, level: str | None = None) -> Path:
     root = logging.getLogger()
     if getattr(root, "_zhicheng_configured", False):
         return path
+    # A log line that cannot be written (the disk is full) must not print a traceback over the
+    # command's own message; the command reports the fault itself (pipeline.errors).
+    logging.raiseExceptions = False
     root.setLevel(level or os.environ.get("ZHICHENG_LOG_LEVEL", "INFO"))
     file_handler = logging.FileHandler(path, encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
@@ -22,7 +23,7 @@ from starlette.requests import ClientDisconnect
 from intake.api import errors, streaming, submit
 from intake.api.errors import ApiError
 from pipeline.context import Context
-from pipeline.services import access, queries, tokens
+from pipeline.services import access, orphans, queries, tokens
 from pipeline.services.tokens import Principal
 
 log = logging.getLogger("zhicheng.api")
@@ -84,6 +85,7 @@ def current_principal(request: Request,
     principal = tokens.authenticate(request.app.state.ctx, creds.credentials)
     if principal is None:
         raise ApiError(401, "auth.invalid", "令牌无效或已被吊销：请向中心申请新的令牌")
+    request.state.principal = principal  # for the access log of a refusal (errors.log_refusal)
     return principal
 
 
@@ -106,6 +108,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
                   docs_url=None, redoc_url=None,
                   description="单位上传批次与单份申报、查询批次回执与申报状态（CONTRACTS §6）。")
     app.state.ctx, app.state.start, app.state.limits = ctx, start, limits
+    _recover(ctx)
     errors.install(app)
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -141,7 +144,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
                 raise ApiError(400, "body.empty", "请求体为空：请以请求体上传批次 zip 压缩包")
             status, body = await run_in_threadpool(
                 submit.import_zip, ctx, start, principal, got.path, got.sha256,
-                idempotency_key, streaming.safe_name(name) or "batch.zip")
+                idempotency_key, streaming.safe_name(name) or "batch.zip", errors.client_of(request))
         return JSONResponse(body, status_code=status)
 
     @api.post("/applications", status_code=201, tags=["上传"], summary="上传一份申报（花名册字段与材料文件）",
@@ -172,27 +175,27 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
                 message = str(exc) if isinstance(exc, streaming.BadForm) else "multipart 请求体格式错误"
                 raise ApiError(400, "form.invalid", f"{message}；请检查后重新提交") from None
             status, body = await run_in_threadpool(
-                submit.import_application, ctx, start, principal, form, idempotency_key)
+                submit.import_application, ctx, start, principal, form, idempotency_key,
+                errors.client_of(request))
         return JSONResponse(body, status_code=status)
 
     @api.get("/batches/{batch_id}", tags=["查询"], summary="批次回执")
-    def read_batch(batch_id: int = Path(ge=1, le=2**31 - 1),
+    def read_batch(request: Request, batch_id: int = Path(ge=1, le=2**31 - 1),
                    principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         if not access.can_read_batch(ctx, principal, batch_id):
-            access.log_access(ctx, principal, "read.batch", "batch", batch_id, 404)
             raise ApiError(404, "batch.not_found", f"批次{batch_id}不存在，或不是本单位提交的批次")
-        access.log_access(ctx, principal, "read.batch", "batch", batch_id, 200)
+        access.log_access(ctx, principal, "read.batch", "batch", batch_id, 200, errors.client_of(request))
         return queries.batch_receipt(ctx, batch_id)
 
     @api.get("/applications/{application_id}", tags=["查询"],
              summary="一份申报：状态、审核发现、审核记录与处理记录")
-    def read_application(application_id: int = Path(ge=1, le=2**31 - 1),
+    def read_application(request: Request, application_id: int = Path(ge=1, le=2**31 - 1),
                          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         if not access.can_read_application(ctx, principal, application_id):
-            access.log_access(ctx, principal, "read.application", "application", application_id, 404)
             raise ApiError(404, "application.not_found",
                            f"申报{application_id}不存在，或不属于本单位及下级单位")
-        access.log_access(ctx, principal, "read.application", "application", application_id, 200)
+        access.log_access(ctx, principal, "read.application", "application", application_id, 200,
+                          errors.client_of(request))
         shown = queries.show_application(ctx, application_id)
         if not principal.is_center:  # another unit's application of the same person: center only
             shown["events"] = [e for e in shown["events"] if e["action"] not in CENTER_ONLY_EVENTS]
@@ -200,6 +203,15 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
 
     app.include_router(api)
     return app
+
+
+def _recover(ctx: Context) -> None:
+    """At start: what a killed server left (claims, batches, upload folders) is cleared."""
+    swept = orphans.sweep(ctx)
+    removed = streaming.remove_orphans(ctx.settings.data_dir, datetime.now())
+    if swept.batches or swept.claims or removed:
+        log.warning("left by a process that died: batches %s marked interrupted, %d upload claims "
+                    "dropped, %d upload folders removed", swept.batches, swept.claims, removed)
 
 
 async def _drain(chunks: Any, limit: int) -> None:

@@ -2,24 +2,32 @@
 
 Every upload gets its own folder under `<data_dir>/tmp/uploads/`, removed when the request ends
 however it ends (done, refused, or cut off by the client), so an upload leaves nothing behind.
+A folder names its process in an `.owner` file; a server that starts removes the folders of
+processes that died (killed mid-upload), and leaves those of live servers sharing the data path.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import os
+import re
 import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import AsyncIterator, BinaryIO, Iterator
+from urllib.parse import unquote
 
 from python_multipart import MultipartParser
-from python_multipart.multipart import parse_options_header
+from python_multipart.multipart import MultipartState, parse_options_header
 
 from pipeline.domain.intake_value import TooLarge
+from pipeline.services import orphans
+from pipeline.errors import Refused
 
+OWNER = ".owner"
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 200
 MAX_FILES = 100
@@ -37,8 +45,10 @@ class FileTooLarge(TooLarge):
         self.name = name
 
 
-class BadForm(ValueError):
+class BadForm(Refused, ValueError):
     """A multipart body that cannot be used; the message says why, in Chinese."""
+
+    http_status, code = 400, "form.invalid"
 
 
 @contextmanager
@@ -47,9 +57,26 @@ def upload_dir(data_dir: Path) -> Iterator[Path]:
     root = data_dir / "tmp" / "uploads" / uuid.uuid4().hex
     root.mkdir(parents=True)
     try:
+        (root / OWNER).write_text(orphans.current(), encoding="utf-8")
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def remove_orphans(data_dir: Path, now: datetime) -> int:
+    """Remove the upload folders of processes that died; return how many."""
+    removed = 0
+    root = data_dir / "tmp" / "uploads"
+    for folder in root.iterdir() if root.is_dir() else ():
+        try:
+            owner = (folder / OWNER).read_text(encoding="utf-8")
+        except OSError:
+            owner = None  # an older version's folder, or one whose owner died before writing it
+        claimed = datetime.fromtimestamp(folder.stat().st_mtime)
+        if owner is None or not orphans.alive(owner, claimed, now):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 @dataclass
@@ -140,21 +167,24 @@ class _Sink:
         self._header_field, self._header_value = b"", b""
 
     def headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        disposition = self._headers.get(b"content-disposition", b"")
+        _, options = parse_options_header(disposition)
         name = options.get(b"name")
         if name is None:
             raise BadForm("表单的某一部分缺少名称（Content-Disposition 中的 name）")
         self._name = _decode(name)
+        starred = _filename_star(disposition)  # RFC 5987, preferred to `filename` when both come
         filename = options.get(b"filename")
-        if filename is None:
+        if filename is None and starred is None:
             if len(self.form.fields) >= MAX_FIELDS:
                 raise BadForm(f"表单字段超过{MAX_FIELDS}个")
             return
         if len(self.form.files) >= MAX_FILES:
             raise BadForm(f"一份申报最多上传{MAX_FILES}个文件")
-        safe = safe_name(_decode(filename))
+        shown = starred if starred is not None else _decode(filename or b"")
+        safe = safe_name(shown)
         if safe is None:
-            raise BadForm(f"文件名“{_decode(filename)}”无效：请以材料名称命名文件，如“学历证书.jpg”")
+            raise BadForm(f"文件名“{shown}”无效：请以材料名称命名文件，如“学历证书.jpg”")
         self._filename = safe
         index = len(self.form.files)
         self._path = self.folder / f"{index:03d}"
@@ -192,10 +222,31 @@ class _Sink:
 
 
 def _decode(raw: bytes) -> str:
+    """A header value as sent: UTF-8 (browsers), else GBK/GB18030 (older Chinese Windows tools)."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+_STAR = re.compile(rb"""(?:^|;)\s*filename\*\s*=\s*([^;]+)""", re.IGNORECASE)
+
+
+def _filename_star(disposition: bytes) -> str | None:
+    """The RFC 5987 `filename*=charset'lang'percent-encoded` of a Content-Disposition, if any."""
+    found = _STAR.search(disposition)
+    if found is None:
+        return None
+    charset, quote, rest = found.group(1).strip().strip(b'"').decode("latin-1").partition("'")
+    _lang, quote2, value = rest.partition("'")
+    if not quote or not quote2:
+        return None
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return unquote(value, encoding=charset or "utf-8", errors="strict")
+    except (LookupError, UnicodeDecodeError):
+        raise BadForm("文件名（filename*）的编码无法识别：请使用 UTF-8") from None
 
 
 def boundary_of(content_type: str) -> bytes:
@@ -223,6 +274,11 @@ async def form_to_files(chunks: AsyncIterator[bytes], content_type: str, folder:
         sink.close()
     if size == 0:
         raise BadForm("请求体为空：请以 multipart/form-data 上传花名册字段与材料文件")
+    if parser.state != MultipartState.END:
+        # The body stopped before its closing boundary: its last part may be cut off, so none
+        # of it is used (a part silently dropped would be a material silently lost).
+        raise BadForm("请求体不完整：multipart 内容没有以结束分隔符结尾（上传可能被中断），整份申报未受理；"
+                      "请重新提交")
     return sink.form
 
 

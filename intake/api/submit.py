@@ -18,22 +18,17 @@ from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.roster.columns import field_for_header
 from pipeline.services import access, queries, uploads
-from pipeline.services.intake import record_of, submit_batch
+from pipeline.services.intake import submit_batch
 from pipeline.services.tokens import Principal
 
 Start = Callable[[int], None]
 
 
 def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:
-    scope = access.scope(ctx, principal)
-    today = ctx.today()
-    refused = []
-    for app in apps:
-        # The same record the import files the application under (parsed once, kept on `app`).
-        code = record_of(app, today).unit_key
-        if not scope.may_send(code):
-            where = f"花名册第{app.line}行" if app.line else "该申报"
-            refused.append(f"{where}的单位“{code or '未填写'}”")
+    why = access.refused_unit(ctx, principal.unit_code)
+    if why is not None:
+        raise ApiError(403, "unit.not_approved", why)
+    refused = access.outside_scope(ctx, access.scope(ctx, principal), apps)
     if refused:
         shown = "、".join(refused[:5]) + (f"等{len(refused)}处" if len(refused) > 5 else "")
         raise ApiError(403, "unit.forbidden",
@@ -73,7 +68,7 @@ def _once(ctx: Context, principal: Principal, kind: str, digest: str, key: str |
 
 
 def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, digest: str,
-               key: str | None, name: str) -> tuple[int, dict[str, Any]]:
+               key: str | None, name: str, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import an uploaded batch zip (CONTRACTS §1) for this principal."""
 
     def run() -> int:
@@ -83,7 +78,8 @@ def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, dig
             return submit_batch(ctx, intake, start)
 
     batch_id, replayed = _once(ctx, principal, "batch", digest, key, run)
-    access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201)
+    access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201,
+                      client)
     return _answer(ctx, batch_id, replayed)
 
 
@@ -120,7 +116,7 @@ def form_digest(form: Form) -> str:
 
 
 def import_application(ctx: Context, start: Start, principal: Principal, form: Form,
-                       key: str | None) -> tuple[int, dict[str, Any]]:
+                       key: str | None, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import one application (roster fields and files) as a one-row batch."""
     intake = application_intake(form)
     _check_send(ctx, principal, [intake])
@@ -133,7 +129,7 @@ def import_application(ctx: Context, start: Start, principal: Principal, form: F
 
     batch_id, replayed = _once(ctx, principal, "application", digest, key, run)
     access.log_access(ctx, principal, "upload.application", "batch", batch_id,
-                      200 if replayed else 201)
+                      200 if replayed else 201, client)
     status, body = _answer(ctx, batch_id, replayed)
     apps = body["applications"]
     body["application"] = apps[0] if apps else None

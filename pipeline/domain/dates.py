@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
+from pipeline.errors import Refused
 
 _HALFWIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 
@@ -31,7 +32,7 @@ _PATTERNS = (
 _SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 
 
-class DateParseError(ValueError):
+class DateParseError(Refused, ValueError):
     """A value that is not a date; `message` says so in Chinese, with the value and the forms."""
 
     def __init__(self, message: str, value: object = None) -> None:

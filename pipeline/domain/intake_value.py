@@ -7,10 +7,13 @@ from datetime import date
 from typing import BinaryIO, Callable, Iterable
 
 from pipeline.domain.problems import Problem
+from pipeline.errors import Refused
 
 
-class TooLarge(Exception):
+class TooLarge(Refused):
     """Raised by an IncomingFile stream that was read past the size it may have."""
+
+    http_status, code = 413, "too_large"
 
 
 @dataclass(frozen=True)

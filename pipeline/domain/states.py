@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pipeline.errors import Refused
 
 
 class State(StrEnum):
@@ -96,7 +97,7 @@ RESUBMITTABLE: frozenset[State] = frozenset({State.RETURNED, State.FAILED, State
 NOT_COMPETING: frozenset[State] = frozenset({State.RETURNED, State.REJECTED, State.WITHDRAWN})
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refused):
     """A state change that the state machine does not allow."""
 
     def __init__(self, current: State, target: State) -> None:

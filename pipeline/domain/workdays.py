@@ -21,15 +21,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar
+from pipeline.errors import ConfigError
 
 MAX_DAYS = 366  # a publicity longer than a year is an operator's typo, not a period
 
 
-class CalendarUnknown(Exception):
+class CalendarUnknown(ConfigError):
     """A year whose holidays nobody has told us; the Chinese message says what to do."""
 
 
-class CalendarFileError(Exception):
+class CalendarFileError(ConfigError):
     """A malformed override file; the message names the file and what is wrong."""
 
 

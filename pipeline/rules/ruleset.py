@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pipeline.roster.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
+from pipeline.errors import ConfigError
 
 # The kinds of unit of the registry (CONTRACTS §1b).
 UNIT_KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
@@ -29,7 +30,7 @@ RELAXABLE = {"tenure": "任职年限", "education": "学历要求", "age": "年�
 _RULESETS = Path(__file__).resolve().parent / "rulesets"
 
 
-class RuleSetError(Exception):
+class RuleSetError(ConfigError):
     """A rule-set file that cannot be used; the Chinese message names the file and the line."""
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterable
 
 from sqlalchemy import select
 
 from pipeline.context import Context
+from pipeline.domain.intake_value import ApplicationIntake
 from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
+from pipeline.services.intake import record_of
 from pipeline.services.tokens import Principal
 
 
@@ -48,9 +51,13 @@ def _below(start: str, edges: dict[str, list[str]]) -> set[str]:
 
 def scope(ctx: Context, principal: Principal) -> Scope:
     """What this principal may send and read, from the registry as it is now."""
-    if principal.is_center:
+    return unit_scope(ctx, principal.unit_code)
+
+
+def unit_scope(ctx: Context, code: str | None) -> Scope:
+    """What a unit (None: the center) may send and read, from the registry as it is now."""
+    if code is None:
         return Scope(None, None)
-    code = principal.unit_code or ""
     children: dict[str, list[str]] = defaultdict(list)
     supervised: dict[str, list[str]] = defaultdict(list)
     with ctx.db.uow() as s:
@@ -63,6 +70,34 @@ def scope(ctx: Context, principal: Principal) -> Scope:
     send = _below(code, children)
     both = {k: children.get(k, []) + supervised.get(k, []) for k in set(children) | set(supervised)}
     return Scope(frozenset(send), frozenset(_below(code, both)))
+
+
+def refused_unit(ctx: Context, code: str | None) -> str | None:
+    """Why this unit may not submit now (not registered, pending, refused), or None if it may."""
+    if code is None:
+        return None
+    with ctx.db.uow() as s:
+        status = s.scalar(select(Unit.status).where(Unit.code == code))
+    if status is None:
+        return f"单位{code}未注册，不能提交申报；请先向中心注册"
+    if status == "待审核":
+        return f"单位{code}的注册尚待中心审核，审核通过前不能提交申报"
+    if status != "已审核":
+        return f"单位{code}的注册未通过审核（{status}），不能提交申报；请与中心联系"
+    return None
+
+
+def outside_scope(ctx: Context, sender: Scope, apps: Iterable[ApplicationIntake]) -> list[str]:
+    """The rows ("花名册第3行的单位“…”") a sender may not submit for; empty when all are in scope."""
+    refused = []
+    today = ctx.today()
+    for app in apps:
+        # The same record the import files the application under (parsed once, kept on `app`).
+        code = record_of(app, today).unit_key
+        if not sender.may_send(code):
+            where = f"花名册第{app.line}行" if app.line else "该申报"
+            refused.append(f"{where}的单位“{code or '未填写'}”")
+    return refused
 
 
 def can_read_application(ctx: Context, principal: Principal, app_id: int) -> bool:
@@ -91,11 +126,16 @@ def can_read_batch(ctx: Context, principal: Principal, batch_id: int) -> bool:
     return any(reads.may_read(sender) for sender in senders)
 
 
-def log_access(ctx: Context, principal: Principal, action: str, subject: str, subject_id: object,
-               status: int) -> None:
-    """Record one upload or read of personal data (never updated, never deleted)."""
+ANONYMOUS = "-"   # the principal of a request refused before its token was known (401)
+
+
+def log_access(ctx: Context, principal: Principal | None, action: str, subject: str,
+               subject_id: object, status: int, client: str | None = None) -> None:
+    """Record one upload or read of personal data, or one refused request, with the client's
+    address (never updated, never deleted)."""
     with ctx.db.uow() as s:
-        s.add(AccessLog(token_id=principal.token_id, principal=principal.name, action=action,
-                        subject=subject, subject_id=str(subject_id), status=status,
-                        created_at=ctx.clock.now()))
+        s.add(AccessLog(token_id=principal.token_id if principal else None,
+                        principal=principal.name if principal else ANONYMOUS, action=action,
+                        subject=subject[:20], subject_id=str(subject_id)[:40], status=status,
+                        client=(client or "")[:64] or None, created_at=ctx.clock.now()))
         s.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.errors import Refused
 
-class WorkflowError(Exception):
+
+class WorkflowError(Refused):
     """A decision, publicity or recommendation that is refused; the message says why, in Chinese."""

@@ -27,6 +27,7 @@ from pipeline.domain.text import strip_unsafe, unsafe_chars
 from pipeline.roster.record import TYPED, RosterRecord
 from pipeline.rules.application import unit_findings
 from pipeline.services.facts import unit_facts
+from pipeline.services import orphans
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.materials import classify
@@ -70,7 +71,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
         row = ImportBatch(source=batch.source, source_kind=batch.source_kind, digest=batch.digest,
                           status="rejected" if batch.fatal else "importing",
                           submitted_by=batch.submitted_by, created_at=now,
-                          finished_at=now if batch.fatal else None)
+                          finished_at=now if batch.fatal else None, owner=orphans.current())
         row.problems = [BatchProblem(code=p.code, message=p.message, path=p.path)
                         for p in collapse(batch.problems)]
         s.add(row)

@@ -17,6 +17,7 @@ from pipeline.domain.vocabulary import cn_date
 from pipeline.storage.db.models import JobRun
 from pipeline.services import publicity_closing, recommend, recovery
 from pipeline.storage.transitions import SYSTEM, log_event
+from pipeline.errors import NotFound
 
 Send = Callable[[str, int], None]
 
@@ -61,7 +62,7 @@ JOBS: dict[str, Job] = {j.name: j for j in (
 )}
 
 
-class UnknownJob(Exception):
+class UnknownJob(NotFound):
     pass
 
 

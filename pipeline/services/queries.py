@@ -13,6 +13,7 @@ from pipeline.storage.db.models import (Application, BatchItem, Event, Extractio
                                 Material, Review)
 from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.services import receipts
+from pipeline import errors
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,
@@ -21,7 +22,7 @@ REVIEW_QUEUES = {
 }
 
 
-class NotFound(Exception):
+class NotFound(errors.NotFound):
     """The thing asked for does not exist; the message says which, in Chinese."""
 
 
@@ -100,6 +101,9 @@ def overview(ctx: Context) -> dict[str, Any]:
                                   Application.state_changed_at)
                            .where(Application.state == str(State.FAILED))
                            .order_by(Application.state_changed_at).limit(100)).all()
+        interrupted = s.execute(select(ImportBatch.id, ImportBatch.source, ImportBatch.finished_at)
+                                .where(ImportBatch.status == "interrupted")
+                                .order_by(ImportBatch.id.desc()).limit(100)).all()
         return {
             "total": sum(n for n, _ in by_state.values()),
             "states": {state: n for state, (n, _) in sorted(by_state.items())},
@@ -110,6 +114,8 @@ def overview(ctx: Context) -> dict[str, Any]:
                       for r in stuck],
             "failed": [{"id": r.id, "name": r.name, "since": _iso(r.state_changed_at),
                         "reason": r.last_error} for r in failed],
+            "interrupted": [{"batch": r.id, "source": r.source, "since": _iso(r.finished_at)}
+                            for r in interrupted],
         }
 
 

@@ -19,6 +19,7 @@ from pipeline.domain.problems import Problem
 from pipeline.domain.regions import check_region
 from pipeline.domain.vocabulary import CENTER
 from pipeline.storage.transitions import SYSTEM, log_event
+from pipeline.errors import Refused
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 APPROVERS = ("主管机构", "主管单位")
@@ -44,7 +45,7 @@ YES = ("是", "y", "yes", "true", "1")
 NO = ("否", "n", "no", "false", "0")
 
 
-class UnitError(Exception):
+class UnitError(Refused):
     """A registry change that cannot be made; the message says why, in Chinese."""
 
 

@@ -4,25 +4,29 @@ batch already made, never a second import.
 An upload first claims its (principal, digest) and (principal, key) with a row whose batch is
 still empty; unique constraints make two concurrent requests for the same content meet on that
 row, and the loser is told to wait. The claim is released when the import fails, so a retry can
-import; a claim left by a dead process is taken over after `STALE`.
+import. A claim belongs to the process that made it (pipeline.services.orphans): one left by a
+dead process is taken over at once (one made on another host, after `orphans.STALE`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
+from pipeline.services import orphans
 from pipeline.storage.db.models import ApiUpload, ImportBatch
+from pipeline.errors import Refused
 
-STALE = timedelta(minutes=30)
+STALE = orphans.STALE
 
 
-class KeyReused(Exception):
+class KeyReused(Refused):
     """An Idempotency-Key already used for other content."""
+
+    code = "idempotency.key_reused"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Claim:
 
 def claim(ctx: Context, principal: str, kind: str, digest: str, key: str | None) -> Claim:
     """Claim an upload, or say which batch it already made. Raises KeyReused."""
+    me = orphans.current()
     for _ in range(3):
         now = ctx.clock.now()
         with ctx.db.uow() as s:
@@ -50,18 +55,18 @@ def claim(ctx: Context, principal: str, kind: str, digest: str, key: str | None)
                 return Claim(batch_id=done.batch_id)
             if rows:
                 row = rows[0]
-                if now - row.created_at < STALE:
+                if orphans.alive(row.owner, row.created_at, now):
                     return Claim(busy=True)
                 # A claim left by a process that died mid-import: take it over.
                 taken = s.execute(update(ApiUpload).where(
                     ApiUpload.id == row.id, ApiUpload.created_at == row.created_at,
-                    ApiUpload.batch_id.is_(None)).values(created_at=now))
+                    ApiUpload.batch_id.is_(None)).values(created_at=now, owner=me))
                 s.commit()
                 if taken.rowcount == 1:
                     return Claim(upload_id=row.id)
                 continue
             row = ApiUpload(principal=principal, kind=kind, digest=digest, idempotency_key=key,
-                            created_at=now)
+                            created_at=now, owner=me)
             s.add(row)
             try:
                 s.commit()

@@ -12,6 +12,7 @@ from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
 from pipeline.services.facts import unit_facts
 from pipeline.storage.transitions import log_event
 from pipeline.context import Context
+from pipeline.errors import ApplicationMissing
 from pipeline.storage.db.models import Application, Event, Extraction, FindingRow, Material
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
@@ -29,7 +30,7 @@ def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Findin
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
         if app is None:
-            raise LookupError(f"application {app_id} does not exist")
+            raise ApplicationMissing(f"申报{app_id}不存在（已被删除？）")
         facts_of_unit = unit_facts(s, app.unit_code)
         kinds = list(s.scalars(select(Material.kind).where(Material.application_id == app_id)))
         others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state) for o in s.scalars(

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, or_, select, update
 
 from pipeline.context import Context
+from pipeline.errors import is_permanent
 from pipeline.storage.db.models import Application, FindingRow, Material
 from pipeline.storage.transitions import move
 from pipeline.stages import BY_NAME, BY_STATE, Stage, StageResult
@@ -54,7 +55,8 @@ def _waiting_for(ctx: Context, app_id: int) -> str | None:
 def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
     """Run a stage on an application; return the name of the next stage to send, if any.
 
-    Raises the work's exception while attempts remain, so the queue retries it with backoff.
+    Raises the work's exception while attempts remain, so the queue retries it with backoff; a
+    permanent fault (pipeline.errors) sends the application to `failed` at once, unretried.
     """
     stage = BY_NAME[stage_name]
     attempt = _claim(ctx, stage, app_id)
@@ -64,6 +66,9 @@ def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
         result = stage.work(ctx, app_id)
     except Exception as exc:
         log.exception("stage %s failed on application %s (attempt %s)", stage.name, app_id, attempt)
+        if is_permanent(exc):  # retrying cannot mend it: failed now, the queue not asked again
+            _fail(ctx, stage, app_id, f"“{stage.name}”阶段出错，重试无效：{type(exc).__name__}: {exc}")
+            return None
         if attempt >= ctx.settings.stage_attempt_cap:
             _fail(ctx, stage, app_id, f"“{stage.name}”阶段连续{attempt}次出错：{type(exc).__name__}: {exc}")
             return None

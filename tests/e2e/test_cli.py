@@ -93,8 +93,9 @@ def in_parallel(calls: dict[str, tuple[str, ...]], env: dict[str, str], cwd: Pat
         return {key: f.result() for key, f in futures.items()}
 
 
-def assert_clean_failure(run: Run, *, code: int = 1) -> None:
-    """A refused command: the exit code, nothing on stdout, a Chinese message, no traceback."""
+def assert_clean_failure(run: Run, *, code: int = 3) -> None:
+    """A refused command: the exit code (3 refused, 4 not found, 5 configuration; docs/errors.md),
+    nothing on stdout, a Chinese message, no traceback."""
     assert run.code == code, run
     assert run.out == "", run
     assert CJK.search(run.err), run
@@ -379,7 +380,7 @@ def test_a_command_before_init_says_to_run_init_and_init_can_run_twice(
         uninitialised_database_url: str, tmp_path: Path) -> None:
     env = environment(tmp_path / "var", uninitialised_database_url)
     before = zhicheng("units", "list", "--json", env=env, cwd=tmp_path)
-    assert_clean_failure(before)
+    assert_clean_failure(before, code=5)
     assert "zhicheng init" in before.err
 
     first = zhicheng("init", env=env, cwd=tmp_path)
@@ -516,7 +517,7 @@ def test_apps_show_adds_materials_reviews_and_events(scenario: Scenario) -> None
 
 def test_apps_show_of_an_unknown_id_fails_in_chinese(scenario: Scenario) -> None:
     run = scenario.run("show unknown")
-    assert_clean_failure(run)
+    assert_clean_failure(run, code=4)
     assert "99999" in run.err
 
 
@@ -524,7 +525,7 @@ def test_intake_import_of_a_path_that_does_not_exist_fails_with_a_message(tmp_pa
     """Refused before any database is touched, so one run covers both databases."""
     run = zhicheng("intake", "import", str(tmp_path / "没有这个文件夹"),
                    env=environment(tmp_path / "var", None), cwd=tmp_path)
-    assert run.code != 0, run
+    assert run.code == 4, run
     assert run.out == ""
     assert "没有这个文件夹" in run.err
     assert "Traceback" not in run.err

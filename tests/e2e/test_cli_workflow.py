@@ -109,7 +109,7 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     for a in center:
         r = decided[a["id"]]
         if declared[a["id"]]["offline_review"] == "未通过":
-            assert r.code == 1 and "--decision reject" in r.err and "Traceback" not in r.err, r
+            assert r.code == 3 and "--decision reject" in r.err and "Traceback" not in r.err, r
             assert one_json_document(run("apps", "show", str(a["id"]), "--json"))["state"] == \
                 State.CENTER_REVIEW  # the refusal changed nothing
             ok("review", "decide", str(a["id"]), "--decision", "reject", "--opinion",

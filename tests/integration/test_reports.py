@@ -355,13 +355,14 @@ def test_the_report_commands_print_the_files_they_wrote(runtime, imported, setti
     assert result.exit_code == 0, result.output
     assert [Path(f).suffix for f in json.loads(result.stdout)["files"]] == [".pdf", ".xlsx"]
 
-    for args, message in ((["packet", "999999"], "错误：申报999999不存在"),
-                          (["publicity", "999999"], "错误：公示999999不存在"),
-                          (["batch", "999999"], "错误：推荐上报批次999999不存在"),
-                          (["review-sheet", "--unit", "91430100MA4L00009"], "错误：单位91430100MA4L00009未注册"),
-                          (["packet"], "错误：请给出申报编号")):
+    for args, message, code in ((["packet", "999999"], "错误：申报999999不存在", 4),
+                                (["publicity", "999999"], "错误：公示999999不存在", 4),
+                                (["batch", "999999"], "错误：推荐上报批次999999不存在", 4),
+                                (["review-sheet", "--unit", "91430100MA4L00009"],
+                                 "错误：单位91430100MA4L00009未注册", 4),
+                                (["packet"], "错误：请给出申报编号", 3)):
         result = runner.invoke(build(), [*base, *args, "--out", str(tmp_path / "d")])
-        assert result.exit_code == 1, (args, result.output)
+        assert result.exit_code == code, (args, result.output)
         assert message in result.stderr and "Traceback" not in result.output
         assert result.stdout == ""
 

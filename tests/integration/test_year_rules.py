@@ -55,5 +55,5 @@ def test_a_malformed_rule_file_is_refused_at_start_with_its_line(tmp_path: Path)
     run = subprocess.run([sys.executable, "-m", "zhicheng", "--rules", str(broken), "status"],
                          capture_output=True, text=True,
                          env={"ZHICHENG_DATA_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"})
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 5 and "Traceback" not in run.stderr  # a configuration error
     assert str(at + 1) in run.stderr

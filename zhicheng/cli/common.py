@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
-import sys
-from functools import wraps
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from pipeline.errors import (ConfigError, NotFound, PermanentFault, Refused, TransientFault,
+                             ZhichengError, classify)
 from pipeline.settings import Settings
 from zhicheng.bootstrap import Runtime, bootstrap
 
@@ -20,8 +21,11 @@ class Obj:
 
     def __init__(self, data_dir: Path | None, database_url: str | None, broker_url: str | None,
                  rules_path: Path | None = None):
-        self.settings = Settings.from_env(os.environ, data_dir=data_dir, database_url=database_url,
-                                          broker_url=broker_url, rules_path=rules_path)
+        try:
+            self.settings = Settings.from_env(os.environ, data_dir=data_dir, database_url=database_url,
+                                              broker_url=broker_url, rules_path=rules_path)
+        except ValueError as exc:  # a ZHICHENG_* number that is not one
+            raise ConfigError(f"ZHICHENG_* 环境变量设置有误（{exc}）；请改正后重试") from None
         self._runtime: Runtime | None = None
 
     def runtime(self, *, schema: bool = True) -> Runtime:
@@ -31,9 +35,16 @@ class Obj:
             configure(self.settings.data_dir)
             self._runtime = bootstrap(self.settings)
         if schema:
+            from pipeline.services import orphans
             from zhicheng.app import ensure_schema
 
             ensure_schema(self._runtime)
+            # Cheap (one query when nothing was left): a batch whose importer was killed is
+            # marked interrupted instead of staying 导入中 forever.
+            swept = orphans.sweep(self._runtime.ctx)
+            if swept.batches:
+                say(f"注意：批次{'、'.join(map(str, swept.batches))}的导入进程已中断，已标记为“已中断”；"
+                    "请重新导入这些批次（已导入的申报不会重复）。")
         return self._runtime
 
     def close(self) -> None:
@@ -52,34 +63,68 @@ def say(message: str = "") -> None:
 
 
 def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn expected failures into a message on stderr and exit code 1, no traceback."""
-    from pipeline.rules.ruleset import RuleSetError
-    from pipeline.services.queries import NotFound
-    from pipeline.services.errors import WorkflowError
-    from pipeline.services.jobs import UnknownJob
-    from pipeline.services.units import UnitError
-    from pipeline.domain.states import InvalidTransition
-    from pipeline.domain.workdays import CalendarFileError, CalendarUnknown
-    from zhicheng.app import SchemaNotReady
+    """Kept so that commands read as before: errors are handled once, by the root group."""
+    return fn
 
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+
+EXIT_CODES = (
+    (0, "成功"),
+    (1, "程序内部错误（意外异常，详情见日志）"),
+    (2, "命令用法错误（未知选项、缺少参数）"),
+    (Refused.exit_code, "请求未执行：不符合规则或流程（如审核顺序不对、输入有误）"),
+    (NotFound.exit_code, "要找的批次、申报、单位、任务或文件不存在"),
+    (ConfigError.exit_code, "配置错误：规则集、日历、设置有误，或数据目录不可写"),
+    (PermanentFault.exit_code, "技术故障，重试也无法解决"),
+    (TransientFault.exit_code, "暂时的技术故障（数据库被锁定或无法连接、磁盘已满、存储不可达），可稍后重试"),
+)
+
+
+def exit_codes_epilog() -> str:
+    """The exit codes as shown at the end of `zhicheng --help`."""
+    lines = ["退出码："] + [f"  {code}  {text}" for code, text in EXIT_CODES]
+    return "\b\n" + "\n".join(lines) + "\n\n（详见 docs/errors.md）"
+
+
+def as_known_error(exc: BaseException, data_dir: Path | None = None) -> ZhichengError | None:
+    """The error tree's class for an exception a command let out, or None for a bug."""
+    known = classify(exc, data_dir)
+    if known is not None:
+        return known
+    if isinstance(exc, FileNotFoundError):
+        return NotFound(f"找不到文件或文件夹“{exc.filename}”")
+    if isinstance(exc, TimeoutError):
+        return TransientFault(str(exc))
+    return None
+
+
+class Root(click.Group):
+    """The root group: the one place where an error becomes a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return fn(*args, **kwargs)
-        except (NotFound, UnitError, InvalidTransition, SchemaNotReady, TimeoutError,
-                RuleSetError, WorkflowError, CalendarUnknown, CalendarFileError,
-                UnknownJob) as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(1)
-        except FileNotFoundError as exc:
-            click.echo(f"错误：找不到文件或文件夹“{exc.filename}”", err=True)
-            sys.exit(1)
-
-    return wrapper
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            obj = ctx.find_object(Obj)
+            known = as_known_error(exc, obj.settings.data_dir if obj else None)
+            if known is None:
+                raise  # a bug: Python's traceback, exit 1
+            logging.getLogger("zhicheng.cli").info("%s: %s", type(known).__name__, known,
+                                                   exc_info=exc is not known)
+            click.echo(f"错误：{known}", err=True)
+            ctx.exit(known.exit_code)
 
 
 class Fail(click.ClickException):
-    """An operator's mistake: `错误：…` on stderr, exit code 1."""
+    """An operator's request that cannot be done: `错误：…` on stderr, exit code 3 (or `exit_code`)."""
+
+    exit_code = Refused.exit_code
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
     def show(self, file: Any = None) -> None:
         click.echo(f"错误：{self.format_message()}", err=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
@@ -27,7 +28,7 @@ def intake() -> None:
 def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bool) -> None:
     """导入一个批次（文件夹或 zip），输出批次号。"""
     if not path.exists():
-        raise Fail(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径")
+        raise Fail(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径", NotFound.exit_code)
     runtime = obj.runtime()
     batch_id = import_batch(runtime, path, wait=wait, timeout=timeout,
                             progress=terminal_progress("处理进度"))
@@ -40,7 +41,7 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
         if receipt["status"] == "rejected":
             say("整个批次未能受理，请按上述问题修改后重新提交。")
     if receipt["status"] == "rejected":
-        raise SystemExit(2)
+        raise SystemExit(Refused.exit_code)  # the whole batch was refused
 
 
 @intake.command()

@@ -11,10 +11,11 @@ import click
 
 from pipeline.services import queries, receipts, recovery
 from pipeline.domain.states import LABELS, State
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, expected_errors, say
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=exit_codes_epilog())
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="数据目录（默认 ZHICHENG_DATA_DIR 或 ./var）")
 @click.option("--database-url", default=None, help="数据库地址（默认 ZHICHENG_DATABASE_URL 或数据目录下的 SQLite）")
@@ -88,6 +89,10 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"技术故障的申报（{len(data['failed'])}），修复后执行 zhicheng retry：")
         for r in data["failed"]:
             click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
+    if data["interrupted"]:
+        click.echo(f"导入中断的批次（{len(data['interrupted'])}），请重新导入：")
+        for b in data["interrupted"]:
+            click.echo(f"  批次{b['batch']}：{b['source']}")
     if not data["stuck"] and not data["failed"]:
         click.echo("没有停滞或故障的申报。")
     click.echo("定时任务：")
@@ -97,10 +102,14 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"  {j['label']}：{last}")
 
 
+BATCH_STATUS = {"importing": "导入中", "imported": "已导入", "rejected": "已拒收",
+                "interrupted": "已中断（请重新导入）"}
+
+
 def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
     echo = functools.partial(click.echo, err=err)
     echo(f"批次 {r['batch']}：{r['source']}")
-    echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
+    echo(f"  状态：{BATCH_STATUS.get(r['status'], r['status'])}")
     echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
     if r["states"]:
         echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))

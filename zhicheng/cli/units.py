@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.errors import NotFound
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
@@ -26,7 +27,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
     from intake.units_file import read_units_file
 
     if not file.is_file():
-        raise Fail(f"找不到单位文件“{file}”")
+        raise Fail(f"找不到单位文件“{file}”", NotFound.exit_code)
     ctx = obj.runtime().ctx
     rows, problems = read_units_file(file)
     report = svc.import_units(ctx, rows) if rows else svc.UnitImportReport()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from PIL import Image
+from pipeline.errors import ConfigError, PermanentFault, TransientFault
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,15 @@ class OcrResult:
     engine: str
 
 
-class OcrError(Exception):
+class OcrError(PermanentFault):
     """The image cannot be read by OCR (permanent: retrying will not help)."""
 
 
-class OcrTimeout(OcrError):
+class OcrTimeout(TransientFault, OcrError):
     """The engine did not finish within the timeout (transient: a later retry may succeed)."""
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailable(ConfigError, RuntimeError):
     """The engine is not installed on this machine (a set-up problem, not a property of an image)."""
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE."""
+def make_engine(url: str, busy_seconds: float = 60.0) -> Engine:
+    """An engine for the URL; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE, and waits up to
+    `busy_seconds` for another writer's lock (then "database is locked": pipeline.errors.DatabaseBusy)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -24,7 +25,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -40,9 +41,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The database: an engine and units of work on it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_seconds: float = 60.0) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_seconds)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

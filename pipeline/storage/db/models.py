@@ -77,8 +77,10 @@ class ImportBatch(Base):
     source: Mapped[str] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(10))   # folder | zip | upload
     digest: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="importing")  # importing|imported|rejected
+    # importing | imported | rejected | interrupted (its importer died: pipeline.services.orphans)
+    status: Mapped[str] = mapped_column(String(12), default="importing")
     submitted_by: Mapped[str] = mapped_column(String(100), default="")
+    owner: Mapped[str | None] = mapped_column(String(200))  # the importing process (orphans.current)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     problems: Mapped[list[BatchProblem]] = relationship(
@@ -379,6 +381,7 @@ class ApiUpload(Base):
     digest: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    owner: Mapped[str | None] = mapped_column(String(200))  # the claiming process (orphans.current)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 
@@ -394,6 +397,7 @@ class AccessLog(Base):
     subject: Mapped[str] = mapped_column(String(20))      # batch | application
     subject_id: Mapped[str] = mapped_column(String(40))
     status: Mapped[int] = mapped_column(Integer)          # the HTTP status answered
+    client: Mapped[str | None] = mapped_column(String(64))  # the client's address, as the server saw it
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
