@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
+from pipeline.errors import Refused
 from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.storage.db.models import FormSubmission, LoginAttempt, Unit, User
 
@@ -30,11 +31,11 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,50}$")
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """An account change that cannot be made; the message says why, in Chinese."""
 
 
-class Throttled(Exception):
+class Throttled(Refused):
     """Too many failed logins lately for this user name or this client address."""
 
 
