@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import case, select
 
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
-                             run_checks)
+                             check_application)
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, FindingRow, Material, Unit
 from pipeline.domain.findings import Finding, Severity, route
@@ -105,7 +105,7 @@ def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def
 def work(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
-    findings = run_checks(facts, ctx.rules.for_year, ctx.today())
+    findings, judged = check_application(facts, ctx.rules.for_year, ctx.today())
     everything = earlier + findings
     target = route(everything)
     if target is State.RETURNED:
@@ -114,5 +114,6 @@ def work(ctx: Context, app_id: int) -> StageResult:
     else:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
-    return StageResult(State.CHECKED, findings, {}, reason, then=target)
+    return StageResult(State.CHECKED, findings, {}, reason, then=target,
+                       application_updates={"ocr_comparisons": [j.to_json() for j in judged]})
 

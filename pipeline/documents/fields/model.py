@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -63,7 +63,9 @@ class CertificateFields:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CertificateFields:
         """The fields back from `to_json`'s dictionary. A reading stored before trust was kept has
-        no `trust`: every field of it counts as trusted, as it was judged then."""
+        no `trust`: its name and ID number count as trusted (they were read as well then), every
+        other field as unsure (`stored-before-trust`): dates and hours were then read by first
+        match, and are never shown as a mismatch."""
         dates = {k: date.fromisoformat(v) for k, v in (data.get("dates") or {}).items()}
         fields = cls(
             name=data.get("name"), id_number=data.get("id_number"),
@@ -78,7 +80,9 @@ class CertificateFields:
         )
         if "trust" not in data:
             found = [k for k in (*SCALAR_FIELDS, *dates) if fields.value(k) is not None]
-            fields = cls(**{**fields.__dict__, "trust": {k: TRUSTED for k in found}})
+            trust = {k: TRUSTED if k in ("name", "id_number") else UNSURE for k in found}
+            doubts = {k: "stored-before-trust" for k, v in trust.items() if v == UNSURE}
+            fields = replace(fields, trust=trust, doubts=doubts)
         return fields
 
 
