@@ -177,6 +177,11 @@ def confirms(item: Item, mode: str = "name-id") -> Callable[[str], bool]:
     return confirm
 
 
+def on_text(confirm: Callable[[str], bool]) -> Callable[[Any], bool]:
+    """A text `confirm` as the engines take it (on the whole OCR result)."""
+    return lambda result: confirm(result.text)
+
+
 def _declared_fields_read(item: Item, text: str) -> bool:
     parser = _field_parser()
     if parser is None:
@@ -312,7 +317,7 @@ def _read_one(task: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     start_cpu, start = _cpu(), time.perf_counter()
     try:
         with Image.open(path) as img:
-            kwargs = ({"confirm": confirms(item, _confirm_mode)} if _engine.name.startswith("cascade")
+            kwargs = ({"confirm": on_text(confirms(item, _confirm_mode))} if _engine.name.startswith("cascade")
                       else {})
             result = _engine.read(img, timeout=TIMEOUT, **kwargs)
         text, used, error = result.text, result.engine, None

@@ -252,23 +252,29 @@ def assign_dates(kind: MaterialKind, found: list[FoundDate]) -> AssignedDates:
     free = [d for d in found if d.key is None and d.precision != "year"
             and (birth is None or _years_after(d.value, birth) >= 15)]
     latest = (lambda d: (d.precision == "day", d.start))
+
+    def put_free(key: str, d: FoundDate) -> None:
+        put(key, d)
+        if dates.get(key) == d.value and d.precision != "day":
+            # 毕业证书 and 学位证书 print the day: a month alone is a date partly read
+            doubts.setdefault(key, "partial-date")
     if kind is MaterialKind.DIPLOMA:
         end = dates.get("study_end")
         if end is not None:
             near = [d for d in free if 0 <= (d.value - end).days <= 120]
             if near:
-                put("graduation", max(near, key=latest))
+                put_free("graduation", max(near, key=latest))
             elif free:
-                put("graduation", max(free, key=latest))
+                put_free("graduation", max(free, key=latest))
                 doubts["graduation"] = "implausible"  # far from the end of the course
             elif "graduation" not in dates:
                 put("graduation", FoundDate(end, precision["study_end"], where["study_end"],
                                             where["study_end"], "graduation", True))
                 doubts["graduation"] = "partial-date"  # the course's end, not the printed date
         elif free:
-            put("graduation", max(free, key=latest))
+            put_free("graduation", max(free, key=latest))
     elif kind is MaterialKind.DEGREE_CERT and free:
-        put("degree_award", max(free, key=latest))
+        put_free("degree_award", max(free, key=latest))
     elif kind is MaterialKind.TITLE_CERT and free:
         ordered = sorted(free, key=lambda d: d.value)
         if "title_approval" not in dates:

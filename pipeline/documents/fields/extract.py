@@ -28,6 +28,8 @@ from .text import fixed_spans, normalize_ocr_text
 # confidences on a misread line fall under it; RapidOCR's scores sit above 0.9 on good text.
 LINE_CONFIDENCE = 0.55
 _HOUR_KEYS = ("ce_public_hours", "ce_professional_hours", "ce_total_hours")
+# Doubts about how a value was read, which a second engine reading the same value answers.
+READING_DOUBTS = frozenset({"low-confidence", "misread-char", "cut-short", "unsure", "engines-disagree"})
 
 
 def extract_fields(kind: MaterialKind, text: str | None,
@@ -66,7 +68,9 @@ def extract_fields(kind: MaterialKind, text: str | None,
         for key, cell in zip(_HOUR_KEYS, (hours["public"], hours["professional"], hours["total"])):
             if cell is not None:
                 cells[key], where[key] = cell.value, cell.start
-                if not cell.with_unit and any(h is not None and h.with_unit for h in hours.values()):
+                if cell.misread:
+                    doubts[key] = "misread-char"
+                elif not cell.with_unit and any(h is not None and h.with_unit for h in hours.values()):
                     doubts[key] = "cut-short"  # its 学时 lost while the other cells kept theirs
     fields = CertificateFields(
         name=name[0] if name else None, id_number=found_id.value if found_id else None,
@@ -91,7 +95,11 @@ def judge(kind: MaterialKind, fields: CertificateFields) -> CertificateFields:
     if kind is MaterialKind.CE_RECORD:
         _judge_hours(fields, doubts)
     found = [k for k in (*SCALAR_FIELDS, *fields.dates) if fields.value(k) is not None]
-    trust = {k: (TRUSTED if k not in doubts or k in fields.agreed else UNSURE) for k in found}
+    # Two engines reading a value alike answer a doubt about the reading (a character, the
+    # engine's confidence), not one about what the value means (a sum that fails, a date out of
+    # place, a number of the wrong shape): both engines' text goes through the same parsing.
+    trust = {k: (TRUSTED if k not in doubts or (k in fields.agreed and doubts[k] in READING_DOUBTS)
+                 else UNSURE) for k in found}
     doubts = {k: v for k, v in doubts.items() if trust.get(k) == UNSURE}
     expected = EXPECTED_FIELDS.get(kind, DEFAULT_EXPECTED)
     share = (len(expected) - len(missing_fields(kind, fields))) / len(expected)
@@ -102,9 +110,13 @@ def _judge_hours(fields: CertificateFields, doubts: dict[str, str]) -> None:
     public, professional, total = (fields.value(k) for k in _HOUR_KEYS)
     if public is not None and professional is not None and total is not None \
             and abs(public + professional - total) <= 0.01:
-        if not any(doubts.get(k) == "misread-char" for k in _HOUR_KEYS):
+        # The sum vouches for all three cells, a cell read with a forgiven character too (7] as
+        # 71 when 30 + 71 = 101): a misreading would have to break two cells to keep the sum.
+        misread = [k for k in _HOUR_KEYS if doubts.get(k) in ("misread-char", "cut-short")]
+        if len(misread) <= 1:
             for k in _HOUR_KEYS:
-                doubts.pop(k, None)  # the sum vouches for all three cells
+                if doubts.get(k) != "low-confidence" or k in misread:
+                    doubts.pop(k, None)
         return
     for k in _HOUR_KEYS:  # a cell alone is never trusted: the sum is the hours' only check
         if fields.value(k) is not None and k not in fields.agreed:
@@ -150,6 +162,11 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
         src = second
         if a is not None and a == b and _same_precision(first, second, key):
             agreed.append(key)
+            # agreeing answers how the value was read, not what it means (its shape, its place)
+            kept = [d for d in (second.doubts.get(key), first.doubts.get(key))
+                    if d and d not in READING_DOUBTS]
+            if kept:
+                doubts[key] = kept[0]
         elif b is not None and second.trusted(key) and not (a is not None and first.trusted(key)):
             pass
         elif a is not None and first.trusted(key) and b is None:

@@ -124,6 +124,19 @@ def year_at(value: str, at: int) -> bool:
     return value[at:at + 4].isdigit() and 1950 <= int(value[at:at + 4]) <= 2100
 
 
+_DOC_BRACKETS = str.maketrans({"[": "〔", "(": "〔", "（": "〔", "［": "〔", "【": "〔",
+                               "]": "〕", ")": "〕", "）": "〕", "］": "〕", "】": "〕"})
+
+
+def canonical_number(value: str) -> str:
+    """A certificate number as one writes it: no spaces; a document number's year in 〔〕
+    whatever brackets OCR read (湘职改办字[2019]123号 -> 湘职改办字〔2019〕123号)."""
+    value = re.sub(r"\s", "", value)
+    if re.search(r"[\u4e00-\u9fff]", value):
+        value = value.translate(_DOC_BRACKETS)
+    return value
+
+
 @dataclass(frozen=True)
 class FoundNumber:
     """A certificate number, where it is, and whether a label stood before it."""
@@ -137,7 +150,7 @@ def certificate_number(kind: MaterialKind, t: str) -> FoundNumber | None:
     """The certificate's own number in the normalized text `t`: after its label, else by format."""
     for pattern in _NUMBER_PATTERNS.get(kind, ()):
         for m in pattern.finditer(t):
-            value = re.sub(r"\s", "", m.group("v"))
+            value = canonical_number(m.group("v"))
             if kind in _CODED and not any(ch.isdigit() for ch in value):
                 continue
             if kind in _CODED and len(value) == 18 and plausible_birth(value) \
@@ -160,7 +173,7 @@ def certificate_number(kind: MaterialKind, t: str) -> FoundNumber | None:
         for pattern in (_DOC_NUMBER, _LETTER_CODE):
             m = pattern.search(t)
             if m:
-                return FoundNumber(re.sub(r"\s", "", m.group(0)), m.start(), False)
+                return FoundNumber(canonical_number(m.group(0)), m.start(), False)
     if kind is MaterialKind.TITLE_CERT:
         for m in re.finditer(r"(?<![0-9])[0-9]{10,20}(?![0-9Xx])", t):
             value = m.group(0)
