@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from PIL import Image
@@ -26,7 +26,7 @@ from pipeline.stages.extract import SCAN_PREFIX, scan_method
 from tests.integration import badfiles, scans
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch
-from zhicheng.bootstrap import bootstrap
+from zhicheng.bootstrap import Runtime, bootstrap
 
 UNIT_CODE = make_uscc("91430111MA4PQ7R2X")
 NO_CERTIFICATES = {"学历证书.jpg": None, "学位证书.png": None, "继续教育学时认定单.jpg": None,
@@ -65,7 +65,7 @@ def counting() -> CountingEngine:
 
 
 @pytest.fixture
-def runtime(settings: Settings, counting: CountingEngine):  # type: ignore[no-untyped-def]
+def runtime(settings: Settings, counting: CountingEngine) -> Iterator[Runtime]:
     """The embedded runtime whose OCR engine is the counting one, given at bootstrap."""
     rt = bootstrap(settings, ocr_engine=counting)
     yield rt
@@ -138,7 +138,7 @@ def test_a_scanned_report_is_counted_by_ocr_once_per_content(runtime, tmp_path: 
 
 def test_without_an_ocr_engine_a_scanned_report_is_left_to_the_reviewer(tmp_path: Path, settings: Settings) -> None:
     """The null engine (a machine without OCR) reads nothing: report.unverified, not silence."""
-    from zhicheng.bootstrap import bootstrap
+    from zhicheng.bootstrap import Runtime, bootstrap
 
     rt = bootstrap(settings.with_(ocr_engine="null"))
     try:
