@@ -168,6 +168,12 @@ def confirms(item: Item, mode: str = "name-id") -> Callable[[str], bool]:
     the declared date (graduation, title) or the declared hours (认定单)."""
     name, id_number = item.name, item.id_number
 
+    if mode == "fields":
+        from pipeline.documents.ocr import OcrResult
+
+        check = fields_confirm(item)
+        return lambda text: check(OcrResult(text, None, "bare"))
+
     def confirm(text: str) -> bool:
         flat = squeeze(text)
         if name not in flat or (id_number is not None and id_number not in flat):
@@ -175,6 +181,30 @@ def confirms(item: Item, mode: str = "name-id") -> Callable[[str], bool]:
         return mode != "strict" or _declared_fields_read(item, text)
 
     return confirm
+
+
+def fields_confirm(item: Item) -> Callable[[Any], bool]:
+    """The extract stage's own `confirm` (`fields` mode): every field the rules need read, trusted
+    and agreeing with the roster (pipeline.rules.readings.confirms)."""
+    from bench.bench_fields import _declared
+    from pipeline.documents.fields import normalize_ocr_text
+    from pipeline.domain.materials import MaterialKind
+    from pipeline.rules.readings import confirms as field_confirms
+    from pipeline.stages.extract import fields_of
+
+    kind = MaterialKind(item.kind)
+    declared = _declared({"declared": item.declared, "dates": item.dates})
+
+    def confirm(result: Any) -> bool:
+        flat = "".join(normalize_ocr_text(result.text).split()).upper()
+        return field_confirms(kind, fields_of(kind, result), flat, declared)
+
+    return confirm
+
+
+def on_text(confirm: Callable[[str], bool]) -> Callable[[Any], bool]:
+    """A text `confirm` as the engines take it (on the whole OCR result)."""
+    return lambda result: confirm(result.text)
 
 
 def _declared_fields_read(item: Item, text: str) -> bool:
@@ -312,8 +342,9 @@ def _read_one(task: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     start_cpu, start = _cpu(), time.perf_counter()
     try:
         with Image.open(path) as img:
-            kwargs = ({"confirm": confirms(item, _confirm_mode)} if _engine.name.startswith("cascade")
-                      else {})
+            kwargs = ({"confirm": fields_confirm(item) if _confirm_mode == "fields"
+                       else on_text(confirms(item, _confirm_mode))}
+                      if _engine.name.startswith("cascade") else {})
             result = _engine.read(img, timeout=TIMEOUT, **kwargs)
         text, used, error = result.text, result.engine, None
     except OcrError as exc:
@@ -385,11 +416,16 @@ def _rapid_direct(path: str) -> Any:
 
 
 def _cascade_direct(task: tuple[dict[str, str], int, str, str, dict[str, Any]]) -> None:
-    from pipeline.documents.ocr.tesseract import text_from_tsv
+    from pipeline.documents.ocr import OcrResult
+    from pipeline.documents.ocr.tesseract import lines_from_tsv
 
     paths, psm, lang, mode, truth = task
-    text, _ = text_from_tsv(_tesseract_direct(paths["t"], psm, lang))
-    if not confirms(Item(**truth), mode)(text):
+    text, _, scores = lines_from_tsv(_tesseract_direct(paths["t"], psm, lang))
+    if mode == "fields":
+        confirmed = fields_confirm(Item(**truth))(OcrResult(text, None, "bare", line_scores=scores))
+    else:
+        confirmed = confirms(Item(**truth), mode)(text)
+    if not confirmed:
         _rapid_direct(paths["r"])
 
 

@@ -108,7 +108,9 @@ def main() -> None:
     from zhicheng.bootstrap import bootstrap
 
     items = load(args.set) if (args.set / "truth.json").exists() else build(args.set)
-    config = Config(args.engine, args.engine, psm=TESSERACT_PSM)
+    # the cascade as the extract stage runs it: RapidOCR when a field the rules need is missing,
+    # unsure or differs from the roster (the `fields` confirm)
+    config = Config(args.engine, args.engine, psm=TESSERACT_PSM, confirm="fields")
     run_id = uuid.uuid4().hex[:8]
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     stage_runs, engine_runs, direct_runs, cached_runs = [], [], [], []

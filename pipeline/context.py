@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 # Days in Hunan: "today", publicity periods and the cut-off are dates in China Standard Time.
 CHINA = timedelta(hours=8)
-_ENGINES: dict[str, "OcrEngine"] = {}
 _ENGINE_LOCK = threading.Lock()
 
 
@@ -52,6 +51,9 @@ class Context:
     clock: Clock
     rules: RuleBook = field(default_factory=RuleBook)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # The OCR port: None makes the engine `settings.ocr_engine` names on first use; tests pass a
+    # scripted or failing engine here instead.
+    ocr_engine: "OcrEngine | None" = None
 
     def today(self) -> date:
         """Today's date in China (the clock keeps naive UTC)."""
@@ -62,17 +64,18 @@ class Context:
         return self.settings.ocr_engine
 
     def ocr(self) -> "OcrEngine":
-        """This process's OCR engine, made on first use (RapidOCR loads its models once)."""
+        """The context's OCR engine: the one given, else made on first use from the settings
+        (RapidOCR's models are loaded once per process, whichever engine object reads)."""
         with _ENGINE_LOCK:
-            engine = _ENGINES.get(self.settings.ocr_engine)
-            if engine is None:
+            if self.ocr_engine is None:
                 from pipeline.documents.ocr import make_engine
 
-                engine = _ENGINES[self.settings.ocr_engine] = make_engine(self.settings.ocr_engine)
-            return engine
+                self.ocr_engine = make_engine(self.settings.ocr_engine)
+            return self.ocr_engine
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Context":
+    def from_settings(cls, settings: Settings, clock: Clock | None = None,
+                      ocr_engine: "OcrEngine | None" = None) -> "Context":
         """Build the ports from settings; creates the data directory.
 
         Raises RuleSetError for a malformed rule-set file and CalendarFileError for a malformed
@@ -83,4 +86,4 @@ class Context:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = Database(settings.resolved_database_url, settings.db_busy_seconds)
         return cls(settings, database, BlobStore(settings.data_dir), clock or SystemClock(), rules,
-                   calendar)
+                   calendar, ocr_engine)

@@ -15,8 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.rules.certificates import id_matches, names_match
-from pipeline.storage.db.models import (Application, Event, Extraction, Material, Publicity, PublicityEntry,
+from pipeline.rules.readings import UNSURE, FieldJudgement
+from pipeline.storage.db.models import (Application, Event, Material, Publicity, PublicityEntry,
                                 RecommendationBatch, RecommendationEntry, Review, Unit)
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.identity import mask_id_number, mask_phone
@@ -82,13 +82,16 @@ class FindingGroup:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One field read from a certificate beside what the roster declares."""
+    """One field read from a certificate beside what the roster declares, as the check stage
+    judged it (agree / differs / unsure / read; see pipeline.rules.readings)."""
 
     material: str
     label: str
     declared: str
     read: str
     differs: bool
+    status: str = "read"
+    status_label: str = "—"
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,6 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             raise NotFound(f"申报{app_id}不存在")
         unit_name = app.unit_name or _unit_name(s, app.unit_code)
         materials = list(app.materials)
-        readings = _readings(s, [m.sha256 for m in materials if m.sha256])
         reviews = list(s.scalars(select(Review).where(Review.application_id == app_id)
                                  .order_by(Review.id)))
         events = list(s.scalars(select(Event).where(Event.application_id == app_id)
@@ -211,7 +213,7 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             state_label=state_label(app.state),
             generated_at=cn_time(ctx.clock.now()),
             findings=_finding_groups(findings),
-            comparisons=tuple(_comparisons(app, materials, readings)),
+            comparisons=tuple(_comparisons(app.ocr_comparisons)),
             reviews=tuple(ReviewView(at=cn_time(r.created_at),
                                      stage=STAGE_LABELS.get(r.stage, r.stage),
                                      decision=DECISION_LABELS.get(r.decision, r.decision),
@@ -273,58 +275,15 @@ def _field_changes(changes: dict[str, Any] | None) -> list[FieldChange]:
     return out
 
 
-def _readings(s: Session, hashes: list[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    if hashes:
-        for e in s.scalars(select(Extraction).where(Extraction.sha256.in_(hashes))
-                           .order_by(Extraction.id)):
-            if e.fields:
-                out[e.sha256] = dict(e.fields)
-    return out
-
-
-# Dates read from a certificate and the roster field they should agree with.
-_DATES = {"graduation": ("毕业时间", "graduation_date"), "title_approval": ("现职称取得时间",
-                                                                           "current_title_date"),
-          "degree_award": ("学位授予时间", None), "study_end": ("结业时间", None)}
-_HOURS = (("ce_total_hours", "继续教育学时", "ce_hours"),
-          ("ce_public_hours", "公需科目学时", "ce_public_hours"),
-          ("ce_professional_hours", "专业科目学时", "ce_professional_hours"))
-
-
-def _comparisons(app: Application, materials: list[Material],
-                 readings: dict[str, dict[str, Any]]) -> list[Comparison]:
+def _comparisons(stored: list[dict[str, Any]] | None) -> list[Comparison]:
+    """The check stage's stored judgement of each field read (none before it ran): shown, never
+    judged again here. An unsure reading shows as 未能可靠识别, not as a value."""
     out: list[Comparison] = []
-    for m in _ordered(materials):
-        r = readings.get(m.sha256 or "")
-        if not r:
-            continue
-        label = m.kind if m.part == 1 else f"{m.kind}（{m.part}）"
-        if r.get("name"):
-            out.append(Comparison(label, "姓名", app.name, str(r["name"]),
-                                  not names_match(app.name, str(r["name"]))))
-        if r.get("id_number"):
-            out.append(Comparison(label, "身份证号", app.id_number, str(r["id_number"]),
-                                  not id_matches(app.id_number, str(r["id_number"]))))
-        for key, (text, attr) in _DATES.items():
-            seen = (r.get("dates") or {}).get(key)
-            if not seen:
-                continue
-            declared = getattr(app, attr) if attr else None
-            precision = (r.get("date_precision") or {}).get(key, "day")
-            width = {"year": 4, "month": 7}.get(precision, 10)
-            differs = declared is not None and declared.isoformat()[:width] != str(seen)[:width]
-            # a certificate that gives only the month (二〇一八年六月) is shown, and compared, as such
-            out.append(Comparison(label, text, _text(declared), str(seen)[:width], differs))
-        for key, text, attr in _HOURS:
-            seen = r.get(key)
-            if seen is None:
-                continue
-            declared = getattr(app, attr)
-            differs = declared is not None and abs(float(declared) - float(seen)) > 0.01
-            out.append(Comparison(label, text, _text(declared), _text(seen), differs))
-        if r.get("certificate_number"):
-            out.append(Comparison(label, "证书编号", "", str(r["certificate_number"]), False))
+    for row in stored or []:
+        j = FieldJudgement.from_json(row)
+        read = "未能可靠识别" if j.status == UNSURE else _text(j.read)
+        out.append(Comparison(j.kind, j.label, _text(j.declared), read, j.status == "differs",
+                              j.status, j.status_label))
     return out
 
 

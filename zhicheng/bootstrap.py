@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dramatiq
 
@@ -10,6 +11,9 @@ from pipeline.context import Clock, Context
 from pipeline.settings import Settings
 from workers.actors import Queue
 from workers.broker import make_broker
+
+if TYPE_CHECKING:
+    from pipeline.documents.ocr import OcrEngine
 
 
 @dataclass
@@ -27,9 +31,11 @@ class Runtime:
         self.ctx.db.dispose()
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Wire everything for these settings (one call per process)."""
-    ctx = Context.from_settings(settings, clock)
+def bootstrap(settings: Settings, clock: Clock | None = None,
+              ocr_engine: OcrEngine | None = None) -> Runtime:
+    """Wire everything for these settings (one call per process); `ocr_engine` replaces the
+    engine the settings name (tests pass a scripted one)."""
+    ctx = Context.from_settings(settings, clock, ocr_engine)
     broker = make_broker(settings)
     dramatiq.set_broker(broker)
     return Runtime(ctx, broker, Queue(broker, ctx))

@@ -10,12 +10,11 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image
 
 from pipeline.documents.preflight import pdf_text
-from pipeline.documents.ocr import OcrEngine, OcrError, OcrTimeout
+from pipeline.documents.ocr import ACCEPT_ANY, Confirm, OcrEngine, OcrError, OcrResult, OcrTimeout
 from pipeline.documents.ocr_slots import ocr_slot
 
 PAGE_TIMEOUT = 120.0    # seconds for one page, per engine
@@ -31,6 +30,7 @@ class Reading:
     method: str                  # "pdf-text" or the engine's name
     confidence: float | None
     error: str | None = None     # why nothing could be read (a Chinese sentence), if so
+    ocr: OcrResult | None = None  # the engine's result (line scores, a cascade's first reading)
 
 
 def reading_method(media_type: str | None, has_text_layer: bool | None, engine_name: str) -> str:
@@ -39,7 +39,7 @@ def reading_method(media_type: str | None, has_text_layer: bool | None, engine_n
 
 
 def read_certificate(path: Path, media_type: str, has_text_layer: bool | None, engine: OcrEngine,
-                     data_dir: Path, confirm: Callable[[str], bool] | None = None) -> Reading:
+                     data_dir: Path, confirm: Confirm | None = None) -> Reading:
     """Read one certificate file; an unreadable image gives a Reading with `error`, never raises."""
     if reading_method(media_type, has_text_layer, engine.name) == "pdf-text":
         return Reading(pdf_text(path), "pdf-text", None)
@@ -49,15 +49,12 @@ def read_certificate(path: Path, media_type: str, has_text_layer: bool | None, e
         return Reading("", engine.name, None, f"无法取得页面图像：{exc}")
     try:
         with ocr_slot(data_dir):
-            if confirm is not None and hasattr(engine, "strong"):  # a cascade: confirm per file
-                result = engine.read(image, timeout=PAGE_TIMEOUT, confirm=confirm)  # type: ignore[call-arg]
-            else:
-                result = engine.read(image, timeout=PAGE_TIMEOUT)
+            result = engine.read(image, timeout=PAGE_TIMEOUT, confirm=confirm)
     except OcrTimeout:
         return Reading("", engine.name, None, f"识别超时（超过{PAGE_TIMEOUT:.0f}秒）")
     except OcrError as exc:
         return Reading("", engine.name, None, f"图像无法识别：{exc}")
-    return Reading(result.text, result.engine, result.confidence)
+    return Reading(result.text, result.engine, result.confidence, ocr=result)
 
 
 @dataclass(frozen=True)
@@ -87,6 +84,7 @@ def read_scanned_pdf(path: Path, pages: int | None, engine: OcrEngine, data_dir:
         pages = _pdf_pages(path)
     start = time.monotonic()
     texts: list[str] = []
+    used = engine.name
     failed: list[tuple[int, str]] = []
     stopped_at: int | None = None
     for number in range(1, min(pages, page_cap) + 1):
@@ -100,7 +98,10 @@ def read_scanned_pdf(path: Path, pages: int | None, engine: OcrEngine, data_dir:
             continue
         try:
             with ocr_slot(data_dir):
-                texts.append(engine.read(image, timeout=PAGE_TIMEOUT).text)
+                # a count needs no second opinion: a cascade's fast engine alone
+                result = engine.read(image, timeout=PAGE_TIMEOUT, confirm=ACCEPT_ANY)
+                texts.append(result.text)
+                used = result.engine
         except OcrTimeout:
             failed.append((number, f"识别超时（超过{PAGE_TIMEOUT:.0f}秒）"))
         except OcrError:
@@ -117,7 +118,7 @@ def read_scanned_pdf(path: Path, pages: int | None, engine: OcrEngine, data_dir:
         gaps.append(f"共{pages}页，超过识别页数上限，只识别了前{page_cap}页")
     if pages == 0:
         gaps.append("没有可识别的页面")
-    return ScanReading("\n\f\n".join(texts), engine.name, pages, len(texts), "，".join(gaps) or None)
+    return ScanReading("\n\f\n".join(texts), used, pages, len(texts), "，".join(gaps) or None)
 
 
 def _pdf_pages(path: Path) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from typing import Any, Callable
 
-from pipeline.rules.certificates import DeclaredFacts, cross_check
+from pipeline.rules.certificates import DeclaredFacts, check_certificate
+from pipeline.rules.readings import FieldJudgement
 from pipeline.roster.record import RosterRecord
 from pipeline.documents.ocr_fields import CertificateFields
 from pipeline.domain.findings import Finding, Severity
@@ -65,7 +66,7 @@ class CertificateReading:
     file: str
     kind: str
     text: str
-    fields: dict[str, object]             # CertificateFields.to_json(), "engine", maybe "error"
+    fields: dict[str, Any]                # CertificateFields.to_json(), "engine", maybe "error"
 
 
 RulesFor = Callable[[int | None], RuleSet | None]
@@ -76,6 +77,13 @@ def run_checks(facts: ApplicationFacts, rules_for: RulesFor, today: date) -> lis
 
     `rules_for(year)` gives the rule set of the application's year (None: there is none).
     """
+    return check_application(facts, rules_for, today)[0]
+
+
+def check_application(facts: ApplicationFacts, rules_for: RulesFor, today: date
+                      ) -> tuple[list[Finding], list[FieldJudgement]]:
+    """`run_checks`'s findings, and the judgement of every field read from the certificates
+    against the roster (stored for the packet, `apps show` and the API)."""
     parsed = facts.record or RosterRecord.parse(facts.raw, today)
     year = parsed.values.get("year")
     rules = rules_for(year if isinstance(year, int) else None)
@@ -84,22 +92,27 @@ def run_checks(facts: ApplicationFacts, rules_for: RulesFor, today: date) -> lis
     findings += _missing_materials(facts, parsed.values)
     findings += _duplicates(facts, parsed.values)
     findings += _year_rules(facts, parsed.values, rules, today)
-    findings += _certificates(facts, parsed.values)
-    return findings
+    certificate_findings, judged = _certificates(facts, parsed.values)
+    return findings + certificate_findings, judged
 
 
-def _certificates(facts: ApplicationFacts, values: dict[str, object]) -> list[Finding]:
-    """The certificates' readings against the roster: name, ID number, hours, numbers."""
+def _certificates(facts: ApplicationFacts, values: dict[str, object]
+                  ) -> tuple[list[Finding], list[FieldJudgement]]:
+    """The certificates' readings against the roster: name, ID number, hours, dates, numbers."""
     declared = DeclaredFacts.from_values(values)
     out: list[Finding] = []
+    judged: list[FieldJudgement] = []
     for r in facts.readings:
         if r.fields.get("error"):
             out.append(Finding("ocr.unreadable", f"“{r.file}”无法识别文字（{r.fields['error']}）；"
                                "请审核人员人工核对该证书，必要时请申报人重新扫描上传", r.file))
             continue
-        fields = CertificateFields.from_json(r.fields)  # type: ignore[arg-type]
-        out += cross_check(MaterialKind(r.kind), fields, r.text, declared, material=r.file)
-    return out
+        fields = CertificateFields.from_json(r.fields)
+        found, fields_judged = check_certificate(MaterialKind(r.kind), fields, r.text, declared,
+                                                 material=r.file)
+        out += found
+        judged += fields_judged
+    return out, judged
 
 
 def _year_rules(facts: ApplicationFacts, values: dict[str, object], rules: RuleSet | None,

@@ -199,6 +199,8 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
         })
         readings = _readings(s, [m.sha256 for m in app.materials if m.sha256])
         out["materials"] = [_material(m, readings.get(m.sha256 or "")) for m in app.materials]
+        # the check stage's judgement of each field read, as stored (None: not checked yet)
+        out["ocr_comparisons"] = list(app.ocr_comparisons) if app.ocr_comparisons is not None else None
         out["reviews"] = [{"stage": r.stage, "decision": r.decision, "opinion": r.opinion,
                            "reviewer": r.reviewer, "at": _iso(r.created_at)}
                           for r in s.scalars(select(Review).where(Review.application_id == app_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from pipeline.context import Context
@@ -20,6 +20,8 @@ class StageResult:
     material_updates: dict[int, dict[str, object]]
     reason: str | None = None
     then: State | None = None             # a further move decided by the result (routing)
+    # Columns of the application to set with the result (the check stage's OCR comparisons).
+    application_updates: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

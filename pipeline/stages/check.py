@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import case, select
 
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication,
-                                        duplicate_details, run_checks)
+                                        check_application, duplicate_details)
 from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
 from pipeline.services.facts import unit_facts
 from pipeline.storage.transitions import log_event
@@ -128,7 +128,7 @@ def _flag_duplicates(ctx: Context, app_id: int, details: list[tuple[int, str]]) 
 def work(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
-    findings = run_checks(facts, ctx.rules.for_year, ctx.today())
+    findings, judged = check_application(facts, ctx.rules.for_year, ctx.today())
     _flag_duplicates(ctx, app_id, duplicate_details(facts, app_id))
     everything = earlier + findings
     target = route(everything)
@@ -138,5 +138,6 @@ def work(ctx: Context, app_id: int) -> StageResult:
     else:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
-    return StageResult(State.CHECKED, findings, {}, reason, then=target)
+    return StageResult(State.CHECKED, findings, {}, reason, then=target,
+                       application_updates={"ocr_comparisons": [j.to_json() for j in judged]})
 

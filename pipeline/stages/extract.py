@@ -9,9 +9,12 @@
   `scan_method(engine)`, so a re-import does no OCR. (The 业绩材料 is not read: no rule needs it.)
 - every certificate (学历证书, 学位证书, 现职称证书, 继续教育学时认定单, 身份证): a PDF's own text
   layer when it has one, else OCR of the upright image (or the PDF's first page) by the
-  configured engine, at most one OCR process per core; the fields read from the text (name, ID
-  number, certificate number, dates, hours) are stored with it. An unreadable image is stored as
-  such (the check stage reports ocr.unreadable), never a failure of the application.
+  context's engine, at most one OCR process per core; the fields read from the text (name, ID
+  number, certificate number, dates, hours), each with its trust, are stored with it. The cascade
+  keeps its fast reading only when `pipeline.rules.readings.confirms` it (every field the rules
+  need read, trusted and agreeing with the roster); otherwise both readings' fields are merged
+  (a value both engines read is trusted). An unreadable image is stored as such (the check stage
+  reports ocr.unreadable), never a failure of the application.
 With the `null` engine nothing is OCR'd (a machine without OCR, and most tests).
 """
 
@@ -26,9 +29,12 @@ from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
 from pipeline.documents.preflight import pdf_text
 from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
-from pipeline.documents.ocr_fields import extract_fields, normalize_ocr_text
+from pipeline.documents.fields import CertificateFields, extract_fields, merge, normalize_ocr_text
+from pipeline.documents.ocr import OcrResult
 from pipeline.documents.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
                               reading_method)
+from pipeline.rules.declared import DeclaredFacts
+from pipeline.rules.readings import confirms
 from pipeline.stages import StageResult
 from pipeline.domain.states import State
 
@@ -63,7 +69,7 @@ def work(ctx: Context, app_id: int) -> StageResult:
     engine_name = ctx.ocr_engine_name
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
-        declared_name, declared_id = (app.name, app.id_number) if app else ("", "")
+        declared = _declared(app)
         rows = s.execute(select(Material.sha256, Material.normalized_sha256, Material.kind,
                                 Material.media_type, Material.has_text_layer, Material.pages)
                          .where(Material.application_id == app_id,
@@ -91,32 +97,48 @@ def work(ctx: Context, app_id: int) -> StageResult:
                 select(Extraction.sha256, Extraction.method)
                 .where(Extraction.sha256.in_([k[0] for k in todo])))}
             todo = {k: v for k, v in todo.items() if k not in known}
-    readings = [(item, _read(ctx, item, declared_name, declared_id)) for item in todo.values()]
+    readings = [(item, _read(ctx, item, declared)) for item in todo.values()]
     if readings:
         _store(ctx, readings)
     return StageResult(State.EXTRACTED, [], {})
 
 
-def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading | ScanReading:
+def _declared(app: Application | None) -> DeclaredFacts:
+    """What the roster declares, as the cascade's `confirm` compares it (typed columns)."""
+    if app is None:
+        return DeclaredFacts(name="", id_number="")
+    return DeclaredFacts(
+        name=app.name or "", id_number=app.id_number or "", level=app.level,
+        education=app.education, degree=app.degree, graduation_date=app.graduation_date,
+        current_title_date=app.current_title_date, year=app.year or None, ce_hours=app.ce_hours,
+        ce_public_hours=app.ce_public_hours, ce_professional_hours=app.ce_professional_hours)
+
+
+def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | ScanReading:
     path = ctx.blobs.path(item.source)
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
         return Reading(pdf_text(path), TEXT_LAYER, None)
     if item.method.startswith(SCAN_PREFIX):
-        engine = ctx.ocr()
-        fast = getattr(engine, "fast", engine)  # a cascade: its fast engine alone
-        return read_scanned_pdf(path, item.pages, fast, ctx.settings.data_dir,
+        return read_scanned_pdf(path, item.pages, ctx.ocr(), ctx.settings.data_dir,
                                 budget=ctx.settings.stage_lease_seconds / 2)
+    kind = MaterialKind(item.kind)
 
-    def confirm(text: str) -> bool:
-        # The cascade keeps the fast reading only when it shows the declared name and ID number
-        # exactly; a tolerant match (crosscheck.names_match) would keep misread names.
-        flat = "".join(normalize_ocr_text(text).split()).upper()
-        shows_id = id_number.upper() in flat or item.kind in (
-            MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)  # these print no ID number
-        return bool(name) and "".join(name.split()) in flat and shows_id
+    def confirm(result: OcrResult) -> bool:
+        # Exact name and ID number (a tolerant match would keep misread names), and every field
+        # the rules need read, trusted and agreeing with the roster.
+        flat = "".join(normalize_ocr_text(result.text).split()).upper()
+        return confirms(kind, fields_of(kind, result), flat, declared)
 
     return read_certificate(path, item.media_type, item.has_text_layer, ctx.ocr(),
                             ctx.settings.data_dir, confirm)
+
+
+def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
+    """The fields of one engine's result; a cascade's two readings merged."""
+    fields = extract_fields(kind, result.text, result.line_scores)
+    if result.first is None:
+        return fields
+    return merge(kind, extract_fields(kind, result.first.text, result.first.line_scores), fields)
 
 
 def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading]]) -> None:
@@ -131,7 +153,9 @@ def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading]]) -
         fields: dict[str, object] = {"engine": reading.method}
         confidence = reading.confidence
         if item.kind in CERTIFICATES:
-            found = extract_fields(MaterialKind(item.kind), reading.text)
+            kind = MaterialKind(item.kind)
+            found = (fields_of(kind, reading.ocr) if reading.ocr is not None
+                     else extract_fields(kind, reading.text))
             fields.update(found.to_json())
             confidence = found.confidence
         if reading.error:

@@ -129,6 +129,9 @@ def _finish(ctx: Context, stage: Stage, app_id: int, result: StageResult) -> str
         if result.then is not None:  # a pure decision on the result, in the same transaction
             move(s, app_id, result.target, result.then, now=now, action=f"stage.{stage.name}",
                  reason=result.reason)
+        if result.application_updates:
+            s.execute(update(Application).where(Application.id == app_id)
+                      .values(**result.application_updates))
         if result.material_updates:  # one executemany, by primary key
             s.execute(update(Material), [{"id": material_id, **values} for material_id, values
                                          in result.material_updates.items()])

@@ -8,15 +8,17 @@ per dense page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from pipeline.storage.db.models import Extraction
 from pipeline.domain.identity import make_id_number, make_uscc
-from pipeline.documents.ocr.tesseract import TesseractEngine
+from pipeline.documents.ocr import Confirm, OcrEngine, OcrResult, make_engine
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
@@ -24,6 +26,7 @@ from pipeline.stages.extract import SCAN_PREFIX, scan_method
 from tests.integration import badfiles, scans
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch
+from zhicheng.bootstrap import Runtime, bootstrap
 
 UNIT_CODE = make_uscc("91430111MA4PQ7R2X")
 NO_CERTIFICATES = {"学历证书.jpg": None, "学位证书.png": None, "继续教育学时认定单.jpg": None,
@@ -37,18 +40,42 @@ def settings(settings: Settings) -> Settings:
     return settings.with_(ocr_engine="tesseract")
 
 
+@dataclass
+class CountingEngine:
+    """Real tesseract, counting the pages it is asked to read (the Context's OCR port)."""
+
+    calls: list[object] = field(default_factory=list)
+    real: OcrEngine = field(default_factory=lambda: make_engine("tesseract"))
+
+    @property
+    def name(self) -> str:
+        return self.real.name
+
+    def load(self) -> None:
+        self.real.load()
+
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
+        self.calls.append(image.size)
+        return self.real.read(image, timeout=timeout, confirm=confirm)
+
+
 @pytest.fixture
-def ocr_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+def counting() -> CountingEngine:
+    return CountingEngine()
+
+
+@pytest.fixture
+def runtime(settings: Settings, counting: CountingEngine) -> Iterator[Runtime]:
+    """The embedded runtime whose OCR engine is the counting one, given at bootstrap."""
+    rt = bootstrap(settings, ocr_engine=counting)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def ocr_calls(counting: CountingEngine) -> list[object]:
     """Every page tesseract is asked to read."""
-    calls: list[object] = []
-    real = TesseractEngine.read
-
-    def read(self, image, *, timeout):  # type: ignore[no-untyped-def]
-        calls.append(image.size)
-        return real(self, image, timeout=timeout)
-
-    monkeypatch.setattr(TesseractEngine, "read", read)
-    return calls
+    return counting.calls
 
 
 def batch(root: Path, reports: list[tuple[Person, bytes]]) -> Path:
@@ -111,7 +138,7 @@ def test_a_scanned_report_is_counted_by_ocr_once_per_content(runtime, tmp_path: 
 
 def test_without_an_ocr_engine_a_scanned_report_is_left_to_the_reviewer(tmp_path: Path, settings: Settings) -> None:
     """The null engine (a machine without OCR) reads nothing: report.unverified, not silence."""
-    from zhicheng.bootstrap import bootstrap
+    from zhicheng.bootstrap import Runtime, bootstrap
 
     rt = bootstrap(settings.with_(ocr_engine="null"))
     try:

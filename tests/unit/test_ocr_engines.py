@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from pipeline.documents.ocr import (
+    Confirm,
     EngineUnavailable,
     OcrEngine,
     OcrError,
@@ -162,7 +163,7 @@ class ScriptedEngine:
     error: Exception | None = None
     calls: list[float] = field(default_factory=list)
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
         self.calls.append(timeout)
         if self.error is not None:
             raise self.error
@@ -175,7 +176,7 @@ IMAGE = Image.new("L", (20, 20), 255)
 def test_the_cascade_keeps_a_fast_reading_that_confirms() -> None:
     """When `confirm` accepts the fast text, the strong engine is never called."""
     fast, strong = ScriptedEngine("fast", "姓名：张三"), ScriptedEngine("strong", "姓名：张三")
-    result = CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=lambda t: "张三" in t)
+    result = CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=lambda r: "张三" in r.text)
     assert result.engine == "fast"
     assert strong.calls == []
 
@@ -183,9 +184,10 @@ def test_the_cascade_keeps_a_fast_reading_that_confirms() -> None:
 def test_the_cascade_asks_the_strong_engine_when_the_fast_reading_does_not_confirm() -> None:
     """A fast reading that misses the name goes to the strong engine, whose reading is returned."""
     fast, strong = ScriptedEngine("fast", "姓名：弓长三"), ScriptedEngine("strong", "姓名：张三")
-    engine = CascadeEngine(fast, strong, confirm=lambda t: "张三" in t)
+    engine = CascadeEngine(fast, strong, confirm=lambda r: "张三" in r.text)
     result = engine.read(IMAGE, timeout=5)
     assert (result.engine, result.text) == ("strong", "姓名：张三")
+    assert result.first is not None and result.first.text == "姓名：弓长三"  # kept for comparison
     assert fast.calls == [5] and strong.calls == [5]
 
 
@@ -198,7 +200,7 @@ def test_the_cascade_falls_back_on_a_fast_timeout_but_not_on_a_bad_image() -> No
     """A fast engine's timeout goes to the strong engine; a bad image stops at the fast one."""
     strong = ScriptedEngine("strong", "张三")
     slow = ScriptedEngine("fast", error=OcrTimeout("slow"))
-    assert CascadeEngine(slow, strong).read(IMAGE, timeout=5, confirm=lambda t: True).engine == "strong"
+    assert CascadeEngine(slow, strong).read(IMAGE, timeout=5, confirm=lambda r: True).engine == "strong"
     broken, strong2 = ScriptedEngine("fast", error=OcrError("bad")), ScriptedEngine("strong", "张三")
     with pytest.raises(OcrError):
         CascadeEngine(broken, strong2).read(IMAGE, timeout=5)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.documents.ocr import OcrError, OcrResult, OcrTimeout
+from pipeline.documents.ocr import Confirm, OcrError, OcrResult, OcrTimeout
 from pipeline.documents.reading import read_scanned_pdf
 
 
@@ -25,7 +25,7 @@ class Scripted:
     def load(self) -> None:
         pass
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
         self.sizes.append(image.size)
         step = self.script[len(self.sizes) - 1]
         if isinstance(step, Exception):

@@ -93,11 +93,19 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
             info += f"，{m['pages']}页"
         click.echo(f"  {m['kind']:<12} {m['file']}  {info}")
         r = m.get("reading") or {}
-        shown = [f"{label}：{r[key]}" for key, label in READ_LABELS if r.get(key)]
+        trust = r.get("trust") or {}
+        shown = [f"{label}：{'未能可靠识别' if trust.get(key) == 'unsure' else r[key]}"
+                 for key, label in READ_LABELS if r.get(key)]
         if r.get("error"):
             shown.append(f"未能识别：{r['error']}")
         if shown:
             click.echo("      识别结果  " + "  ".join(shown))
+    if a.get("ocr_comparisons"):
+        click.echo("证书识别与申报信息比对：")
+        for c in a["ocr_comparisons"]:
+            read = "未能可靠识别" if c["status"] == "unsure" else c["read"]
+            declared = f"  申报 {c['declared']}" if c["declared"] else ""
+            click.echo(f"  {c['kind']:<12} {c['label']}：识别 {read}{declared}  {c['status_label']}")
     click.echo(f"审核发现（{len(a['findings'])}）：")
     for f in a["findings"]:
         click.echo(f"  [{SEVERITY_LABELS[Severity(f['severity'])]}] {rule_label(f['rule'])}：{f['message']}")

@@ -205,9 +205,15 @@ def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
         r = m.get("reading") or {}
         if not r or m["kind"] in ("述职报告", "业绩材料", "专业技术职称评审表"):
             continue
-        shown = [f"{label} {r[key]}" for key, label in (
+        trust = r.get("trust") or {}
+
+        def value(key: str, v: object) -> str:
+            return "未能可靠识别" if trust.get(key) == "unsure" else str(v)
+
+        shown = [f"{label} {value(key, r[key])}" for key, label in (
             ("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
             ("ce_total_hours", "合计学时")) if r.get(key)]
-        dates = "，".join(f"{DATE_LABELS.get(k, k)} {v}" for k, v in (r.get("dates") or {}).items())
+        dates = "，".join(f"{DATE_LABELS.get(k, k)} {value(k, v)}"
+                         for k, v in (r.get("dates") or {}).items())
         engine = str(r.get("engine", r.get("method", ""))).split(":")[0]
         click.echo(f"     {m['kind']}（{engine}）：" + "，".join(shown + ([dates] if dates else [])))

@@ -3,8 +3,9 @@
 - `tesseract`  tesseract 5, LSTM, one child process per page, one thread (`tesseract.py`);
 - `rapidocr`   RapidOCR's PP-OCR models on onnxruntime, in process, one thread (`rapid.py`);
 - `cascade`    tesseract first, RapidOCR only when tesseract's reading does not confirm what the
-               caller expects, e.g. the declared name and ID number (`cascade.py`; the caller passes
-               `confirm`, so no domain rule lives here);
+               caller needs: the declared name and ID number, and every field the rules need read
+               and trusted (`cascade.py`; the caller passes `confirm`, part of every engine's
+               `read`, so no domain rule lives here);
 - `null`       reads nothing (`null.py`), for tests and machines without OCR.
 
 Preprocessing (EXIF orientation, seal removal, grey, scaling, lighting, contrast, table rules) is part
@@ -32,7 +33,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import EngineUnavailable, OcrEngine, OcrError, OcrResult, OcrTimeout
+from .engine import (ACCEPT_ANY, Confirm, EngineUnavailable, OcrEngine, OcrError, OcrResult,
+                     OcrTimeout)
 from .preprocess import Preprocessing
 
 ENGINES = ("tesseract", "rapidocr", "cascade", "null")
@@ -71,5 +73,5 @@ def make_engine(name: str, **options: Any) -> OcrEngine:
     raise ValueError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
-__all__ = ["ENGINES", "EngineUnavailable", "OcrEngine", "OcrError", "OcrResult", "OcrTimeout",
+__all__ = ["ACCEPT_ANY", "Confirm", "ENGINES", "EngineUnavailable", "OcrEngine", "OcrError", "OcrResult", "OcrTimeout",
            "Preprocessing", "make_engine"]

@@ -1,34 +1,32 @@
 """Two engines in a cascade: the fast one reads first, and the strong one reads only when the fast
-reading does not confirm what the caller expects (for a certificate: the declared name and ID
-number). What "confirms" means is the caller's `confirm` function, so this layer knows no domain
-rule. The result names the engine whose reading it is.
+reading does not confirm what the caller needs (for a certificate: the declared name and ID number,
+and every field the rules need read and trusted). What "confirms" means is the caller's `confirm`
+function, so this layer knows no domain rule. The result names the engine whose reading it is and
+carries the fast reading it replaced (`first`), so the caller can see where both agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from .engine import OcrEngine, OcrResult, OcrTimeout
-
-Confirm = Callable[[str], bool]
+from .engine import Confirm, OcrEngine, OcrResult, OcrTimeout
 
 
-def never(_text: str) -> bool:
+def never(_reading: OcrResult) -> bool:
     """A `confirm` that accepts no reading: every image goes to the strong engine too."""
     return False
 
 
 @dataclass
 class CascadeEngine:
-    """`fast` first; `strong` when `confirm(fast text)` is false or the fast engine timed out.
+    """`fast` first; `strong` when `confirm(fast reading)` is false or the fast engine timed out.
 
     `confirm` may be given once here or per call (`read(..., confirm=...)`, which is how a stage
-    passes the declared name and ID number of the certificate at hand). Without either, no fast
-    reading is accepted. Each engine gets the full `timeout`. A bad image (OcrError from the fast
-    engine) is not retried with the strong one: it would fail there too.
+    passes what the certificate at hand must show). Without either, no fast reading is accepted.
+    Each engine gets the full `timeout`. A bad image (OcrError from the fast engine) is not retried
+    with the strong one: it would fail there too.
     """
 
     fast: OcrEngine
@@ -40,16 +38,18 @@ class CascadeEngine:
         self.name = f"cascade({self.fast.name}>{self.strong.name})"
 
     def load(self) -> None:
+        """Load both engines' models."""
         self.fast.load()
         self.strong.load()
 
     def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
-        """The fast reading if it confirms, else the strong engine's reading."""
+        """The fast reading if it confirms, else the strong engine's (with the fast one as `first`)."""
         check = confirm or self.confirm or never
         try:
-            first = self.fast.read(image, timeout=timeout)
+            first: OcrResult | None = self.fast.read(image, timeout=timeout)
         except OcrTimeout:
             first = None
-        if first is not None and check(first.text):
+        if first is not None and check(first):
             return first
-        return self.strong.read(image, timeout=timeout)
+        second = self.strong.read(image, timeout=timeout)
+        return replace(second, first=first) if first is not None else second

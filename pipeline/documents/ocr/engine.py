@@ -8,14 +8,18 @@
     EngineUnavailable   (apart: a RuntimeError) the engine is not installed here; raised when the
                         engine is made, never for an image
 
-An engine is anything with a `name` and a `read` method of this shape (a `typing.Protocol`: tests
-pass fakes without inheritance). Engines never raise anything else for a bad image.
+An engine is anything with a `name`, a `load` and a `read` method of this shape (a `typing.Protocol`:
+tests pass fakes without inheritance). Engines never raise anything else for a bad image.
+
+`read` takes a `confirm` function: an engine that reads in steps (the cascade) keeps its first
+reading when `confirm(reading)` accepts it and reads again with its stronger engine otherwise; a
+single engine reads once and ignores it. `ACCEPT_ANY` asks for the first (fast) reading alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Callable, Optional, Protocol, runtime_checkable
 
 from PIL import Image
 from pipeline.errors import ConfigError, PermanentFault, TransientFault
@@ -29,6 +33,22 @@ class OcrResult:
     text: str
     confidence: float | None
     engine: str
+    # The engine's confidence (0..1) for each line of `text` (None where it gives none); empty
+    # when the engine does not say.
+    line_scores: tuple[float | None, ...] = ()
+    # The fast engine's reading that a cascade did not accept, kept so fields can be compared.
+    first: Optional["OcrResult"] = None
+
+
+Confirm = Callable[[OcrResult], bool]
+
+
+def accept_any(_reading: OcrResult) -> bool:
+    """A `confirm` that accepts every reading: a cascade's fast engine alone."""
+    return True
+
+
+ACCEPT_ANY: Confirm = accept_any
 
 
 class OcrError(PermanentFault):
@@ -49,8 +69,9 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
-        """The text on `image`; raises OcrTimeout after `timeout` seconds, OcrError for a bad image."""
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
+        """The text on `image`; raises OcrTimeout after `timeout` seconds, OcrError for a bad image.
+        `confirm` judges a first reading (engines that read once ignore it)."""
         ...
 
     def load(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from .engine import OcrResult, check_image
+from .engine import Confirm, OcrResult, check_image
 
 
 class NullEngine:
@@ -16,6 +16,7 @@ class NullEngine:
     def load(self) -> None:
         """Nothing to load."""
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
+        """No text, for any valid image."""
         check_image(image)
         return OcrResult(text="", confidence=None, engine=self.name)

@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from .engine import EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
+from .engine import Confirm, EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
 from .preprocess import Preprocessing
 
 PACKAGE = "rapidocr-onnxruntime"
@@ -59,8 +59,15 @@ def available() -> bool:
 def text_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None]:
     """The text of RapidOCR's boxes in reading order (a line per row of boxes, left to right) and
     the mean score in 0..1 weighted by length."""
+    text, score, _ = lines_from_boxes(boxes)
+    return text, score
+
+
+def lines_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None, tuple[float | None, ...]]:
+    """As `text_from_boxes`, with each line's score: its least sure box's. The boxes' positions
+    put a label and the value to its right on one line."""
     if not boxes:
-        return "", None
+        return "", None, ()
     items = []
     for box, text, score in boxes:
         ys = [pt[1] for pt in box]
@@ -78,9 +85,10 @@ def text_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None]:
                 continue
         rows.append([it])
     lines = [" ".join(r[3] for r in sorted(row, key=lambda r: r[2])) for row in rows]
+    scores = tuple(min(r[4] for r in row) for row in rows)
     weight = sum(len(it[3]) for it in items)
     score = sum(it[4] * len(it[3]) for it in items) / weight if weight else None
-    return "\n".join(lines), score
+    return "\n".join(lines), score, scores
 
 
 @dataclass
@@ -107,7 +115,7 @@ class RapidOcrEngine:
     def load(self) -> None:
         load_model()
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
         """The text on `image`; OcrTimeout when the reading took more than `timeout` seconds."""
         prepared = self.prepare(image)
         model = load_model()
@@ -120,5 +128,5 @@ class RapidOcrEngine:
         took = time.monotonic() - start
         if took > timeout:
             raise OcrTimeout(f"RapidOCR took {took:.1f} s, more than {timeout:g} s")
-        text, confidence = text_from_boxes(boxes)
-        return OcrResult(text=text, confidence=confidence, engine=self.name)
+        text, confidence, scores = lines_from_boxes(boxes)
+        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from .engine import EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
+from .engine import Confirm, EngineUnavailable, OcrError, OcrResult, OcrTimeout, check_image
 from .preprocess import Preprocessing
 
 DEFAULT_LANG = "chi_sim+eng"
@@ -45,7 +45,15 @@ def _pnm(image: Image.Image) -> bytes:
 def text_from_tsv(tsv: str) -> tuple[str, float | None]:
     """The text (a line per OCR line, a blank line between blocks) and the mean word confidence in
     0..1 (weighted by length) from tesseract's TSV output."""
+    text, confidence, _ = lines_from_tsv(tsv)
+    return text, confidence
+
+
+def lines_from_tsv(tsv: str) -> tuple[str, float | None, tuple[float | None, ...]]:
+    """As `text_from_tsv`, with each line's confidence: its least sure word's (None for the blank
+    lines between blocks). A misread character lowers its word's confidence, not the line's mean."""
     lines: dict[tuple[int, int, int], list[str]] = {}
+    worst: dict[tuple[int, int, int], float] = {}
     total, weight = 0.0, 0
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
@@ -60,14 +68,18 @@ def text_from_tsv(tsv: str) -> tuple[str, float | None]:
         if conf >= 0:
             total += conf * len(word)
             weight += len(word)
+            worst[key] = min(worst.get(key, 100.0), conf)
     out: list[str] = []
+    scores: list[float | None] = []
     previous_block = None
-    for (block, _par, _line), words in lines.items():
-        if previous_block is not None and block != previous_block:
+    for key, words in lines.items():
+        if previous_block is not None and key[0] != previous_block:
             out.append("")
+            scores.append(None)
         out.append(" ".join(words))
-        previous_block = block
-    return "\n".join(out), (total / weight / 100 if weight else None)
+        scores.append(worst[key] / 100 if key in worst else None)
+        previous_block = key[0]
+    return "\n".join(out), (total / weight / 100 if weight else None), tuple(scores)
 
 
 @dataclass
@@ -103,7 +115,7 @@ class TesseractEngine:
     def load(self) -> None:
         """Nothing to load: each page runs the tesseract binary."""
 
-    def read(self, image: Image.Image, *, timeout: float) -> OcrResult:
+    def read(self, image: Image.Image, *, timeout: float, confirm: Confirm | None = None) -> OcrResult:
         """The text on `image`; OcrTimeout after `timeout` seconds (the child is killed)."""
         data = _pnm(self.prepare(image))
         try:
@@ -114,5 +126,5 @@ class TesseractEngine:
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise OcrError(f"tesseract failed ({proc.returncode}): {' '.join(message[-3:])}")
-        text, confidence = text_from_tsv(proc.stdout.decode("utf-8", "replace"))
-        return OcrResult(text=text, confidence=confidence, engine=self.name)
+        text, confidence, scores = lines_from_tsv(proc.stdout.decode("utf-8", "replace"))
+        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores)

@@ -166,6 +166,9 @@ class Application(Base):
     # After a return (退回) and a corrected resubmission: what the resubmission changed, for the
     # reviewer (materials added, replaced, removed; roster fields changed).
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The check stage's judgement of each field read from the certificates against the roster
+    # (pipeline.rules.readings.FieldJudgement.to_json); None until the check stage ran.
+    ocr_comparisons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     materials: Mapped[list[Material]] = relationship(

@@ -1,0 +1,24 @@
+"""ocr comparisons: the check stage's judgement of each field read from the certificates
+
+Revision ID: 0005_ocr
+Revises: 0004
+Create Date: 2026-12-02
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0005_ocr'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ocr_comparisons', sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_column('ocr_comparisons')
