@@ -17,7 +17,7 @@ from pipeline.storage.db.models import JobRun
 from pipeline.services import publicity, recommend, recovery
 from pipeline.services.history import SYSTEM
 
-Send = Callable[[str, int], None]
+Send = recovery.Send
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 from sqlalchemy import case, select
 
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication, UnitFacts,
@@ -102,7 +104,18 @@ def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def
     return chars, ScannedReport(total, pages, read, gap)
 
 
-def work(ctx: Context, app_id: int) -> StageResult:
+def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+    """Check each application of a chunk (an application no longer there is left out)."""
+    out: dict[int, StageResult] = {}
+    for app_id in app_ids:
+        try:
+            out[app_id] = check(ctx, app_id)
+        except LookupError:
+            continue
+    return out
+
+
+def check(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
     findings = run_checks(facts, ctx.rules.for_year, ctx.today())
@@ -114,5 +127,4 @@ def work(ctx: Context, app_id: int) -> StageResult:
     else:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
-    return StageResult(State.CHECKED, findings, {}, reason, then=target)
-
+    return StageResult(tuple(findings), route=target, reason=reason)

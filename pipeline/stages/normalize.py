@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Material
+from pipeline.storage.db.models import Application, Material
 from pipeline.domain.findings import Finding
 from pipeline.documents.preflight import inspect_file, normalized_image
 from pipeline.domain.materials import EXPECTED_FORM, Form, MaterialKind
 from pipeline.stages import StageResult
-from pipeline.domain.states import State
 
 FORM_LABEL = {Form.PDF: "PDF文件", Form.IMAGE: "图片（JPG/PNG）"}
 MB = 1024 * 1024
 
 
-def work(ctx: Context, app_id: int) -> StageResult:
-    """Inspect every material of an application; every problem becomes a finding."""
+def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+    """Inspect every material of a chunk of applications (one query loads them all)."""
     with ctx.db.uow() as s:
-        rows = s.execute(select(Material.id, Material.original_name, Material.kind,
-                                Material.recognized, Material.sha256, Material.size,
+        present = list(s.scalars(select(Application.id).where(Application.id.in_(app_ids))))
+        rows = s.execute(select(Material.application_id, Material.id, Material.original_name,
+                                Material.kind, Material.recognized, Material.sha256, Material.size,
                                 Material.intake_problem, Material.intake_detail)
-                         .where(Material.application_id == app_id).order_by(Material.id)).all()
+                         .where(Material.application_id.in_(app_ids)).order_by(Material.id)).all()
+    by_app: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_app[r.application_id].append(r)
+    return {app_id: inspect_application(ctx, by_app.get(app_id, [])) for app_id in present}
+
+
+def inspect_application(ctx: Context, rows: Sequence[Any]) -> StageResult:
+    """Inspect the materials of one application; every problem becomes a finding."""
     findings: list[Finding] = []
     updates: dict[int, dict[str, object]] = {}
     by_hash: dict[str, list[str]] = defaultdict(list)
@@ -75,7 +84,7 @@ def work(ctx: Context, app_id: int) -> StageResult:
         for dup in names[1:]:
             findings.append(Finding("material.duplicate",
                                     f"文件“{dup}”与“{names[0]}”内容完全相同，请确认是否重复上传", dup))
-    return StageResult(State.NORMALIZED, findings, updates)
+    return StageResult(tuple(findings), updates)
 
 
 def _inspected(**found: object) -> dict[str, object]:

@@ -50,11 +50,10 @@ def list_(obj: Obj, as_json: bool) -> None:
 def run(obj: Obj, name: str, today: date | None) -> None:
     """立即运行一个定时任务。"""
     runtime = obj.runtime()
-    outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today, actor="运维人员")
-    if runtime.settings.embedded and outcome.get("resent"):
-        from zhicheng.app import drain
-
-        drain(runtime)
+    with runtime.workers() as here:
+        outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today, actor="运维人员")
+        if here.local and outcome.get("resent"):
+            runtime.settle(notice=say)
     emit_json(outcome)
 
 

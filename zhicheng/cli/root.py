@@ -58,7 +58,8 @@ def _where(obj: Obj) -> str:
 @expected_errors
 def status(obj: Obj, batch: int | None, as_json: bool) -> None:
     """各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"""
-    ctx = obj.runtime().ctx
+    runtime = obj.runtime()
+    ctx = runtime.ctx
     if batch is not None:
         receipt = queries.batch_receipt(ctx, batch)
         if as_json:
@@ -67,9 +68,11 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         _print_receipt(receipt)
         return
     from pipeline.services.jobs import last_runs
+    from zhicheng.health import health
 
-    data = queries.overview(ctx)
+    data = queries.overview(ctx, runtime.stages)
     data["jobs"] = last_runs(ctx)
+    data["health"] = health(runtime)
     if as_json:
         emit_json(data)
         return
@@ -88,7 +91,11 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"技术故障的申报（{len(data['failed'])}），修复后执行 zhicheng retry：")
         for r in data["failed"]:
             click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
-    if not data["stuck"] and not data["failed"]:
+    workers = data["health"]["workers"]
+    click.echo(f"处理进程：{workers['count']} 个在运行" if workers["count"] else "处理进程：没有运行中的处理进程")
+    if data["health"]["hint"]:
+        click.echo(data["health"]["hint"])
+    elif not data["stuck"] and not data["failed"]:
         click.echo("没有停滞或故障的申报。")
     click.echo("定时任务：")
     for j in data["jobs"]:
@@ -119,10 +126,10 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
 def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...]) -> None:
     """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
     runtime = obj.runtime()
-    if runtime.settings.embedded:
+    if runtime.embedded:
         from zhicheng.app import drain, terminal_progress
 
-        n = drain(runtime, terminal_progress("处理进度"))
+        n = drain(runtime, terminal_progress("处理进度"), notice=say)
         say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
         return
     env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
@@ -146,12 +153,13 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
 def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
     """排除故障后，重新处理技术故障（failed）的申报。"""
     runtime = obj.runtime()
-    moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None)
-    n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send)["resent"]) if stalled else 0
-    if runtime.settings.embedded and (moved or n):
-        from zhicheng.app import drain
-
-        drain(runtime)
+    with runtime.workers() as here:
+        moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None,
+                                      stages=runtime.stages)
+        n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send,
+                                        stages=runtime.stages)["resent"]) if stalled else 0
+        if here.local and (moved or n):
+            runtime.settle(notice=say)
     say(f"已重新提交 {len(moved)} 份技术故障的申报" + (f"，重新发送 {n} 份停滞的申报" if stalled else ""))
     for i in moved:
         click.echo(i)
