@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterable, Sequence
 
 import dramatiq
@@ -9,6 +10,7 @@ import dramatiq
 from pipeline.context import Context
 from pipeline.stages import Stage, Stages
 from pipeline.stages.runner import StageFailed, run_chunk
+from workers import metrics
 
 # Dramatiq's own retries only bridge transient faults; the database counts attempts and
 # sends an application to `failed` at the cap (pipeline.stages.runner), whatever the broker does.
@@ -57,7 +59,9 @@ def _perform(ctx: Context, stages: Stages, stage: Stage,
     def perform(application_ids: int | list[int]) -> None:
         # a message of an earlier version carries one id
         ids = [application_ids] if isinstance(application_ids, int) else application_ids
+        started = time.perf_counter()
         outcome = run_chunk(ctx, stages, stage.name, ids)
+        metrics.observe(stage.name, time.perf_counter() - started, len(ids))
         for name, following in outcome.next.items():
             send(name, following)
         if outcome.retry:

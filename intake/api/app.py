@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from intake.api import errors, streaming, submit
+from intake.api import metrics as http_metrics
 from intake.api.errors import ApiError
 from pipeline.context import Context
 from pipeline.services import access, queries, tokens
@@ -96,7 +97,8 @@ def _declared_length(request: Request) -> int | None:
 
 
 def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None = None, *,
-               health: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+               health: Callable[[], dict[str, Any]] | None = None,
+               metrics: Callable[[], bytes] | None = None) -> FastAPI:
     """The application for these ports; `start` sends an application's first stage; `health`
     (from the composition root) tells /healthz about the broker, the workers and the queues."""
     limits = limits or Limits(max_file_bytes=ctx.settings.max_file_bytes)
@@ -105,6 +107,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
                   description="单位上传批次与单份申报、查询批次回执与申报状态（CONTRACTS §6）。")
     app.state.ctx, app.state.start, app.state.limits = ctx, start, limits
     errors.install(app)
+    http_metrics.install(app, metrics)
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
 
     @app.get("/healthz", tags=["运维"], summary="存活检查（无需令牌）")

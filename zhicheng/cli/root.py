@@ -121,9 +121,12 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
 @click.option("--processes", "-p", type=int, default=None, help="进程数（默认为CPU核数）")
 @click.option("--threads", "-t", type=int, default=2, help="每个进程的线程数")
 @click.option("--queues", "-Q", multiple=True, help="只处理这些队列（默认全部）")
+@click.option("--metrics-port", type=int, default=None,
+              help="在该端口提供 Prometheus 指标 /metrics（Redis 模式；默认 ZHICHENG_WORKER_METRICS_PORT，不设则不提供）")
 @click.pass_obj
 @expected_errors
-def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...]) -> None:
+def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...],
+           metrics_port: int | None) -> None:
     """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
     runtime = obj.runtime()
     if runtime.embedded:
@@ -137,12 +140,28 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
     # backoff of up to this many milliseconds before it fetches again; at the default (1 s) a
     # worker that finishes a short OCR page sits idle for most of a second (bench_ocr_stage.py).
     env.setdefault("dramatiq_worker_timeout", "100")
+    port = obj.settings.worker_metrics_port if metrics_port is None else metrics_port
+    if port:
+        env.update(_metrics_env(obj.settings.machine_dir, port))
     argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
             "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
     for q in queues:
         argv += ["--queues", q]
     obj.close()
     os.execvpe(argv[0], argv, env)
+
+
+def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
+    """Where Dramatiq's Prometheus middleware keeps its per-process files (this machine's own
+    directory, emptied: counts of an earlier run must not add up) and the port it serves."""
+    import shutil
+
+    folder = machine_dir / f"prometheus-{port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    return {"ZHICHENG_WORKER_METRICS_PORT": str(port), "dramatiq_prom_port": str(port),
+            "dramatiq_prom_host": "0.0.0.0",
+            "dramatiq_prom_db": str(folder), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
 @cli.command()

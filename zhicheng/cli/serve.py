@@ -22,13 +22,15 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
 
     from intake.api import Limits, create_app
     from zhicheng.health import health
+    from zhicheng.metrics import exposition
 
     runtime = obj.runtime()
     settings = runtime.settings
     limits = Limits(max_file_bytes=settings.max_file_bytes,
                     max_application_bytes=max_request_mb * 1024 * 1024,
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
-    app = create_app(runtime.ctx, runtime.start, limits, health=lambda: health(runtime))
+    app = create_app(runtime.ctx, runtime.start, limits, health=lambda: health(runtime),
+                     metrics=lambda: exposition(runtime))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                            access_log=False, proxy_headers=False))
     say(f"上传接口：http://{host}:{port}/api/v1（存活检查 /healthz，指标 /metrics，接口说明 /openapi.json）")
