@@ -27,6 +27,8 @@ class Settings:
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
     worker_metrics_port: int = 0             # a Redis worker's Prometheus port (0: none)
+    inspect_processes: int | None = None     # processes inspecting files (None: a core each when
+                                             # embedded, none in a Redis worker)
     stage_chunk: int = 25                    # applications per stage message (one claim, one finish)
     local_dir: Path | None = None            # this machine's own state (OCR slots, worker marks);
                                              # never on the shared data path (ZHICHENG_LOCAL_DIR)
@@ -79,7 +81,7 @@ class Settings:
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap", "stage_chunk",
-                    "worker_metrics_port"):
+                    "worker_metrics_port", "inspect_processes"):
             if environ.get(f"ZHICHENG_{key.upper()}"):
                 values[key] = int(environ[f"ZHICHENG_{key.upper()}"])
         values.update({k: v for k, v in overrides.items() if v is not None})

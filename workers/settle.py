@@ -43,7 +43,8 @@ def settle(ctx: Context, stages: Stages, send: recovery.Send, local: InProcessWo
     told = False
     while True:
         now = time.monotonic()
-        if now - last_sweep >= SWEEP:
+        swept = now - last_sweep >= SWEEP
+        if swept:
             last_sweep = now
             recovery.resend_expired(ctx, send, stages=stages)
             if local is not None and local.idle():
@@ -60,14 +61,14 @@ def settle(ctx: Context, stages: Stages, send: recovery.Send, local: InProcessWo
         if timeout is not None and now - start > timeout:
             raise Stalled(f"等待超时（{timeout:g}秒）：{scope}仍有{left}份申报在自动处理中；"
                           "数据已保存，可稍后用 zhicheng status 查看，或运行 zhicheng worker 继续处理")
-        if local is None:
+        if local is None and swept:
             if _workers(ctx):
                 no_worker_since = now
             elif now - no_worker_since > NO_WORKER:
                 raise Stalled(f"没有运行中的处理进程：{scope}有{left}份申报在队列中等待；"
                               "请在任一台机器上运行 zhicheng worker（数据已保存，不会丢失）")
-        held = queries.held_elsewhere(ctx, batch_id) if local is not None else None
-        if held and not told and notice is not None and local is not None and local.idle():
+        if not told and notice is not None and local is not None and swept and local.idle() \
+                and (held := queries.held_elsewhere(ctx, batch_id)):
             told = True
             notice(f"{held['count']}份申报由另一个处理进程持有（租约至{held['until']}，该进程可能已退出）；"
                    "租约到期后将在本进程重新处理")
