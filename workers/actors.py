@@ -14,7 +14,7 @@ from workers import metrics
 
 # Dramatiq's own retries only bridge transient faults; the database counts attempts and
 # sends an application to `failed` at the cap (pipeline.stages.runner), whatever the broker does.
-RETRY = dict(max_retries=10, min_backoff=500, max_backoff=30_000)
+MAX_RETRIES, MIN_BACKOFF, MAX_BACKOFF = 10, 500, 30_000
 
 
 class Queue:
@@ -27,8 +27,9 @@ class Queue:
         self.actors: dict[str, dramatiq.Actor] = {}  # type: ignore[type-arg]
         for stage in stages:
             self.actors[stage.name] = dramatiq.actor(
-                _perform(ctx, stages, stage, self.send), broker=broker, actor_name=stage.name,
-                queue_name=stage.queue, **RETRY)
+                broker=broker, actor_name=stage.name, queue_name=stage.queue,
+                max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF,
+            )(_perform(ctx, stages, stage, self.send))
 
     def chunk_size(self, stage_name: str) -> int:
         """Applications per message: OCR work one by one (it spreads over the OCR workers of

@@ -116,6 +116,7 @@ def running(settings: Settings) -> list[dict[str, Any]]:
         client.close()
     out = []
     for raw in marks:
-        host, pid, queues = raw.decode().rsplit(":", 2)
+        mark = raw.decode() if isinstance(raw, bytes) else str(raw)
+        host, pid, queues = mark.rsplit(":", 2)
         out.append({"worker": f"{host}:{pid}", "queues": queues.split(",") if queues else ["*"]})
     return out

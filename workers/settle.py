@@ -15,7 +15,7 @@ Progress = Callable[[int, int], None]
 Notice = Callable[[str], None]
 POLL = 0.2
 SWEEP = 1.0          # seconds between two sweeps for expired leases
-NO_WORKER = 30.0     # Redis mode: seconds with work queued and no worker running before giving up
+NO_WORKER = 60.0     # Redis mode: seconds with work queued, no worker running and no progress
 
 
 class Stalled(TimeoutError):
@@ -32,7 +32,7 @@ def settle(ctx: Context, stages: Stages, send: recovery.Send, local: InProcessWo
     Meanwhile, work whose worker's lease ran out is sent again to the stage it waits for (on its
     own queue), and, in the embedded mode, work with no message once this process's queue is
     idle. Raises Stalled past `timeout`, after a lease's length (+ a minute) without progress, or
-    (with Redis) when no worker has been running for NO_WORKER seconds.
+    (with Redis) when no worker has run and nothing has moved for NO_WORKER seconds.
     """
     scope = f"批次{batch_id}" if batch_id is not None else "待处理的工作"
     stall_after = ctx.settings.stage_lease_seconds + 60.0
@@ -64,7 +64,7 @@ def settle(ctx: Context, stages: Stages, send: recovery.Send, local: InProcessWo
         if local is None and swept:
             if _workers(ctx):
                 no_worker_since = now
-            elif now - no_worker_since > NO_WORKER:
+            elif min(now - no_worker_since, now - last_change) > NO_WORKER:
                 raise Stalled(f"没有运行中的处理进程：{scope}有{left}份申报在队列中等待；"
                               "请在任一台机器上运行 zhicheng worker（数据已保存，不会丢失）")
         if not told and notice is not None and local is not None and swept and local.idle() \

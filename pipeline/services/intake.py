@@ -76,11 +76,14 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send |
             for app_id, outcome, state in _submit_chunk(ctx, batch_id, chunk, pool):
                 if outcome in ("created", "resubmitted"):
                     start(app_id)
-                elif send is not None and (waiting := stages.waiting_in(state)) is not None:
+                elif (waiting := stages.waiting_in(state)) is not None:
                     # An existing application still waiting at an automatic stage may have lost
-                    # its message: send it again where it waits; a worker holding it makes
-                    # this a no-op.
-                    send(waiting.name, [app_id])
+                    # its message: send it again where it waits (a worker holding it makes
+                    # this a no-op); without `send`, only those that wait for the first stage.
+                    if send is not None:
+                        send(waiting.name, [app_id])
+                    elif waiting is stages.first:
+                        start(app_id)
     with ctx.db.uow() as s:
         row = s.get(ImportBatch, batch_id)
         assert row is not None
