@@ -2,7 +2,8 @@
 
 1. claim: one UPDATE takes a lease on every application of the chunk that still waits for the
    stage and that no other worker holds (its lease has not run out), and counts an attempt;
-   committed at once, so a chunk that kills its worker is still counted. A redelivered or
+   committed at once, so a chunk that kills its worker is still counted. The lease is renewed
+   while the work runs, so it runs out only when the worker is gone (or hung). A redelivered or
    duplicated message finds nothing to claim: a no-op. Past the cap an application goes to
    `failed`.
 2. run: the stage's work on the claimed ids, outside any transaction. If it raises, each
@@ -18,10 +19,12 @@ The runner alone persists a stage's result (pipeline.stages documents the contra
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -35,6 +38,7 @@ from pipeline.storage.db.models import Application, Event, Extraction, FindingRo
 log = logging.getLogger(__name__)
 
 Next = dict[str, list[int]]   # stage name -> the applications to send to it
+RENEW_CAP = 10                # leases a chunk's work may run before it counts as hung
 
 
 class StageFailed(Exception):
@@ -93,7 +97,8 @@ def run_stage(ctx: Context, stages: Stages, stage: Stage, app_ids: Sequence[int]
     claimed = _claim(ctx, stage, app_ids)
     if not claimed:
         return {}, []
-    results, errors = _run(ctx, stage, sorted(claimed))
+    with _renewing(ctx, stage, sorted(claimed)):
+        results, errors = _run(ctx, stage, sorted(claimed))
     retry: list[int] = []
     for app_id, exc in errors.items():
         attempt = claimed[app_id]
@@ -157,6 +162,39 @@ def _claim(ctx: Context, stage: Stage, app_ids: Sequence[int]) -> dict[int, int]
         else:
             claimed[app_id] = attempt
     return claimed
+
+
+@contextmanager
+def _renewing(ctx: Context, stage: Stage, app_ids: list[int]) -> Iterator[None]:
+    """Renew the chunk's leases every third of a lease while its work runs: a chunk may take
+    longer than one application's lease, and only a worker that stops renewing (it died) should
+    lose its work. A chunk still running after RENEW_CAP leases is taken as hung: no more renewals."""
+    lease = ctx.settings.stage_lease_seconds
+    stop = threading.Event()
+
+    def renew() -> None:
+        for _ in range(RENEW_CAP * 3):
+            if stop.wait(max(0.5, lease / 3)):
+                return
+            try:
+                with ctx.db.uow(durable=False) as s:
+                    s.execute(update(Application)
+                              .where(Application.id.in_(app_ids),
+                                     Application.state == str(stage.takes),
+                                     Application.lease_until.is_not(None))
+                              .values(lease_until=ctx.clock.now() + timedelta(seconds=lease))
+                              .execution_options(synchronize_session=False))
+                    s.commit()
+            except Exception:  # a database hiccup: the next round tries again
+                log.warning("renewing the leases of %s failed", stage.name, exc_info=True)
+
+    thread = threading.Thread(target=renew, daemon=True, name=f"lease-{stage.name}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _release(ctx: Context, stage: Stage, app_ids: Sequence[int]) -> None:

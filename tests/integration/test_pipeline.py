@@ -336,3 +336,29 @@ def test_stages_must_follow_each_other() -> None:
         Stages((first, first))
     assert STAGES.waiting_in(State.NORMALIZED) is second and STAGES.first is first
     assert isinstance(StageResult(), StageResult)
+
+
+def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from intake.bulk import open_batch
+    from pipeline.services.intake import submit_batch
+
+    with open_batch(sample.path, runtime.settings) as intake:
+        ids: list[int] = []
+        submit_batch(runtime.ctx, intake, ids.append)
+    runtime.ctx.settings = runtime.ctx.settings.with_(stage_lease_seconds=1)
+    real = STAGES.named("normalize").run
+    seen: list[object] = []
+
+    def slow(ctx, app_ids):  # type: ignore[no-untyped-def]
+        time.sleep(2.5)  # longer than two leases: the runner renews them meanwhile
+        seen.append(run_chunk(ctx, stages, "normalize", app_ids).next)  # a recovery's resend
+        return real(ctx, app_ids)
+
+    stages = STAGES.replace("normalize", run=slow)
+    assert run_chunk(runtime.ctx, stages, "normalize", ids).next == {"extract": sorted(ids)}
+    assert seen == [{}]  # the resent chunk found every application still held: a no-op
+    for app_id in ids:
+        actions = [e["action"] for e in queries.show_application(runtime.ctx, app_id)["events"]]
+        assert actions.count("stage.normalize") == 1
