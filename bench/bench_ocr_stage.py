@@ -48,7 +48,8 @@ REDIS = os.environ.get("ZHICHENG_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 def seed(ctx, items, folder: Path, tag: str, mutate: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
     """One application in `received` per image, its material in the store; then normalise it."""
     from pipeline.storage.db.models import Applicant, Application, Material
-    from pipeline.stages.runner import run_stage
+    from pipeline.stages import STAGES
+    from pipeline.stages.runner import run_chunk
 
     now = ctx.clock.now()
     ids = []
@@ -75,8 +76,7 @@ def seed(ctx, items, folder: Path, tag: str, mutate: bool = False) -> list[int]:
             s.flush()
             ids.append(app.id)
         s.commit()
-    for app_id in ids:
-        run_stage(ctx, "normalize", app_id)
+    run_chunk(ctx, STAGES, "normalize", ids)
     return ids
 
 

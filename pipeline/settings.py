@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +26,12 @@ class Settings:
     stage_lease_seconds: int = 600           # how long a worker holds a stage it runs
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
     worker_threads: int = 2
+    worker_metrics_port: int = 0             # a Redis worker's Prometheus port (0: none)
+    inspect_processes: int | None = None     # processes inspecting files (None: a core each when
+                                             # embedded, none in a Redis worker)
+    stage_chunk: int = 25                    # applications per stage message (one claim, one finish)
+    local_dir: Path | None = None            # this machine's own state (OCR slots, worker marks);
+                                             # never on the shared data path (ZHICHENG_LOCAL_DIR)
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
     holidays_path: Path | None = None        # holiday override file (ZHICHENG_HOLIDAYS)
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
@@ -35,6 +43,14 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'zhicheng.db').resolve()}"
+
+    @property
+    def machine_dir(self) -> Path:
+        """This machine's local state: ZHICHENG_LOCAL_DIR, else $XDG_RUNTIME_DIR/zhicheng, else
+        /tmp/zhicheng-<uid>. Never under the data dir, which several machines may share."""
+        if self.local_dir is not None:
+            return self.local_dir
+        return Path(tempfile.gettempdir()) / f"zhicheng-{os.getuid()}"
 
     @property
     def embedded(self) -> bool:
@@ -59,15 +75,20 @@ class Settings:
             values["holidays_path"] = Path(environ["ZHICHENG_HOLIDAYS"])
         if environ.get("ZHICHENG_OCR_ENGINE"):
             values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
+        if environ.get("ZHICHENG_LOCAL_DIR"):
+            values["local_dir"] = Path(environ["ZHICHENG_LOCAL_DIR"])
+        elif environ.get("XDG_RUNTIME_DIR"):
+            values["local_dir"] = Path(environ["XDG_RUNTIME_DIR"]) / "zhicheng"
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         if environ.get("ZHICHENG_DB_BUSY_SECONDS"):
             values["db_busy_seconds"] = float(environ["ZHICHENG_DB_BUSY_SECONDS"])
-        for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap"):
+        for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap", "stage_chunk",
+                    "worker_metrics_port", "inspect_processes"):
             if environ.get(f"ZHICHENG_{key.upper()}"):
                 values[key] = int(environ[f"ZHICHENG_{key.upper()}"])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("data_dir", "rules_path", "holidays_path"):
+        for key in ("data_dir", "rules_path", "holidays_path", "local_dir"):
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
@@ -88,7 +109,10 @@ class Settings:
             "ZHICHENG_STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
             "ZHICHENG_STAGE_ATTEMPT_CAP": str(self.stage_attempt_cap),
             "ZHICHENG_DB_BUSY_SECONDS": str(self.db_busy_seconds),
+            "ZHICHENG_STAGE_CHUNK": str(self.stage_chunk),
         }
+        if self.local_dir:
+            env["ZHICHENG_LOCAL_DIR"] = str(self.local_dir.resolve())
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url
         if self.rules_path:

@@ -1,48 +1,73 @@
-"""One thin actor per stage: take an id, run the stage's service, send the next message."""
+"""One thin actor per stage: take a chunk of ids, run the stages, send the next messages."""
 
 from __future__ import annotations
 
-from typing import Callable
+import time
+from typing import Callable, Iterable, Sequence
 
 import dramatiq
 
 from pipeline.context import Context
-from pipeline.stages.runner import run_stages
-from pipeline.stages import FIRST, STAGES, Stage
+from pipeline.stages import Stage, Stages
+from pipeline.stages.runner import StageFailed, run_chunk
+from workers import metrics
 
 # Dramatiq's own retries only bridge transient faults; the database counts attempts and
 # sends an application to `failed` at the cap (pipeline.stages.runner), whatever the broker does.
-RETRY = dict(max_retries=10, min_backoff=500, max_backoff=30_000)
+MAX_RETRIES, MIN_BACKOFF, MAX_BACKOFF = 10, 500, 30_000
 
 
 class Queue:
-    """The stage actors declared on one broker; `start` sends an application's first stage."""
+    """The stage actors declared on one broker; `send` asks for a stage on applications."""
 
-    def __init__(self, broker: dramatiq.Broker, ctx: Context) -> None:
+    def __init__(self, broker: dramatiq.Broker, ctx: Context, stages: Stages) -> None:
         self.broker = broker
-        self.actors: dict[str, dramatiq.Actor] = {}
-        for stage in STAGES:
+        self.ctx = ctx
+        self.stages = stages
+        self.actors: dict[str, dramatiq.Actor] = {}  # type: ignore[type-arg]
+        for stage in stages:
             self.actors[stage.name] = dramatiq.actor(
-                _perform(ctx, stage, self.send), broker=broker, actor_name=stage.name,
-                queue_name=stage.queue, **RETRY)
+                broker=broker, actor_name=stage.name, queue_name=stage.queue,
+                max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF,
+            )(_perform(ctx, stages, stage, self.send))
 
-    def send(self, stage_name: str, app_id: int) -> None:
-        """Ask a worker to run a stage on an application (a hint: the database is the truth)."""
-        self.actors[stage_name].send(app_id)
+    def chunk_size(self, stage_name: str) -> int:
+        """Applications per message: OCR work one by one (it spreads over the OCR workers of
+        every machine), everything else in chunks (one claim and one finish per chunk)."""
+        stage = self.stages.named(stage_name)
+        if stage.queue == "ocr" and self.ctx.settings.ocr_engine != "null":
+            return 1
+        return max(1, self.ctx.settings.stage_chunk)
 
-    def start(self, app_id: int) -> None:
-        self.send(FIRST, app_id)
+    def send(self, stage_name: str, app_ids: int | Iterable[int]) -> None:
+        """Ask a worker to run a stage on applications (a hint: the database is the truth)."""
+        ids = [app_ids] if isinstance(app_ids, int) else list(app_ids)
+        size = self.chunk_size(stage_name)
+        for i in range(0, len(ids), size):
+            self.actors[stage_name].send(ids[i:i + size])
+
+    def start(self, app_ids: int | Iterable[int]) -> None:
+        """Send applications to the first stage."""
+        self.send(self.stages.first.name, app_ids)
 
     @property
     def queue_names(self) -> list[str]:
-        return sorted({s.queue for s in STAGES})
+        return self.stages.queues
 
 
-def _perform(ctx: Context, stage: Stage, send: Callable[[str, int], None]) -> Callable[[int], None]:
-    def perform(application_id: int) -> None:
-        following = run_stages(ctx, stage.name, application_id)
-        if following:
-            send(following, application_id)
+def _perform(ctx: Context, stages: Stages, stage: Stage,
+             send: Callable[[str, Sequence[int]], None]) -> Callable[[int | list[int]], None]:
+    def perform(application_ids: int | list[int]) -> None:
+        # a message of an earlier version carries one id
+        ids = [application_ids] if isinstance(application_ids, int) else application_ids
+        started = time.perf_counter()
+        outcome = run_chunk(ctx, stages, stage.name, ids)
+        metrics.observe(stage.name, time.perf_counter() - started, len(ids))
+        for name, following in outcome.next.items():
+            send(name, following)
+        if outcome.retry:
+            raise StageFailed(f"“{stage.name}”阶段有{len(outcome.retry)}份申报出错，稍后重试："
+                              f"{outcome.retry}")
 
     perform.__name__ = stage.name
     return perform

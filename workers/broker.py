@@ -13,7 +13,14 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.broker_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=settings.broker_url, namespace=settings.queue_namespace)
+        redis: dramatiq.Broker = RedisBroker(url=settings.broker_url, namespace=settings.queue_namespace)
+        if settings.worker_metrics_port:
+            # Dramatiq's own middleware: message counters and durations per stage, and the
+            # process's zhicheng_* metrics, merged over the worker processes, on that port.
+            from dramatiq.middleware.prometheus import Prometheus
+
+            redis.add_middleware(Prometheus())
+        return redis
     broker = StubBroker()
     broker.emit_after("process_boot")
     return broker

@@ -5,15 +5,11 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
-from pipeline.services import queries, recovery
 from pipeline.services.intake import submit_batch
-from workers.embedded import InProcessWorker
+from workers.settle import Notice, Progress
 from zhicheng.bootstrap import Runtime
 from pipeline.errors import ConfigError
-
-Progress = Callable[[int, int], None]
 
 
 class SchemaNotReady(ConfigError):
@@ -31,43 +27,26 @@ def ensure_schema(runtime: Runtime) -> None:
 
 
 def import_batch(runtime: Runtime, path: Path, *, wait: bool, timeout: float | None = None,
-                 progress: Progress | None = None, submitted_by: str = "系统") -> int:
-    """Import a batch folder or zip; in the embedded mode process it here, else optionally wait."""
+                 progress: Progress | None = None, submitted_by: str = "系统",
+                 notice: Notice | None = None) -> int:
+    """Import a batch folder or zip; wait for its processing when asked, or when this process
+    is the one that processes it (embedded)."""
     from intake.bulk import open_batch  # openpyxl and friends: only for commands that import
 
-    ctx = runtime.ctx
-
-    def run() -> int:
+    with runtime.workers() as here:
         with open_batch(path, runtime.settings, submitted_by) as intake:
-            return submit_batch(ctx, intake, runtime.queue.start)
-
-    if runtime.settings.embedded:
-        # No workers elsewhere: this process is the worker, until the batch is through.
-        with InProcessWorker(runtime.broker, runtime.settings.worker_threads):
-            batch_id = run()
-            wait_for_batch(runtime, batch_id, timeout, progress)
-        return batch_id
-    batch_id = run()
-    if wait:
-        wait_for_batch(runtime, batch_id, timeout, progress)
+            batch_id = submit_batch(runtime.ctx, intake, runtime.start, send=runtime.queue.send,
+                                    stages=runtime.stages)
+        if wait or here.local:
+            runtime.settle(batch_id, timeout=timeout, progress=progress, notice=notice)
     return batch_id
 
 
 def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None,
                    progress: Progress | None = None) -> None:
-    """Return when every application of the batch has left the automatic stages."""
-    total = len(queries.batch_receipt(runtime.ctx, batch_id)["applications"])
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        pending = queries.batch_pending(runtime.ctx, batch_id)
-        if progress:
-            progress(total - pending, total)
-        if pending == 0:
-            return
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"等待超时：批次{batch_id}仍有{pending}份申报在自动处理中"
-                               "（请检查 zhicheng worker 是否在运行）")
-        time.sleep(0.2)
+    """Return when every application of the batch has left the automatic stages (bounded)."""
+    with runtime.workers():
+        runtime.settle(batch_id, timeout=timeout, progress=progress)
 
 
 def wait_for_applications(runtime: Runtime, app_ids: list[int],
@@ -83,20 +62,11 @@ def wait_for_applications(runtime: Runtime, app_ids: list[int],
     return True
 
 
-def drain(runtime: Runtime, progress: Progress | None = None) -> int:
-    """Embedded mode: process every application waiting at an automatic stage; return how many."""
-    with InProcessWorker(runtime.broker, runtime.settings.worker_threads):
-        # Not stuck work: what waits in this database while no worker ran. Sent, not counted.
-        sent = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send, older_than_seconds=0,
-                                           count_attempt=False)["resent"])
-        while True:
-            states = queries.overview(runtime.ctx)["queues"]
-            pending = sum(q["depth"] for q in states if q["kind"] == "automatic")
-            if progress:
-                progress(sent - pending, sent)
-            if pending == 0:
-                return sent
-            time.sleep(0.2)
+def drain(runtime: Runtime, progress: Progress | None = None, notice: Notice | None = None) -> int:
+    """Process every application waiting at an automatic stage (here, when embedded; else wait
+    for the workers), sending again what lost its message; return how many were waiting."""
+    with runtime.workers():
+        return runtime.settle(progress=progress, notice=notice)
 
 
 def terminal_progress(label: str) -> Progress | None:

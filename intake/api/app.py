@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from intake.api import errors, streaming, submit
+from intake.api import metrics as http_metrics
 from intake.api.errors import ApiError
 from pipeline.context import Context
 from pipeline.services import access, orphans, queries, tokens
@@ -101,8 +102,11 @@ def _declared_length(request: Request) -> int | None:
         return None
 
 
-def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None = None) -> FastAPI:
-    """The application for these ports; `start` sends an application's first stage."""
+def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None = None, *,
+               health: Callable[[], dict[str, Any]] | None = None,
+               metrics: Callable[[], bytes] | None = None) -> FastAPI:
+    """The application for these ports; `start` sends an application's first stage; `health`
+    (from the composition root) tells /healthz about the broker, the workers and the queues."""
     limits = limits or Limits(max_file_bytes=ctx.settings.max_file_bytes)
     app = FastAPI(title="zhicheng 职称申报上传接口", version="1", openapi_url="/openapi.json",
                   docs_url=None, redoc_url=None,
@@ -110,17 +114,24 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
     app.state.ctx, app.state.start, app.state.limits = ctx, start, limits
     _recover(ctx)
     errors.install(app)
+    http_metrics.install(app, metrics)
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
 
     @app.get("/healthz", tags=["运维"], summary="存活检查（无需令牌）")
-    def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, Any]:
         try:
             with ctx.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             log.warning("health check: database unreachable: %s", exc)
             raise ApiError(503, "db.unavailable", "数据库暂时无法连接") from None
-        return {"status": "ok"}
+        if health is None:
+            return {"status": "ok"}
+        found = health()
+        if not found["broker"]["ok"]:
+            raise ApiError(503, "broker.unavailable", "队列服务（Redis）暂时无法连接")
+        # degraded: work waits and no worker runs (the hint says what to run)
+        return {"status": "ok" if found["ok"] else "degraded", **found}
 
     @api.post("/batches", status_code=201, tags=["上传"], summary="上传一个批次 zip",
               openapi_extra={"requestBody": BATCH_BODY})

@@ -1,4 +1,5 @@
-"""Submitting a batch: files to the store, then one transaction per application, then enqueue.
+"""Submitting a batch: files to the store, then the new applications of each chunk in one
+transaction (the others one by one), then enqueue.
 
 The database is written first and committed, and only then is the application's first stage
 sent to the queue (DESIGN lesson 1). A crash mid-import leaves each application whole or absent;
@@ -10,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Callable
+from itertools import islice
+from typing import Callable, Sequence, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,41 +32,36 @@ from pipeline.services.facts import unit_facts
 from pipeline.services import orphans
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
-from pipeline.domain.materials import classify
 from pipeline.domain.problems import Problem, collapse
 from pipeline.roster.columns import COLUMNS
+from pipeline.services.intake_rows import Prepared, StoredFile, insert_new, material_row, text
+from pipeline.stages import STAGES, Stages
 from pipeline.storage.transitions import log_event, move
-from pipeline.domain.states import AUTOMATIC, LABELS, State
-from pipeline.domain.states import RESUBMITTABLE
+from pipeline.domain.states import LABELS, RESUBMITTABLE, State
 from pipeline.domain.vocabulary import CHANGE_LABELS  # one word for each change (替换)
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+PREPARING = 4   # threads storing files (hashing and copying release the GIL)
 Start = Callable[[int], None]
-AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
+Send = Callable[[str, Sequence[int]], None]
 # The check stage's name: findings written at intake for batch-level blockers carry it, so the
 # stage's next run (after a fix and `zhicheng recheck`) replaces them.
 CHECK_STAGE = "check"
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    file: IncomingFile
-    blob: StoredBlob
-    problem: str | None = None         # "too_large" | "unreadable"
-    detail: str | None = None
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _jsonable(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
-    """Import a batch; return its id. Each application is committed, then `start` is called."""
+def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send | None = None,
+                 stages: Stages = STAGES) -> int:
+    """Import a batch; return its id. Each application is committed, then `start` is called.
+
+    An application already waiting at an automatic stage (a crash before its message reached
+    the queue, or its worker died) is sent again to the stage it actually waits for, on that
+    stage's queue (`send`; without it, only new work is sent)."""
     now = ctx.clock.now()
     today = ctx.today()  # one date for the whole batch: every row is parsed against it
     with ctx.db.uow() as s:
@@ -81,26 +78,83 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
         batch_id = row.id
     if batch.fatal:
         return batch_id
-    for intake in batch.applications:
-        try:
-            app_id, outcome, waiting = submit_application(ctx, batch_id, intake, today)
-        except Exception as exc:  # one applicant's technical fault must not stop the batch
-            log.exception("intake of roster line %s failed", intake.line)
-            _add_problem(ctx, batch_id, Problem(
-                "application.intake_failed",
-                f"第{intake.line}行的申报导入时发生技术故障（{_brief(exc)}），"
-                "其余申报不受影响；请联系运维人员处理后重新导入本批次", intake.folder))
-            continue
-        if outcome in ("created", "resubmitted") or waiting:
-            # An existing application still waiting at an automatic stage lost its message
-            # (a crash before the queue took it): send it again; stages are idempotent.
-            start(app_id)
+    size = max(1, ctx.settings.stage_chunk)
+    with ThreadPoolExecutor(max_workers=PREPARING, thread_name_prefix="intake") as pool:
+        rows = iter(batch.applications)
+        while chunk := list(islice(rows, size)):
+            for app_id, outcome, state in _submit_chunk(ctx, batch_id, chunk, pool, today):
+                waiting = stages.waiting_in(state)
+                if outcome in ("created", "resubmitted"):
+                    if waiting is stages.first:  # not when returned at intake (unit blocked)
+                        start(app_id)
+                elif waiting is not None:
+                    # An existing application still waiting at an automatic stage may have lost
+                    # its message: send it again where it waits (a worker holding it makes
+                    # this a no-op); without `send`, only those that wait for the first stage.
+                    if send is not None:
+                        send(waiting.name, [app_id])
+                    elif waiting is stages.first:
+                        start(app_id)
     with ctx.db.uow() as s:
         row = s.get(ImportBatch, batch_id)
         assert row is not None
         row.status, row.finished_at = "imported", ctx.clock.now()
         s.commit()
     return batch_id
+
+
+def _submit_chunk(ctx: Context, batch_id: int, chunk: list[ApplicationIntake],
+                  pool: ThreadPoolExecutor, today: date) -> list[tuple[int, str, str]]:
+    """Store and parse a chunk's applicants in threads, then commit the new ones together
+    (Core inserts, one transaction) and the others one by one; a fault stays with its applicant.
+    A new application whose unit cannot file is returned at once, before any OCR is spent."""
+    prepared: list[Prepared] = []
+    for intake, done in zip(chunk, pool.map(lambda i: _attempt(prepare, ctx, i, today), chunk)):
+        if isinstance(done, Exception):
+            _intake_failed(ctx, batch_id, intake, done)
+        else:
+            prepared.append(done)
+            for problem in done.problems:
+                _add_problem(ctx, batch_id, problem)
+    try:
+        created, rest = insert_new(ctx, batch_id, prepared)
+    except Exception:  # a concurrent import, a fault: each applicant on its own below
+        log.warning("chunk insert failed; committing one by one", exc_info=True)
+        created, rest = [], prepared
+    out = [(app_id, "created", _block_if_unit_cannot_file(ctx, app_id, p.record))
+           for app_id, p in created]
+    for p in rest:
+        done = _attempt(commit_one, ctx, batch_id, p)
+        if isinstance(done, Exception):
+            _intake_failed(ctx, batch_id, p.intake, done)
+        else:
+            out.append(done)
+    return out
+
+
+def _block_if_unit_cannot_file(ctx: Context, app_id: int, record: RosterRecord) -> str:
+    """Return a just-created application at once when its unit cannot file it; its state."""
+    with ctx.db.uow() as s:
+        app = s.get(Application, app_id)
+        assert app is not None
+        _return_if_blocked(s, app, record, ctx.clock.now())
+        s.commit()
+        return app.state
+
+
+def _attempt(fn: Callable[..., T], *args: object) -> T | Exception:
+    try:
+        return fn(*args)
+    except Exception as exc:  # one applicant's technical fault must not stop the batch
+        return exc
+
+
+def _intake_failed(ctx: Context, batch_id: int, intake: ApplicationIntake, exc: Exception) -> None:
+    log.error("intake of roster line %s failed", intake.line, exc_info=exc)
+    _add_problem(ctx, batch_id, Problem(
+        "application.intake_failed",
+        f"第{intake.line}行的申报导入时发生技术故障（{_brief(exc)}），"
+        "其余申报不受影响；请联系运维人员处理后重新导入本批次", intake.folder))
 
 
 def _add_problem(ctx: Context, batch_id: int, problem: Problem) -> None:
@@ -157,25 +211,32 @@ def _safe_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[Pro
     return out, problems
 
 
-def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
-                       today: date | None = None) -> tuple[int, str, bool]:
-    """Store one applicant's files and commit its application.
-
-    Returns (id, outcome, waiting): waiting is True when the application is at an automatic stage.
-    """
+def prepare(ctx: Context, intake: ApplicationIntake, today: date | None = None) -> Prepared:
+    """Store one applicant's files and parse its row once (slow I/O, outside any transaction)."""
     files, name_problems = _safe_files(list(intake.files))
-    for problem in name_problems:
-        _add_problem(ctx, batch_id, problem)
-    stored = [_store(ctx, f) for f in files]  # slow I/O outside the transaction
+    stored = [_store(ctx, f) for f in files]
     record = record_of(intake, today or ctx.today())
     raw = {k: _jsonable(v) for k, v in intake.raw.items()}
-    roster_digest = _digest({"raw": raw, "extra": intake.extra})
-    materials_digest = _digest(sorted((sf.file.relpath, sf.blob.sha256 or f"x{sf.blob.size}")
-                                      for sf in stored))
+    return Prepared(intake, stored, record, raw, _digest({"raw": raw, "extra": intake.extra}),
+                    _digest(sorted((sf.file.relpath, sf.blob.sha256 or f"x{sf.blob.size}")
+                                   for sf in stored)), name_problems)
+
+
+def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
+                       today: date | None = None) -> tuple[int, str, str]:
+    """Store one applicant's files and commit its application; return (id, outcome, state)."""
+    prepared = prepare(ctx, intake, today)
+    for problem in prepared.problems:
+        _add_problem(ctx, batch_id, problem)
+    return commit_one(ctx, batch_id, prepared)
+
+
+def commit_one(ctx: Context, batch_id: int, p: Prepared) -> tuple[int, str, str]:
+    """Commit one prepared application (new, unchanged, or resubmitted); (id, outcome, state)."""
     for attempt in range(2):
         try:
-            return _commit_application(ctx, batch_id, intake, stored, record, raw,
-                                       roster_digest, materials_digest)
+            return _commit_application(ctx, batch_id, p.intake, p.stored, p.record, p.raw,
+                                       p.roster_digest, p.materials_digest)
         except IntegrityError:
             # Another import created the same application at the same moment: on the second
             # try it is found and recognised as existing.
@@ -187,7 +248,7 @@ def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
 def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
                         stored: list[StoredFile], record: RosterRecord,
                         raw: dict[str, object], roster_digest: str,
-                        materials_digest: str) -> tuple[int, str, bool]:
+                        materials_digest: str) -> tuple[int, str, str]:
     now = ctx.clock.now()
     values, key = record.values, record.key()
     with ctx.db.uow() as s:
@@ -195,7 +256,7 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
         if applicant is None:
             applicant = Applicant(id_number=key["id_number"], created_at=now)
             s.add(applicant)
-        applicant.name = strip_unsafe(_text(values.get("name") or intake.raw.get("name")))
+        applicant.name = strip_unsafe(text(values.get("name") or intake.raw.get("name")))
         app = s.scalars(select(Application).filter_by(**key)).one_or_none()
         if app is None:
             app = Application(**key, state=str(State.RECEIVED), state_changed_at=now,
@@ -230,9 +291,9 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
             _return_if_blocked(s, app, record, now)
         s.add(BatchItem(batch_id=batch_id, application_id=app.id, outcome=outcome,
                         roster_line=intake.line))
-        waiting = app.state in AUTOMATIC_STATES
+        state = app.state
         s.commit()
-        return app.id, outcome, waiting
+        return app.id, outcome, state
 
 
 def _return_if_blocked(s: Session, app: Application, record: RosterRecord, now: datetime) -> None:
@@ -266,18 +327,14 @@ def _fill(app: Application, record: RosterRecord, raw: dict[str, object],
     for name in TYPED:
         value = values.get(name)
         setattr(app, name, value if value is not None or name != "path" else "正常")
-    app.name = strip_unsafe(_text(values.get("name") or raw.get("name")))
+    app.name = strip_unsafe(text(values.get("name") or raw.get("name")))
     app.roster = {"raw": raw, "extra": intake.extra, "line": intake.line, "folder": intake.folder,
                   "problems": record.stored_problems()}
     app.roster_digest, app.materials_digest = roster_digest, materials_digest
 
 
-def _material(sf: StoredFile, now) -> Material:  # type: ignore[no-untyped-def]
-    c = classify(sf.file.name)
-    return Material(relpath=sf.file.relpath, original_name=sf.file.name, kind=str(c.kind),
-                    part=c.part, recognized=c.recognized, size=sf.blob.size,
-                    sha256=sf.blob.sha256, intake_problem=sf.problem, intake_detail=sf.detail,
-                    created_at=now)
+def _material(sf: StoredFile, now: datetime) -> Material:
+    return Material(**material_row(sf, now))
 
 
 def _replace_materials(s: Session, app: Application, stored: list[StoredFile], now) -> None:  # type: ignore[no-untyped-def]

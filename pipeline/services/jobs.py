@@ -19,7 +19,7 @@ from pipeline.services import publicity_closing, recommend, recovery
 from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.errors import NotFound
 
-Send = Callable[[str, int], None]
+Send = recovery.Send
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,20 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.storage.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
                                 Material, Review)
+from pipeline.context import CHINA
 from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.services import receipts
 from pipeline import errors
+from pipeline.stages import STAGES, Stages
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,
     "supervisor": State.SUPERVISOR_REVIEW,
     "center": State.CENTER_REVIEW,
 }
+
+
+WAITING = [str(x) for x in AUTOMATIC]
 
 
 class NotFound(errors.NotFound):
@@ -73,7 +78,32 @@ def batch_pending(ctx: Context, batch_id: int) -> int:
                    Application.state.in_([str(x) for x in AUTOMATIC]))) or 0
 
 
-def overview(ctx: Context) -> dict[str, Any]:
+def pending(ctx: Context, batch_id: int | None = None) -> dict[str, int]:
+    """Applications at each automatic state (of one batch, or all)."""
+    q = select(Application.state, func.count()).where(Application.state.in_(WAITING))
+    if batch_id is not None:
+        q = q.join(BatchItem, BatchItem.application_id == Application.id).where(
+            BatchItem.batch_id == batch_id)
+    with ctx.db.uow() as s:
+        return {state: n for state, n in s.execute(q.group_by(Application.state))}
+
+
+def held_elsewhere(ctx: Context, batch_id: int | None = None) -> dict[str, Any] | None:
+    """Waiting applications whose lease has not run out: how many, and until when (China time)."""
+    now = ctx.clock.now()
+    q = select(func.count(), func.max(Application.lease_until)).where(
+        Application.state.in_(WAITING), Application.lease_until >= now)
+    if batch_id is not None:
+        q = q.join(BatchItem, BatchItem.application_id == Application.id).where(
+            BatchItem.batch_id == batch_id)
+    with ctx.db.uow() as s:
+        count, until = s.execute(q).one()
+    if not count:
+        return None
+    return {"count": count, "until": (until + CHINA).strftime("%H:%M:%S")}
+
+
+def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
     """Counts by state, each queue's depth and oldest age, and what needs an operator."""
     now = ctx.clock.now()
     stuck_after = ctx.settings.stuck_after_seconds
@@ -81,10 +111,8 @@ def overview(ctx: Context) -> dict[str, Any]:
         rows = s.execute(select(Application.state, func.count(), func.min(Application.state_changed_at))
                          .group_by(Application.state)).all()
         by_state = {r[0]: (r[1], r[2]) for r in rows}
-        from pipeline.stages import STAGES
-
         queues = []
-        for stage in STAGES:
+        for stage in stages:
             n, oldest = by_state.get(str(stage.takes), (0, None))
             queues.append({"queue": stage.name, "broker_queue": stage.queue, "kind": "automatic", "depth": n,
                            "oldest_age_seconds": _age(now, oldest)})

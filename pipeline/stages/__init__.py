@@ -1,64 +1,140 @@
-"""The automatic stages, in order. Nothing else knows the order (STYLE 5)."""
+"""The automatic stages, in order, and the contract every stage keeps.
+
+The contract
+------------
+- A stage is a frozen ``Stage(name, takes, gives, queue, run)``. It works on applications that
+  wait in state ``takes``; when it is done with one, the application is in ``gives`` (and, when
+  the result says so, moved on at once by a decision on that result: ``StageResult.route``).
+- ``run(ctx, app_ids)`` gets a chunk of application ids and returns one ``StageResult`` per id it
+  could work on (an id it cannot find is left out: it is no longer there to move). It reads what
+  it needs in its own short transactions and does the slow work outside any transaction.
+- ``run`` writes nothing about an application. The runner alone persists a result, in one
+  transaction per chunk: the move ``takes → gives`` as a compare-and-set (one event per move),
+  the stage's findings (replacing what an earlier run of the same stage wrote), the updates to
+  materials, the readings for the content-addressed cache, and then the routing move.
+- ``run`` is idempotent: the queue may deliver a chunk twice, a worker may die half-way, and
+  recovery may send the work again. The claim (a lease per application) makes a duplicate a
+  no-op while the first runs; the compare-and-set makes a late finish a no-op.
+- Each stage's ``gives`` is the next stage's ``takes`` (checked when ``Stages`` is made): the
+  order is written here and nowhere else. Stages that share a queue run one after the other in
+  one message; a stage with slow work of another kind (OCR) has a queue, and workers, of its own.
+- The stages are passed to the runtime (``zhicheng.bootstrap.bootstrap(stages=...)``); tests pass
+  their own (``STAGES.replace("extract", run=...)``) instead of patching a global.
+"""
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from pipeline.context import Context
 from pipeline.domain.findings import Finding
-from pipeline.domain.states import State
+from pipeline.domain.states import State, can_move
 
 
-@dataclass
+@dataclass(frozen=True)
+class CachedReading:
+    """One reading for the extraction cache (content hash + method), stored by the runner."""
+
+    sha256: str
+    method: str
+    text: str
+    chars: int
+    fields: dict[str, Any]
+    confidence: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class StageResult:
-    """What a stage's work produced: its findings, updates to materials, and the next state."""
+    """What a stage's work produced for one application; the runner persists it."""
 
-    target: State
-    findings: list[Finding]
-    material_updates: dict[int, dict[str, object]]
-    reason: str | None = None
-    then: State | None = None             # a further move decided by the result (routing)
+    findings: tuple[Finding, ...] = ()
+    # material id -> the columns to set (one executemany by primary key)
+    materials: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
+    readings: tuple[CachedReading, ...] = ()
+    route: State | None = None      # a further move decided by the result (check: returned | unit_review)
+    reason: str | None = None       # why, for the event of the last move
     # Columns of the application to set with the result (the check stage's OCR comparisons).
-    application_updates: dict[str, object] = field(default_factory=dict)
+    application: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass
+Run = Callable[[Context, Sequence[int]], Mapping[int, StageResult]]
+
+
+@dataclass(frozen=True)
 class Stage:
+    """One automatic stage: from `takes` to `gives`, on `queue`, doing `run`."""
+
     name: str
-    takes: State                          # the state in which an application waits for it
-    queue: str                            # the queue its messages go to
-    work: Callable[[Context, int], StageResult]
+    takes: State
+    gives: State
+    queue: str
+    run: Run
 
 
-def _lazy(module: str) -> Callable[[Context, int], StageResult]:
+@dataclass(frozen=True)
+class Stages:
+    """The stages in order; each one's `gives` is the next one's `takes`."""
+
+    all: tuple[Stage, ...]
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.all]
+        if not self.all or len(set(names)) != len(names):
+            raise ValueError(f"stages must be non-empty with unique names: {names}")
+        for before, after in zip(self.all, self.all[1:]):
+            if before.gives is not after.takes:
+                raise ValueError(f"stage {after.name} takes {after.takes}, {before.name} gives {before.gives}")
+        for s in self.all:
+            if not can_move(s.takes, s.gives):
+                raise ValueError(f"stage {s.name}: the state machine forbids {s.takes} → {s.gives}")
+
+    def __iter__(self) -> Iterator[Stage]:
+        return iter(self.all)
+
+    @property
+    def first(self) -> Stage:
+        return self.all[0]
+
+    def named(self, name: str) -> Stage:
+        """The stage of that name (KeyError if none)."""
+        for s in self.all:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def waiting_in(self, state: State | str) -> Stage | None:
+        """The stage that takes an application in this state, if any."""
+        for s in self.all:
+            if s.takes == state:
+                return s
+        return None
+
+    @property
+    def queues(self) -> list[str]:
+        return sorted({s.queue for s in self.all})
+
+    def replace(self, name: str, **changes: Any) -> "Stages":
+        """A copy with one stage changed (tests: a failing or slow `run`)."""
+        return Stages(tuple(replace(s, **changes) if s.name == name else s for s in self.all))
+
+
+def _lazy(module: str) -> Run:
     """A stage's work, imported on first call: commands that run no stage start without the
     heavy imports (image, PDF and OCR libraries) the work needs."""
 
-    def work(ctx: Context, app_id: int) -> StageResult:
-        return importlib.import_module(module).work(ctx, app_id)  # type: ignore[no-any-return]
+    def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+        return importlib.import_module(module).run(ctx, app_ids)  # type: ignore[no-any-return]
 
-    return work
-
-
-def _stages() -> tuple[Stage, ...]:
-    # Stages that share a queue run one after the other in one message (runner.run_stages);
-    # a stage with slow work of another kind (OCR) gets a queue, and workers, of its own.
-    return (
-        Stage("normalize", State.RECEIVED, "pipeline", _lazy("pipeline.stages.normalize")),
-        Stage("extract", State.NORMALIZED, "ocr", _lazy("pipeline.stages.extract")),
-        # checked → returned | unit_review is routed in the check stage's own transaction
-        Stage("check", State.EXTRACTED, "pipeline", _lazy("pipeline.stages.check")),
-    )
+    return run
 
 
-STAGES: tuple[Stage, ...] = _stages()
-BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}
-BY_STATE: dict[State, Stage] = {s.takes: s for s in STAGES}
-FIRST = STAGES[0].name
-
-
-def next_stage(state: State) -> Stage | None:
-    """The stage that takes an application in this state, if any."""
-    return BY_STATE.get(state)
+STAGES = Stages((
+    Stage("normalize", State.RECEIVED, State.NORMALIZED, "pipeline", _lazy("pipeline.stages.normalize")),
+    Stage("extract", State.NORMALIZED, State.EXTRACTED, "ocr", _lazy("pipeline.stages.extract")),
+    # checked → returned | unit_review is the result's route, in the check's own transaction
+    Stage("check", State.EXTRACTED, State.CHECKED, "pipeline", _lazy("pipeline.stages.check")),
+))

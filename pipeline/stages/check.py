@@ -4,6 +4,8 @@ problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 from sqlalchemy import case, select
 
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication,
@@ -125,7 +127,18 @@ def _flag_duplicates(ctx: Context, app_id: int, details: list[tuple[int, str]]) 
         s.commit()
 
 
-def work(ctx: Context, app_id: int) -> StageResult:
+def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+    """Check each application of a chunk (an application no longer there is left out)."""
+    out: dict[int, StageResult] = {}
+    for app_id in app_ids:
+        try:
+            out[app_id] = check(ctx, app_id)
+        except ApplicationMissing:
+            continue
+    return out
+
+
+def check(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
     findings, judged = check_application(facts, ctx.rules.for_year, ctx.today())
@@ -138,6 +151,5 @@ def work(ctx: Context, app_id: int) -> StageResult:
     else:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
-    return StageResult(State.CHECKED, findings, {}, reason, then=target,
-                       application_updates={"ocr_comparisons": [j.to_json() for j in judged]})
-
+    return StageResult(tuple(findings), route=target, reason=reason,
+                       application={"ocr_comparisons": [j.to_json() for j in judged]})

@@ -21,9 +21,9 @@ With the `null` engine nothing is OCR'd (a machine without OCR, and most tests).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
@@ -35,8 +35,8 @@ from pipeline.documents.reading import (Reading, ScanReading, read_certificate, 
                               reading_method)
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.readings import confirms
+from pipeline.stages import CachedReading
 from pipeline.stages import StageResult
-from pipeline.domain.states import State
 
 TEXT_LAYER = "pdf-text"
 # The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.
@@ -64,11 +64,32 @@ class ToRead:
     pages: int | None = None
 
 
-def work(ctx: Context, app_id: int) -> StageResult:
-    """Read every document a rule needs that was not read before."""
+def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+    """Read every document a rule needs that was not read before (once per content in a chunk)."""
+    done: dict[tuple[str, str], CachedReading] = {}
+    out: dict[int, StageResult] = {}
+    for app_id in app_ids:
+        found = _to_read(ctx, app_id, done)
+        if found is None:
+            continue  # the application is gone
+        declared, todo = found
+        readings = []
+        for key, item in todo.items():
+            reading = _stored(ctx, item, _read(ctx, item, declared))
+            done[key] = reading
+            readings.append(reading)
+        out[app_id] = StageResult(readings=tuple(readings))
+    return out
+
+
+def _to_read(ctx: Context, app_id: int, done: Mapping[tuple[str, str], object]
+             ) -> tuple[DeclaredFacts, dict[tuple[str, str], ToRead]] | None:
+    """The declared name and ID number, and the documents of an application still to be read."""
     engine_name = ctx.ocr_engine_name
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
+        if app is None:
+            return None
         declared = _declared(app)
         rows = s.execute(select(Material.sha256, Material.normalized_sha256, Material.kind,
                                 Material.media_type, Material.has_text_layer, Material.pages)
@@ -90,6 +111,8 @@ def work(ctx: Context, app_id: int) -> StageResult:
                 continue
             else:
                 method = reading_method(r.media_type, r.has_text_layer, engine_name)
+            if (r.sha256, method) in done:
+                continue  # read earlier in this chunk: stored with that application's result
             todo[(r.sha256, method)] = ToRead(r.sha256, r.normalized_sha256 or r.sha256, r.kind,
                                               r.media_type, r.has_text_layer, method, r.pages)
         if todo:
@@ -97,10 +120,7 @@ def work(ctx: Context, app_id: int) -> StageResult:
                 select(Extraction.sha256, Extraction.method)
                 .where(Extraction.sha256.in_([k[0] for k in todo])))}
             todo = {k: v for k, v in todo.items() if k not in known}
-    readings = [(item, _read(ctx, item, declared)) for item in todo.values()]
-    if readings:
-        _store(ctx, readings)
-    return StageResult(State.EXTRACTED, [], {})
+    return declared, todo
 
 
 def _declared(app: Application | None) -> DeclaredFacts:
@@ -119,7 +139,7 @@ def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | Scan
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
         return Reading(pdf_text(path), TEXT_LAYER, None)
     if item.method.startswith(SCAN_PREFIX):
-        return read_scanned_pdf(path, item.pages, ctx.ocr(), ctx.settings.data_dir,
+        return read_scanned_pdf(path, item.pages, ctx.ocr(), ctx.settings.machine_dir,
                                 budget=ctx.settings.stage_lease_seconds / 2)
     kind = MaterialKind(item.kind)
 
@@ -130,7 +150,7 @@ def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | Scan
         return confirms(kind, fields_of(kind, result), flat, declared)
 
     return read_certificate(path, item.media_type, item.has_text_layer, ctx.ocr(),
-                            ctx.settings.data_dir, confirm)
+                            ctx.settings.machine_dir, confirm)
 
 
 def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
@@ -141,34 +161,22 @@ def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
     return merge(kind, extract_fields(kind, result.first.text, result.first.line_scores), fields)
 
 
-def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading]]) -> None:
+def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading) -> CachedReading:
+    """A reading as the cache row the runner stores (with the fields read from a certificate)."""
     now = ctx.clock.now()
-    for item, reading in readings:
-        if isinstance(reading, ScanReading):
-            _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
-                                 chars=reading.chars, confidence=None, created_at=now,
-                                 fields={"engine": reading.engine, "pages": reading.pages,
-                                         "pages_read": reading.pages_read, "gap": reading.gap}))
-            continue
-        fields: dict[str, object] = {"engine": reading.method}
-        confidence = reading.confidence
-        if item.kind in CERTIFICATES:
-            kind = MaterialKind(item.kind)
-            found = (fields_of(kind, reading.ocr) if reading.ocr is not None
-                     else extract_fields(kind, reading.text))
-            fields.update(found.to_json())
-            confidence = found.confidence
-        if reading.error:
-            fields["error"] = reading.error
-        _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
-                             chars=sum(1 for c in reading.text if not c.isspace()),
-                             fields=fields, confidence=confidence, created_at=now))
-
-
-def _add(ctx: Context, row: Extraction) -> None:
-    with ctx.db.uow() as s:
-        s.add(row)
-        try:
-            s.commit()
-        except IntegrityError:
-            pass  # another worker read the same content meanwhile: the same result
+    if isinstance(reading, ScanReading):
+        return CachedReading(item.sha256, item.method, reading.text, reading.chars,
+                             {"engine": reading.engine, "pages": reading.pages,
+                              "pages_read": reading.pages_read, "gap": reading.gap}, None, now)
+    fields: dict[str, object] = {"engine": reading.method}
+    confidence = reading.confidence
+    if item.kind in CERTIFICATES:
+        kind = MaterialKind(item.kind)
+        found = (fields_of(kind, reading.ocr) if reading.ocr is not None
+                 else extract_fields(kind, reading.text))
+        fields.update(found.to_json())
+        confidence = found.confidence
+    if reading.error:
+        fields["error"] = reading.error
+    return CachedReading(item.sha256, item.method, reading.text,
+                         sum(1 for c in reading.text if not c.isspace()), fields, confidence, now)

@@ -2,29 +2,84 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Material
+from pipeline.storage.db.models import Application, Material
 from pipeline.domain.findings import Finding
-from pipeline.documents.preflight import inspect_file, normalized_image
+from pipeline.documents.preflight import Inspection, inspect_file, normalized_image
 from pipeline.domain.materials import EXPECTED_FORM, Form, MaterialKind
 from pipeline.stages import StageResult
-from pipeline.domain.states import State
 
 FORM_LABEL = {Form.PDF: "PDF文件", Form.IMAGE: "图片（JPG/PNG）"}
 MB = 1024 * 1024
 
 
-def work(ctx: Context, app_id: int) -> StageResult:
-    """Inspect every material of an application; every problem becomes a finding."""
+def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
+    """Inspect every material of a chunk of applications (one query loads them all)."""
     with ctx.db.uow() as s:
-        rows = s.execute(select(Material.id, Material.original_name, Material.kind,
-                                Material.recognized, Material.sha256, Material.size,
+        present = list(s.scalars(select(Application.id).where(Application.id.in_(app_ids))))
+        rows = s.execute(select(Material.application_id, Material.id, Material.original_name,
+                                Material.kind, Material.recognized, Material.sha256, Material.size,
                                 Material.intake_problem, Material.intake_detail)
-                         .where(Material.application_id == app_id).order_by(Material.id)).all()
+                         .where(Material.application_id.in_(app_ids)).order_by(Material.id)).all()
+    by_app: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_app[r.application_id].append(r)
+    seen = inspect_all(ctx, [(r.sha256, r.original_name) for r in rows
+                             if r.sha256 is not None and r.intake_problem != "too_large"])
+    return {app_id: inspect_application(ctx, by_app.get(app_id, []), seen) for app_id in present}
+
+
+def inspect_all(ctx: Context, files: list[tuple[str, str]]) -> dict[tuple[str, str], Inspection]:
+    """Inspect a chunk's files, in other processes when there are some (the work is CPU-bound:
+    decoding images, parsing PDFs), so that it leaves the process that does the database work."""
+    pool = _pool(ctx)
+    files = list(dict.fromkeys(files))
+    if pool is None or len(files) < 2:
+        return {}
+    args = [(str(ctx.blobs.path(sha)), name, ctx.settings.max_file_bytes, ctx.settings.max_pixels)
+            for sha, name in files]
+    return dict(zip(files, pool.map(_inspect, args, chunksize=max(1, len(args) // 8))))
+
+
+def _inspect(arg: tuple[str, str, int, int]) -> Inspection:
+    path, name, max_bytes, max_pixels = arg
+    return inspect_file(Path(path), name, max_bytes=max_bytes, max_pixels=max_pixels)
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(ctx: Context) -> ProcessPoolExecutor | None:
+    """The inspection processes of this process (made once): `inspect_processes`, or, unset, one
+    per core in the embedded mode (where this one process does everything) and none in a
+    Redis worker (whose processes already fill the cores)."""
+    global _POOL
+    n = ctx.settings.inspect_processes
+    if n is None:
+        n = len(os.sched_getaffinity(0)) if ctx.settings.embedded else 0
+    if n <= 0:
+        return None
+    with _POOL_LOCK:
+        if _POOL is None:
+            # forkserver: a clean process to fork from, never this one with its threads
+            _POOL = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
+        return _POOL
+
+
+def inspect_application(ctx: Context, rows: Sequence[Any],
+                        seen: dict[tuple[str, str], Inspection] | None = None) -> StageResult:
+    """Inspect the materials of one application; every problem becomes a finding."""
     findings: list[Finding] = []
     updates: dict[int, dict[str, object]] = {}
     by_hash: dict[str, list[str]] = defaultdict(list)
@@ -48,7 +103,8 @@ def work(ctx: Context, app_id: int) -> StageResult:
             continue
         by_hash[m.sha256].append(name)
         path = ctx.blobs.path(m.sha256)
-        result = inspect_file(path, name, max_bytes=limit, max_pixels=ctx.settings.max_pixels)
+        result = (seen or {}).get((m.sha256, name)) or inspect_file(
+            path, name, max_bytes=limit, max_pixels=ctx.settings.max_pixels)
         findings.extend(Finding(i.rule, i.message, name) for i in result.findings)
         update = _inspected(
             media_type=result.media_type, detected=result.detected, pages=result.pages,
@@ -75,7 +131,7 @@ def work(ctx: Context, app_id: int) -> StageResult:
         for dup in names[1:]:
             findings.append(Finding("material.duplicate",
                                     f"文件“{dup}”与“{names[0]}”内容完全相同，请确认是否重复上传", dup))
-    return StageResult(State.NORMALIZED, findings, updates)
+    return StageResult(tuple(findings), updates)
 
 
 def _inspected(**found: object) -> dict[str, object]:

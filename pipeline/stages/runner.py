@@ -1,106 +1,210 @@
-"""Running one stage on one application: idempotent, counted, compare-and-set.
+"""Running the stages on a chunk of applications: idempotent, counted, compare-and-set.
 
-1. claim: if the application is not (any more) in the state the stage takes, or another worker
-   holds the stage (its lease has not run out), do nothing: a redelivered or duplicated message
-   is a no-op. Otherwise take the lease, count the attempt and commit, so a message that kills
-   its worker is still counted; past the cap the application goes to `failed`.
-2. work: the slow part, outside any transaction.
-3. finish: move the state with a compare-and-set and, in the same transaction, replace the
-   stage's findings and store its results. If another worker finished first, roll back.
+1. claim: one UPDATE takes a lease on every application of the chunk that still waits for the
+   stage and that no other worker holds (its lease has not run out), and counts an attempt;
+   committed at once, so a chunk that kills its worker is still counted. The lease is renewed
+   while the work runs, so it runs out only when the worker is gone (or hung). A redelivered or
+   duplicated message finds nothing to claim: a no-op. Past the cap an application goes to
+   `failed`.
+2. run: the stage's work on the claimed ids, outside any transaction. If it raises, each
+   application is run alone, so that one bad application does not hold back the others.
+3. finish: one transaction for the chunk: the moves `takes → gives` as one compare-and-set
+   UPDATE per target (one event per move), the stage's findings replaced, materials updated,
+   readings cached, then the routing moves. An application another worker finished first is
+   not moved, and its results are not written.
+
+The runner alone persists a stage's result (pipeline.stages documents the contract).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Iterator, Sequence
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.errors import is_permanent
-from pipeline.storage.db.models import Application, FindingRow, Material
-from pipeline.storage.transitions import move
-from pipeline.stages import BY_NAME, BY_STATE, Stage, StageResult
 from pipeline.domain.states import State
+from pipeline.errors import is_permanent
+from pipeline.storage.transitions import move, move_many
+from pipeline.stages import CachedReading, Stage, StageResult, Stages
+from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
 
 log = logging.getLogger(__name__)
 
+Next = dict[str, list[int]]   # stage name -> the applications to send to it
+RENEW_CAP = 10                # leases a chunk's work may run before it counts as hung
 
-def run_stages(ctx: Context, stage_name: str, app_id: int) -> str | None:
-    """Run a stage and the stages after it that share its queue; return the next one to send.
 
-    Each stage keeps its own claim and its own transaction: a worker that dies between two of
-    them leaves the application at the last finished stage, where recovery finds it. Only the
-    message between them is saved (a stage on another queue, such as OCR, still gets one).
+class StageFailed(Exception):
+    """Some applications of a chunk failed and have attempts left: the queue retries the chunk."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a chunk left to do: messages for stages on other queues, and ids to retry."""
+
+    next: Next
+    retry: list[int]
+
+
+def run_chunk(ctx: Context, stages: Stages, stage_name: str, app_ids: Sequence[int]) -> Outcome:
+    """Run a stage and the stages after it that share its queue on a chunk of applications.
+
+    Each application starts where it actually waits: a retried chunk finds its first stages done
+    and goes on from the one that failed. Work waiting on another queue is left to the message
+    that put it there. The caller sends `next`, then has the queue retry the chunk (StageFailed)
+    when `retry` is not empty: the retried chunk finds the others done.
     """
-    queue = BY_NAME[stage_name].queue
-    # Start where the application actually waits: a retried message finds its first stages
-    # done and goes on from the one that failed. Work waiting on another queue is left to the
-    # message that put it there.
-    following = _waiting_for(ctx, app_id)
-    if following is None or BY_NAME[following].queue != queue:
-        return None
-    while following is not None and BY_NAME[following].queue == queue:
-        following = run_stage(ctx, following, app_id)
-    return following
+    queue = stages.named(stage_name).queue
+    pending: dict[str, list[int]] = defaultdict(list)
+    for app_id, waiting in _waiting_for(ctx, stages, app_ids).items():
+        if waiting.queue == queue:
+            pending[waiting.name].append(app_id)
+    following: Next = defaultdict(list)
+    retry: list[int] = []
+    for stage in stages:
+        ids = pending.pop(stage.name, [])
+        if stage.queue != queue or not ids:
+            continue
+        moved, failed = run_stage(ctx, stages, stage, ids)
+        retry += failed
+        for name, done in moved.items():
+            (pending if stages.named(name).queue == queue else following)[name].extend(done)
+    return Outcome(dict(following), sorted(retry))
 
 
-def _waiting_for(ctx: Context, app_id: int) -> str | None:
+def _waiting_for(ctx: Context, stages: Stages, app_ids: Sequence[int]) -> dict[int, Stage]:
     with ctx.db.uow() as s:
-        state = s.scalar(select(Application.state).where(Application.id == app_id))
-    stage = BY_STATE.get(State(state)) if state else None
-    return stage.name if stage else None
+        rows = s.execute(select(Application.id, Application.state)
+                         .where(Application.id.in_(list(app_ids)))).all()
+    out = {}
+    for app_id, state in rows:
+        stage = stages.waiting_in(state)
+        if stage is not None:
+            out[app_id] = stage
+    return out
 
 
-def run_stage(ctx: Context, stage_name: str, app_id: int) -> str | None:
-    """Run a stage on an application; return the name of the next stage to send, if any.
-
-    Raises the work's exception while attempts remain, so the queue retries it with backoff; a
-    permanent fault (pipeline.errors) sends the application to `failed` at once, unretried.
-    """
-    stage = BY_NAME[stage_name]
-    attempt = _claim(ctx, stage, app_id)
-    if attempt is None:
-        return None
-    try:
-        result = stage.work(ctx, app_id)
-    except Exception as exc:
-        log.exception("stage %s failed on application %s (attempt %s)", stage.name, app_id, attempt)
+def run_stage(ctx: Context, stages: Stages, stage: Stage, app_ids: Sequence[int]
+              ) -> tuple[Next, list[int]]:
+    """Run one stage on a chunk: (the next stage's name -> ids moved to it, ids to retry)."""
+    claimed = _claim(ctx, stage, app_ids)
+    if not claimed:
+        return {}, []
+    with _renewing(ctx, stage, sorted(claimed)):
+        results, errors = _run(ctx, stage, sorted(claimed))
+    retry: list[int] = []
+    for app_id, exc in errors.items():
+        attempt = claimed[app_id]
         if is_permanent(exc):  # retrying cannot mend it: failed now, the queue not asked again
             _fail(ctx, stage, app_id, f"“{stage.name}”阶段出错，重试无效：{type(exc).__name__}: {exc}")
-            return None
-        if attempt >= ctx.settings.stage_attempt_cap:
-            _fail(ctx, stage, app_id, f"“{stage.name}”阶段连续{attempt}次出错：{type(exc).__name__}: {exc}")
-            return None
-        _release(ctx, stage, app_id)  # the queue's retry may claim it again
-        raise
-    return _finish(ctx, stage, app_id, result)
+        elif attempt >= ctx.settings.stage_attempt_cap:
+            _fail(ctx, stage, app_id,
+                  f"“{stage.name}”阶段连续{attempt}次出错：{type(exc).__name__}: {exc}")
+        else:
+            retry.append(app_id)
+    if retry:
+        _release(ctx, stage, retry)  # the queue's retry may claim them again
+    # Ids the stage left out no longer exist as they were: release them, nothing to move.
+    gone = [i for i in claimed if i not in results and i not in errors]
+    if gone:
+        _release(ctx, stage, gone)
+    moved = finish(ctx, stage, results) if results else {}
+    out: Next = defaultdict(list)
+    for app_id, state in moved.items():
+        after = stages.waiting_in(state)
+        if after is not None:
+            out[after.name].append(app_id)
+    return dict(out), retry
 
 
-def _claim(ctx: Context, stage: Stage, app_id: int) -> int | None:
+def _run(ctx: Context, stage: Stage, ids: list[int]
+         ) -> tuple[dict[int, StageResult], dict[int, Exception]]:
+    try:
+        return dict(stage.run(ctx, ids)), {}
+    except Exception as exc:
+        if len(ids) == 1:
+            log.exception("stage %s failed on application %s", stage.name, ids[0])
+            return {}, {ids[0]: exc}
+    results: dict[int, StageResult] = {}
+    errors: dict[int, Exception] = {}
+    for app_id in ids:  # one by one: find which application fails
+        try:
+            results.update(stage.run(ctx, [app_id]))
+        except Exception as exc:
+            log.exception("stage %s failed on application %s", stage.name, app_id)
+            errors[app_id] = exc
+    return results, errors
+
+
+def _claim(ctx: Context, stage: Stage, app_ids: Sequence[int]) -> dict[int, int]:
+    """Lease the applications that wait for the stage; {id: attempt}. Past the cap: failed."""
     now = ctx.clock.now()
     with ctx.db.uow(durable=False) as s:
-        attempt = s.scalar(
+        rows = s.execute(
             update(Application)
-            .where(Application.id == app_id, Application.state == str(stage.takes),
+            .where(Application.id.in_(list(app_ids)), Application.state == str(stage.takes),
                    or_(Application.lease_until.is_(None), Application.lease_until < now))
             .values(attempts=Application.attempts + 1,
                     lease_until=now + timedelta(seconds=ctx.settings.stage_lease_seconds))
-            .returning(Application.attempts))
-        if attempt is None:  # not waiting for this stage, or another worker runs it: a no-op
-            return None
+            .returning(Application.id, Application.attempts)
+            .execution_options(synchronize_session=False)).all()
         s.commit()
-    if attempt > ctx.settings.stage_attempt_cap:
-        _fail(ctx, stage, app_id, f"“{stage.name}”阶段已尝试{attempt - 1}次仍未完成（可能导致处理进程退出）")
-        return None
-    return attempt
+    claimed: dict[int, int] = {}
+    for app_id, attempt in rows:
+        if attempt > ctx.settings.stage_attempt_cap:
+            _fail(ctx, stage, app_id,
+                  f"“{stage.name}”阶段已尝试{attempt - 1}次仍未完成（可能导致处理进程退出）")
+        else:
+            claimed[app_id] = attempt
+    return claimed
 
 
-def _release(ctx: Context, stage: Stage, app_id: int) -> None:
+@contextmanager
+def _renewing(ctx: Context, stage: Stage, app_ids: list[int]) -> Iterator[None]:
+    """Renew the chunk's leases every third of a lease while its work runs: a chunk may take
+    longer than one application's lease, and only a worker that stops renewing (it died) should
+    lose its work. A chunk still running after RENEW_CAP leases is taken as hung: no more renewals."""
+    lease = ctx.settings.stage_lease_seconds
+    stop = threading.Event()
+
+    def renew() -> None:
+        for _ in range(RENEW_CAP * 3):
+            if stop.wait(max(0.5, lease / 3)):
+                return
+            try:
+                with ctx.db.uow(durable=False) as s:
+                    s.execute(update(Application)
+                              .where(Application.id.in_(app_ids),
+                                     Application.state == str(stage.takes),
+                                     Application.lease_until.is_not(None))
+                              .values(lease_until=ctx.clock.now() + timedelta(seconds=lease))
+                              .execution_options(synchronize_session=False))
+                    s.commit()
+            except Exception:  # a database hiccup: the next round tries again
+                log.warning("renewing the leases of %s failed", stage.name, exc_info=True)
+
+    thread = threading.Thread(target=renew, daemon=True, name=f"lease-{stage.name}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _release(ctx: Context, stage: Stage, app_ids: Sequence[int]) -> None:
     with ctx.db.uow(durable=False) as s:
         s.execute(update(Application)
-                  .where(Application.id == app_id, Application.state == str(stage.takes))
-                  .values(lease_until=None))
+                  .where(Application.id.in_(list(app_ids)), Application.state == str(stage.takes))
+                  .values(lease_until=None).execution_options(synchronize_session=False))
         s.commit()
 
 
@@ -112,29 +216,59 @@ def _fail(ctx: Context, stage: Stage, app_id: int, error: str) -> None:
             s.commit()
 
 
-def _finish(ctx: Context, stage: Stage, app_id: int, result: StageResult) -> str | None:
+def finish(ctx: Context, stage: Stage, results: dict[int, StageResult]) -> dict[int, State]:
+    """Persist a chunk's results in one transaction; return the state each moved application is in."""
     now = ctx.clock.now()
+    action = f"stage.{stage.name}"
     with ctx.db.uow(durable=False) as s:
-        if not move(s, app_id, stage.takes, result.target, now=now, action=f"stage.{stage.name}",
-                    reason=None if result.then else result.reason, attempts=0, last_error=None,
-                    lease_until=None):
-            return None  # another worker finished this stage first
-        s.execute(delete(FindingRow).where(FindingRow.application_id == app_id,
-                                           FindingRow.stage == stage.name))
-        if result.findings:
-            s.execute(insert(FindingRow), [
-                dict(application_id=app_id, stage=stage.name, rule=f.rule, severity=str(f.level),
-                     material=f.material, message=f.message, created_at=now)
-                for f in result.findings])
-        if result.then is not None:  # a pure decision on the result, in the same transaction
-            move(s, app_id, result.target, result.then, now=now, action=f"stage.{stage.name}",
-                 reason=result.reason)
-        if result.application_updates:
-            s.execute(update(Application).where(Application.id == app_id)
-                      .values(**result.application_updates))
-        if result.material_updates:  # one executemany, by primary key
-            s.execute(update(Material), [{"id": material_id, **values} for material_id, values
-                                         in result.material_updates.items()])
+        moved = move_many(s, list(results), stage.takes, stage.gives, now=now, action=action,
+                          reason=lambda i: None if results[i].route else results[i].reason,
+                          attempts=0, last_error=None, lease_until=None)
+        if not moved:
+            return {}  # another worker finished them first
+        s.execute(delete(FindingRow).where(FindingRow.application_id.in_(moved),
+                                           FindingRow.stage == stage.name)
+                  .execution_options(synchronize_session=False))
+        findings = [dict(application_id=i, stage=stage.name, rule=f.rule, severity=str(f.level),
+                         material=f.material, message=f.message, created_at=now)
+                    for i in moved for f in results[i].findings]
+        if findings:
+            s.execute(insert(FindingRow), findings)
+        updates = [{"id": material_id, **values} for i in moved
+                   for material_id, values in results[i].materials.items()]
+        if updates:  # one executemany, by primary key
+            s.execute(update(Material), updates)
+        for i in moved:
+            if results[i].application:
+                s.execute(update(Application).where(Application.id == i)
+                          .values(**results[i].application)
+                          .execution_options(synchronize_session=False))
+        _cache(s, [r for i in moved for r in results[i].readings])
+        state = {i: stage.gives for i in moved}
+        routes: dict[State, list[int]] = defaultdict(list)
+        for i in moved:
+            route = results[i].route
+            if route is not None:
+                routes[route].append(i)
+        for target, ids in routes.items():  # a pure decision on the result, in the same transaction
+            done = move_many(s, ids, stage.gives, target, now=now, action=action,
+                             reason=lambda i: results[i].reason)
+            state.update({i: target for i in done})
         s.commit()
-    following = BY_STATE.get(result.then or result.target)
-    return following.name if following else None
+    return state
+
+
+def _cache(s: Session, readings: list[CachedReading]) -> None:
+    """Store readings in the content-addressed cache; one read meanwhile by another worker wins."""
+    if not readings:
+        return
+    rows = {(r.sha256, r.method): dict(sha256=r.sha256, method=r.method, text=r.text,
+                                       chars=r.chars, fields=r.fields, confidence=r.confidence,
+                                       created_at=r.created_at) for r in readings}
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    s.execute(upsert(Extraction).on_conflict_do_nothing(index_elements=["sha256", "method"]),
+              list(rows.values()))

@@ -425,6 +425,9 @@ def _crash_mid_import(runtime, tmp_path: Path, people: list[Person]) -> Path:  #
     """Import a batch of three and die after the second; the dead process's queue dies with it."""
     batch = build(tmp_path, people, roster="roster.xlsx")
     sent: list[int] = []
+    # chunks of one application: the two read before the crash were committed (a larger chunk
+    # read whole before the crash would be absent as a whole, never in part)
+    runtime.ctx.settings = runtime.ctx.settings.with_(stage_chunk=1)
     with open_batch(batch, runtime.settings) as intake:
         intake.applications = _die_after_two(list(intake.applications))
         with pytest.raises(KeyboardInterrupt):

@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.storage.db.models import Event, FindingRow, Material
-from pipeline.stages.runner import run_stage
+from pipeline.stages import STAGES, Stages, StageResult
+from pipeline.stages.runner import run_chunk
 from pipeline.services import queries
 from pipeline.domain.states import AUTOMATIC, State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
+from zhicheng.bootstrap import Runtime, bootstrap
 from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch
 
 
@@ -31,6 +33,34 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     """One generated batch per module; each test gets its own copy to change."""
     flaws = list(DEFAULT_FLAWS + BATCH_FLAWS)  # every rule of this stage, once
     return make_batch(tmp_path_factory.mktemp("sample"), applicants=15, seed=7, light=True, flaws=flaws)
+
+
+@pytest.fixture
+def with_stages(settings):  # type: ignore[no-untyped-def]
+    """A runtime on the test database with the stages a test gives (closed at the end)."""
+    made: list[Runtime] = []
+
+    def make(stages: Stages) -> Runtime:
+        made.append(bootstrap(settings, stages=stages))
+        return made[-1]
+
+    yield make
+    for rt in made:
+        rt.close()
+
+
+def failing(error: Exception, only: set[int] | None = None):  # type: ignore[no-untyped-def]
+    """A stage's run that raises for every application (or for those in `only`, once each)."""
+    def run(ctx, app_ids):  # type: ignore[no-untyped-def]
+        if only is None:
+            raise error
+        hit = [i for i in app_ids if i not in only]
+        if hit:
+            only.update(hit)
+            raise error
+        return real(ctx, app_ids)
+    real = STAGES.named("extract").run
+    return run
 
 
 @pytest.fixture
@@ -88,7 +118,7 @@ def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type
     app_id = queries.batch_receipt(runtime.ctx, batch_id)["created"][0]
     before = queries.show_application(runtime.ctx, app_id)
     for stage in ("normalize", "extract", "check"):
-        assert run_stage(runtime.ctx, stage, app_id) is None
+        assert run_chunk(runtime.ctx, STAGES, stage, [app_id]).next == {}
     after = queries.show_application(runtime.ctx, app_id)
     assert after["findings"] == before["findings"]
     assert after["events"] == before["events"]
@@ -116,13 +146,8 @@ def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime,
     assert any(m["kind"] == "述职报告" for m in shown["materials"])
 
 
-def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline import stages
-
-    def broken(ctx, app_id):  # type: ignore[no-untyped-def]
-        raise OSError("磁盘不可用")
-
-    monkeypatch.setattr(stages.BY_NAME["extract"], "work", broken)
+def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+    runtime = with_stages(STAGES.replace("extract", run=failing(OSError("磁盘不可用"))))
     runtime.ctx.settings = runtime.ctx.settings.with_(stage_attempt_cap=3)
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     failed = queries.list_applications(runtime.ctx, batch=batch_id, state=State.FAILED)
@@ -165,9 +190,8 @@ def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch
     calls.clear()
     with runtime.ctx.db.uow() as s:
         app_ids = list(s.scalars(select(Material.application_id).where(Material.kind == "述职报告")))
-    for app_id in app_ids:
-        extract.work(runtime.ctx, app_id)
-    assert calls == []
+    results = extract.run(runtime.ctx, app_ids)
+    assert calls == [] and all(r.readings == () for r in results.values())
 
 
 def _single_applicant_batch(sample, id_number: str, target: Path, **changes: object) -> Path:  # type: ignore[no-untyped-def]
@@ -201,19 +225,9 @@ def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_dupli
     assert queries.show_application(runtime.ctx, original["id"])["state"] == State.UNIT_REVIEW
 
 
-def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline import stages
-
-    real = stages.BY_NAME["extract"].work
+def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
     failed_once: set[int] = set()
-
-    def flaky(ctx, app_id):  # type: ignore[no-untyped-def]
-        if app_id not in failed_once:
-            failed_once.add(app_id)
-            raise ConnectionError("连接中断")
-        return real(ctx, app_id)
-
-    monkeypatch.setattr(stages.BY_NAME["extract"], "work", flaky)
+    runtime = with_stages(STAGES.replace("extract", run=failing(ConnectionError("连接中断"), failed_once)))
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     apps = queries.list_applications(runtime.ctx, batch=batch_id)
     assert failed_once == set(_reaching_stages(runtime, batch_id))
@@ -254,23 +268,20 @@ def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtim
     assert queries.batch_pending(runtime.ctx, batch_id) == 0
 
 
-def test_a_failed_application_is_processed_again_after_a_retry(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline import stages
+def test_a_failed_application_is_processed_again_after_a_retry(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
     from pipeline.services.recovery import retry_failed
     from zhicheng.app import drain
 
-    real = stages.BY_NAME["check"].work
-
-    def broken(ctx, app_id):  # type: ignore[no-untyped-def]
+    def broken(ctx, app_ids):  # type: ignore[no-untyped-def]
         raise RuntimeError("规则文件不可读")
 
-    monkeypatch.setattr(stages.BY_NAME["check"], "work", broken)
-    runtime.ctx.settings = runtime.ctx.settings.with_(stage_attempt_cap=1)
-    batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
-    failed = [a["id"] for a in queries.list_applications(runtime.ctx, batch=batch_id, state=State.FAILED)]
-    assert failed == _reaching_stages(runtime, batch_id) and 0 < len(failed) < len(sample.applicants)
+    broken_rt = with_stages(STAGES.replace("check", run=broken))
+    broken_rt.ctx.settings = broken_rt.ctx.settings.with_(stage_attempt_cap=1)
+    batch_id = import_batch(broken_rt, sample.path, wait=True, timeout=120)
+    failed = [a["id"] for a in queries.list_applications(broken_rt.ctx, batch=batch_id, state=State.FAILED)]
+    assert failed == _reaching_stages(broken_rt, batch_id) and 0 < len(failed) < len(sample.applicants)
 
-    monkeypatch.setattr(stages.BY_NAME["check"], "work", real)  # the operator's fix
+    runtime = with_stages(STAGES)  # the operator's fix
     assert retry_failed(runtime.ctx, runtime.queue.send, failed[:1]) == failed[:1]
     drain(runtime)
     again = queries.show_application(runtime.ctx, failed[0])
@@ -279,26 +290,86 @@ def test_a_failed_application_is_processed_again_after_a_retry(runtime, sample, 
     assert queries.show_application(runtime.ctx, failed[1])["state"] == State.FAILED
 
 
-def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample) -> None:  # type: ignore[no-untyped-def]
     from intake.bulk import open_batch
-    from pipeline import stages
     from pipeline.storage.db.models import Application
     from pipeline.services.intake import submit_batch
 
     with open_batch(sample.path, runtime.settings) as intake:
         ids: list[int] = []
         submit_batch(runtime.ctx, intake, ids.append)
-    real = stages.BY_NAME["normalize"].work
+    real = STAGES.named("normalize").run
     seen: list[object] = []
 
-    def busy(ctx, app_id):  # type: ignore[no-untyped-def]
-        seen.append(run_stage(ctx, "normalize", app_id))  # the same message, delivered again now
+    def busy(ctx, app_ids):  # type: ignore[no-untyped-def]
+        # the same message, delivered again now
+        seen.append(run_chunk(ctx, stages, "normalize", app_ids).next)
         with ctx.db.uow() as s:
-            seen.append(s.get(Application, app_id).attempts)
-        return real(ctx, app_id)
+            seen.append(s.get(Application, app_ids[0]).attempts)
+        return real(ctx, app_ids)
 
-    monkeypatch.setattr(stages.BY_NAME["normalize"], "work", busy)
-    assert run_stage(runtime.ctx, "normalize", ids[0]) == "extract"
-    assert seen == [None, 1]  # the duplicate did nothing and counted no attempt
+    stages = STAGES.replace("normalize", run=busy)
+    assert run_chunk(runtime.ctx, stages, "normalize", ids[:1]).next == {"extract": ids[:1]}
+    assert seen == [{}, 1]  # the duplicate did nothing and counted no attempt
     actions = [e["action"] for e in queries.show_application(runtime.ctx, ids[0])["events"]]
     assert actions.count("stage.normalize") == 1
+
+
+def test_one_failing_application_does_not_hold_back_the_rest_of_its_chunk(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    from intake.bulk import open_batch
+    from pipeline.services.intake import submit_batch
+
+    with open_batch(sample.path, runtime.settings) as intake:
+        ids: list[int] = []
+        submit_batch(runtime.ctx, intake, ids.append)
+    real = STAGES.named("normalize").run
+    bad = ids[3]
+
+    def one_bad(ctx, app_ids):  # type: ignore[no-untyped-def]
+        if bad in app_ids:
+            raise OSError("读取失败")
+        return real(ctx, app_ids)
+
+    outcome = run_chunk(runtime.ctx, STAGES.replace("normalize", run=one_bad), "normalize", ids)
+    assert outcome.retry == [bad]
+    assert sorted(outcome.next["extract"]) == sorted(i for i in ids if i != bad)
+    assert queries.show_application(runtime.ctx, bad)["state"] == State.RECEIVED
+    # one statement per chunk, one event per move
+    moved = [queries.show_application(runtime.ctx, i) for i in ids if i != bad]
+    assert all([e["action"] for e in a["events"]].count("stage.normalize") == 1 for a in moved)
+
+
+def test_stages_must_follow_each_other() -> None:
+    first, second, third = STAGES
+    with pytest.raises(ValueError):
+        Stages((first, third))
+    with pytest.raises(ValueError):
+        Stages((first, first))
+    assert STAGES.waiting_in(State.NORMALIZED) is second and STAGES.first is first
+    assert isinstance(StageResult(), StageResult)
+
+
+def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from intake.bulk import open_batch
+    from pipeline.services.intake import submit_batch
+
+    with open_batch(sample.path, runtime.settings) as intake:
+        ids: list[int] = []
+        submit_batch(runtime.ctx, intake, ids.append)
+    runtime.ctx.settings = runtime.ctx.settings.with_(stage_lease_seconds=1)
+    real = STAGES.named("normalize").run
+    seen: list[object] = []
+
+    def slow(ctx, app_ids):  # type: ignore[no-untyped-def]
+        time.sleep(2.5)  # longer than two leases: the runner renews them meanwhile
+        seen.append(run_chunk(ctx, stages, "normalize", app_ids).next)  # a recovery's resend
+        return real(ctx, app_ids)
+
+    stages = STAGES.replace("normalize", run=slow)
+    assert run_chunk(runtime.ctx, stages, "normalize", ids).next == {"extract": sorted(ids)}
+    assert seen == [{}]  # the resent chunk found every application still held: a no-op
+    for app_id in ids:
+        actions = [e["action"] for e in queries.show_application(runtime.ctx, app_id)["events"]]
+        assert actions.count("stage.normalize") == 1

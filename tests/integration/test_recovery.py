@@ -18,8 +18,8 @@ START = datetime(2026, 11, 27, 9, 0)
 
 
 class Sent(list):  # type: ignore[type-arg]
-    def __call__(self, stage: str, app_id: int) -> None:
-        self.append((stage, app_id))
+    def __call__(self, stage: str, app_ids: list[int]) -> None:
+        self.extend((stage, app_id) for app_id in app_ids)
 
 
 def later(ctx: Context, seconds: int) -> None:

@@ -31,7 +31,7 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
         raise Fail(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径", NotFound.exit_code)
     runtime = obj.runtime()
     batch_id = import_batch(runtime, path, wait=wait, timeout=timeout,
-                            progress=terminal_progress("处理进度"))
+                            progress=terminal_progress("处理进度"), notice=say)
     receipt = queries.batch_receipt(runtime.ctx, batch_id)
     if as_json:
         emit_json({"id": batch_id, **receipt})
@@ -56,7 +56,6 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     收件箱默认为数据目录下的 inbox/。
     """
     from intake.watch import InboxWatcher, Outcome, make_importer
-    from workers.embedded import InProcessWorker
 
     runtime = obj.runtime()
     inbox = inbox or runtime.settings.data_dir / "inbox"
@@ -65,7 +64,7 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     inbox.mkdir(parents=True, exist_ok=True)
     if interval <= 0:
         raise Fail("--interval 必须大于 0")
-    watcher = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start))
+    watcher = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.start))
 
     def report(o: Outcome) -> None:
         where = "已拒收" if o.imported.rejected else "已处理"
@@ -75,17 +74,11 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
             click.echo(o.imported.batch_id)
 
     say(f"监视收件箱 {inbox.resolve()}，每 {interval:g} 秒检查一次" + ("" if once else "（Ctrl+C 退出）"))
-    worker = InProcessWorker(runtime.broker, runtime.settings.worker_threads) \
-        if runtime.settings.embedded else None
-    if worker:
-        worker.__enter__()
-    try:
+    with runtime.workers() as here:
         if once:
             left = watcher.run_once(interval, on_outcome=report)
-            if runtime.settings.embedded:
-                from zhicheng.app import drain
-
-                drain(runtime)
+            if here.local:
+                runtime.settle(notice=say)
             if left:
                 say("仍在变化、尚未导入：" + "、".join(left))
         else:
@@ -93,9 +86,6 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
                 watcher.run(interval, on_outcome=report)
             except KeyboardInterrupt:
                 say("已停止监视。")
-    finally:
-        if worker:
-            worker.__exit__(None, None, None)
 
 
 @cli.command()

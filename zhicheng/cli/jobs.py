@@ -58,12 +58,11 @@ def run(obj: Obj, name: str, today: date | None, force: bool, reason: str, by: s
         as_json: bool) -> None:
     """立即运行一个定时任务。"""
     runtime = obj.runtime()
-    outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today,
-                               actor=by or "运维人员", force=force, reason=reason)
-    if runtime.settings.embedded and outcome.get("resent"):
-        from zhicheng.app import drain
-
-        drain(runtime)
+    with runtime.workers() as here:
+        outcome = periodic.run_job(runtime.ctx, name, runtime.queue.send, today,
+                                   actor=by or "运维人员", force=force, reason=reason)
+        if here.local and outcome.get("resent"):
+            runtime.settle(notice=say)
     if as_json:
         emit_json(outcome)
     else:

@@ -59,7 +59,8 @@ def _where(obj: Obj) -> str:
 @expected_errors
 def status(obj: Obj, batch: int | None, as_json: bool) -> None:
     """各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"""
-    ctx = obj.runtime().ctx
+    runtime = obj.runtime()
+    ctx = runtime.ctx
     if batch is not None:
         receipt = queries.batch_receipt(ctx, batch)
         if as_json:
@@ -68,9 +69,11 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         _print_receipt(receipt)
         return
     from pipeline.services.jobs import last_runs
+    from zhicheng.health import health
 
-    data = queries.overview(ctx)
+    data = queries.overview(ctx, runtime.stages)
     data["jobs"] = last_runs(ctx)
+    data["health"] = health(runtime)
     if as_json:
         emit_json(data)
         return
@@ -93,7 +96,11 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"导入中断的批次（{len(data['interrupted'])}），请重新导入：")
         for b in data["interrupted"]:
             click.echo(f"  批次{b['batch']}：{b['source']}")
-    if not data["stuck"] and not data["failed"]:
+    workers = data["health"]["workers"]
+    click.echo(f"处理进程：{workers['count']} 个在运行" if workers["count"] else "处理进程：没有运行中的处理进程")
+    if data["health"]["hint"]:
+        click.echo(data["health"]["hint"])
+    elif not data["stuck"] and not data["failed"]:
         click.echo("没有停滞或故障的申报。")
     click.echo("定时任务：")
     for j in data["jobs"]:
@@ -125,15 +132,18 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
 @click.option("--processes", "-p", type=int, default=None, help="进程数（默认为CPU核数）")
 @click.option("--threads", "-t", type=int, default=2, help="每个进程的线程数")
 @click.option("--queues", "-Q", multiple=True, help="只处理这些队列（默认全部）")
+@click.option("--metrics-port", type=int, default=None,
+              help="在该端口提供 Prometheus 指标 /metrics（Redis 模式；默认 ZHICHENG_WORKER_METRICS_PORT，不设则不提供）")
 @click.pass_obj
 @expected_errors
-def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...]) -> None:
+def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...],
+           metrics_port: int | None) -> None:
     """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
     runtime = obj.runtime()
-    if runtime.settings.embedded:
+    if runtime.embedded:
         from zhicheng.app import drain, terminal_progress
 
-        n = drain(runtime, terminal_progress("处理进度"))
+        n = drain(runtime, terminal_progress("处理进度"), notice=say)
         say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
         return
     env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
@@ -141,12 +151,28 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
     # backoff of up to this many milliseconds before it fetches again; at the default (1 s) a
     # worker that finishes a short OCR page sits idle for most of a second (bench_ocr_stage.py).
     env.setdefault("dramatiq_worker_timeout", "100")
+    port = obj.settings.worker_metrics_port if metrics_port is None else metrics_port
+    if port:
+        env.update(_metrics_env(obj.settings.machine_dir, port))
     argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
             "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
     for q in queues:
         argv += ["--queues", q]
     obj.close()
     os.execvpe(argv[0], argv, env)
+
+
+def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
+    """Where Dramatiq's Prometheus middleware keeps its per-process files (this machine's own
+    directory, emptied: counts of an earlier run must not add up) and the port it serves."""
+    import shutil
+
+    folder = machine_dir / f"prometheus-{port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    return {"ZHICHENG_WORKER_METRICS_PORT": str(port), "dramatiq_prom_port": str(port),
+            "dramatiq_prom_host": "0.0.0.0",
+            "dramatiq_prom_db": str(folder), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
 @cli.command()
@@ -157,12 +183,13 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
 def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
     """排除故障后，重新处理技术故障（failed）的申报。"""
     runtime = obj.runtime()
-    moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None)
-    n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send)["resent"]) if stalled else 0
-    if runtime.settings.embedded and (moved or n):
-        from zhicheng.app import drain
-
-        drain(runtime)
+    with runtime.workers() as here:
+        moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None,
+                                      stages=runtime.stages)
+        n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send,
+                                        stages=runtime.stages)["resent"]) if stalled else 0
+        if here.local and (moved or n):
+            runtime.settle(notice=say)
     say(f"已重新提交 {len(moved)} 份技术故障的申报" + (f"，重新发送 {n} 份停滞的申报" if stalled else ""))
     for i in moved:
         click.echo(i)

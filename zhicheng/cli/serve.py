@@ -21,27 +21,24 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
     import uvicorn
 
     from intake.api import Limits, create_app
-    from pipeline.services import recovery
-    from workers.embedded import InProcessWorker
+    from zhicheng.health import health
+    from zhicheng.metrics import exposition
 
     runtime = obj.runtime()
     settings = runtime.settings
     limits = Limits(max_file_bytes=settings.max_file_bytes,
                     max_application_bytes=max_request_mb * 1024 * 1024,
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
-    app = create_app(runtime.ctx, runtime.queue.start, limits)
+    app = create_app(runtime.ctx, runtime.start, limits, health=lambda: health(runtime),
+                     metrics=lambda: exposition(runtime))
     from console import install
 
-    install(app, runtime.ctx, runtime.queue.start, limits)
+    install(app, runtime.ctx, runtime.start, limits)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                            access_log=False, proxy_headers=False))
     say(f"工作台：http://{host}:{port}/ （账号用 zhicheng users add 建立）")
-    say(f"上传接口：http://{host}:{port}/api/v1（存活检查 /healthz，接口说明 /openapi.json）")
-    if not settings.embedded:
-        server.run()
-        return
-    # The embedded default: no workers elsewhere, so this process runs the stages too,
-    # starting with anything a previous run left waiting.
-    with InProcessWorker(runtime.broker, settings.worker_threads):
-        recovery.resend_stalled(runtime.ctx, runtime.queue.send, older_than_seconds=0)
+    say(f"上传接口：http://{host}:{port}/api/v1（存活检查 /healthz，指标 /metrics，接口说明 /openapi.json）")
+    # Embedded: this process runs the stages too, starting with anything a previous run left
+    # waiting (the runtime's keeper sends it again once the queue is idle).
+    with runtime.workers():
         server.run()
