@@ -6,6 +6,7 @@ import time
 from typing import Callable
 
 from pipeline.context import Context
+from pipeline.errors import TransientFault
 from pipeline.services import queries, recovery
 from pipeline.stages import Stages
 from workers import presence
@@ -18,7 +19,7 @@ SWEEP = 1.0          # seconds between two sweeps for expired leases
 NO_WORKER = 60.0     # Redis mode: seconds with work queued, no worker running and no progress
 
 
-class Stalled(TimeoutError):
+class Stalled(TransientFault, TimeoutError):
     """The wait ended without the work ending (timeout, no progress, no worker); the message
     says why and what to run, in Chinese."""
 

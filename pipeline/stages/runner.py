@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.states import State
-from pipeline.errors import is_permanent
+from pipeline.errors import TransientFault, is_permanent
 from pipeline.storage.transitions import move, move_many
 from pipeline.stages import CachedReading, Stage, StageResult, Stages
 from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
@@ -42,7 +42,7 @@ Next = dict[str, list[int]]   # stage name -> the applications to send to it
 RENEW_CAP = 10                # leases a chunk's work may run before it counts as hung
 
 
-class StageFailed(Exception):
+class StageFailed(TransientFault):
     """Some applications of a chunk failed and have attempts left: the queue retries the chunk."""
 
 
