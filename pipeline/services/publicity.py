@@ -8,7 +8,7 @@ reopening are in `publicity_closing` (docs/workflow.md).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import func, insert, select
@@ -209,7 +209,7 @@ def resolve(ctx: Context, objection_id: int, result: str, note: str = "", *,
         s.commit()
 
 
-def _release_held(s: Session, publicity_id: int, app_id: int, now: Any, actor: str) -> None:
+def _release_held(s: Session, publicity_id: int, app_id: int, now: datetime, actor: str) -> None:
     """Once no objection is open, a held applicant waits for confirmation with its proposal."""
     s.flush()
     still_open = s.scalar(select(func.count()).select_from(Objection).where(
