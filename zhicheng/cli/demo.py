@@ -11,6 +11,7 @@ import click
 
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.vocabulary import rule_label
 from pipeline.services.errors import WorkflowError
 from pipeline.services import queries
 from pipeline.services.units import import_units
@@ -75,7 +76,7 @@ def demo(out: Path, applicants: int, seed: int) -> None:
             click.echo(f"   #{a['id']} {a['name']} {a['title_name']} → {a['state_label']}")
             for f in a["findings"]:
                 label = SEVERITY_LABELS[Severity(f["severity"])]
-                click.echo(f"       [{label}] {f['rule']}：{f['message']}")
+                click.echo(f"       [{label}] {rule_label(f['rule'])}：{f['message']}")
         clean = next((a for a in apps if a["state"] == State.UNIT_REVIEW and not a["findings"]), None)
         if clean is not None:
             _show_readings(queries.show_application(runtime.ctx, clean["id"]))
