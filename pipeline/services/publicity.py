@@ -24,7 +24,7 @@ from pipeline.services.units import subordinates
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import cn_date
 
-DEFAULT_MIN_DAYS = 5            # CONTRACTS §1c, for a year without a rule set
+DEFAULT_MIN_DAYS = 5            # the usual minimum, for a year without a rule set
 RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}
 UNIT_CLERK = "单位经办人"
 _PHONE = re.compile(r"^[0-9][0-9\- ]{6,19}$")
