@@ -103,10 +103,12 @@ RESULT_LABELS: dict[str | None, str] = {"passed": "通过", "failed": "未通过
 
 def state_label(state: str | None) -> str:
     """The Chinese name of a state code (the code itself if unknown)."""
+    if not state:
+        return ""
     try:
         return STATE_LABELS[State(state)]
     except ValueError:
-        return state or ""
+        return state
 
 
 def rule_label(rule: str) -> str:

@@ -8,7 +8,7 @@ reopening are in `publicity_closing` (docs/workflow.md).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import func, insert, select
@@ -24,7 +24,7 @@ from pipeline.services.units import subordinates
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import cn_date
 
-DEFAULT_MIN_DAYS = 5            # CONTRACTS §1c, for a year without a rule set
+DEFAULT_MIN_DAYS = 5            # the usual minimum, for a year without a rule set
 RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}
 UNIT_CLERK = "单位经办人"
 _PHONE = re.compile(r"^[0-9][0-9\- ]{6,19}$")
@@ -209,7 +209,7 @@ def resolve(ctx: Context, objection_id: int, result: str, note: str = "", *,
         s.commit()
 
 
-def _release_held(s: Session, publicity_id: int, app_id: int, now: Any, actor: str) -> None:
+def _release_held(s: Session, publicity_id: int, app_id: int, now: datetime, actor: str) -> None:
     """Once no objection is open, a held applicant waits for confirmation with its proposal."""
     s.flush()
     still_open = s.scalar(select(func.count()).select_from(Objection).where(

@@ -10,7 +10,7 @@ does not duplicate: the unit's row is locked while a batch is built, and only ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, literal, select
 
@@ -60,7 +60,7 @@ def build(ctx: Context, unit: str, year: int, *, by: str = "单位经办人") ->
                                      RecommendationBatch.year == year))
             return Built(latest, 0, False, None)
         target_state, values = next_reviewer(s, unit)
-        target = values.get("review_unit_code")
+        target = cast("str | None", values.get("review_unit_code"))
         batch = RecommendationBatch(unit_code=unit, year=year, target_code=target,
                                     created_by=actor, created_at=now)
         s.add(batch)

@@ -42,7 +42,7 @@ class Decision:
 
 
 def review_queue(ctx: Context, stage: str, unit: str | None = None) -> list[dict[str, Any]]:
-    """A review queue's applications with their findings, oldest first (CONTRACTS §5)."""
+    """A review queue's applications with their findings, oldest first."""
     if stage not in REVIEW_QUEUES:
         raise WorkflowError(f"审核环节“{stage}”无效，应为：unit（所在单位初审）、supervisor（主管单位审核）"
                             "或 center（中心形式审查）")

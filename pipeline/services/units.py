@@ -271,7 +271,7 @@ def link(ctx: Context, code: str, parent: str | None, actor: str = SYSTEM) -> No
 
 
 def list_units(ctx: Context) -> list[dict[str, object]]:
-    """Every unit as CONTRACTS §5 lists it."""
+    """Every unit with its registry fields (docs/workflow.md)."""
     with ctx.db.uow() as s:
         return [
             {"code": u.code, "name": u.name, "region": u.region, "kind": u.kind, "status": u.status,

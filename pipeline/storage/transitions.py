@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, insert, update
 from sqlalchemy.orm import Session
@@ -54,14 +55,15 @@ def move(session: Session, app_id: int, current: State | str, target: State | st
     values are written on the same row (e.g. the runner's lease and attempt counters).
     """
     target = check_move(current, target)
-    result = session.execute(
+    moved = session.scalar(
         update(Application)
         .where(Application.id == app_id, Application.state == str(current))
         .values(state=str(target), state_changed_at=now, updated_at=now,
                 **_queue_values(target, values))
+        .returning(Application.id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if moved is None:
         return False
     log_event(session, now=now, subject="application", subject_id=app_id, action=action,
               actor=actor, reason=reason, application_id=app_id, from_state=str(current),
@@ -69,7 +71,7 @@ def move(session: Session, app_id: int, current: State | str, target: State | st
     return True
 
 
-def move_many(session: Session, ids: Sequence[int] | Select[tuple[int]], current: State | str,
+def move_many(session: Session, ids: Sequence[int] | Select[Any], current: State | str,
               target: State | str, *, now: datetime, actor: str = SYSTEM,
               action: str = "transition", reason: Reason = None,
               where: Iterable[ColumnElement[bool]] = (), **values: object) -> list[int]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pipeline.domain.states import State
 from tests.e2e.test_cli import (assert_clean_failure, environment, in_parallel, one_json_document,
                                 zhicheng)
@@ -14,6 +16,8 @@ from zhicheng.sample import make_batch, sample_units, write_units_file
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 
 
+# About 45 calls of the command, each a new process (~1 s idle, several seconds on a loaded machine).
+@pytest.mark.timeout(900)
 def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path: Path) -> None:
     env = environment(tmp_path / "var", database_url)
 
@@ -73,8 +77,9 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     assert closing["failed"] == 1 and closing["passed"] == len(queue) - 1  # proposals
     assert one_json_document(run("jobs", "run", "close-publicities", "--today", "2026-10-16",
                                  "--json"))["closed"] == []
-    for pub in publicities.values():  # the unit saves each publicity's result
-        ok("publicity", "confirm", str(pub), "--by", "单位王五")
+    confirmed = in_parallel({p: ("publicity", "confirm", str(p), "--by", "单位王五")  # the units save
+                             for p in publicities.values()}, env, tmp_path)
+    assert all(r.code == 0 for r in confirmed.values()), confirmed
     shown = one_json_document(run("apps", "show", str(objected["id"]), "--json"))
     assert shown["state"] == State.PUBLICITY_FAILED
     assert any("异议成立" in (e["reason"] or "") for e in shown["events"])
@@ -97,8 +102,9 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     center = one_json_document(run("review", "list", "--stage", "center", "--json"))
     assert len(center) == len(queue) - 1
     # the center's window records its own offline review (here: what each unit declared)
-    declared = {a["id"]: one_json_document(run("apps", "show", str(a["id"]), "--json"))
-                for a in center}
+    shows = in_parallel({a["id"]: ("apps", "show", str(a["id"]), "--json") for a in center},
+                        env, tmp_path)
+    declared = {i: one_json_document(r) for i, r in shows.items()}
     window = tmp_path / "线下审查结果.csv"
     window.write_text("身份证号,姓名,结果\n" + "".join(
         f"{d['id_number']},{d['name']},{d['offline_review']}\n" for d in declared.values()),

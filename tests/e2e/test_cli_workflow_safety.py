@@ -207,3 +207,35 @@ def test_text_output_is_chinese_with_no_codes_and_no_iso_stamps(ctx, cli) -> Non
     assert "未登记" in r.err
     round_ = ok(cli("scheduler", "--once"))
     assert "本轮定时任务" in round_.err and "关闭到期公示" in round_.err
+
+
+def test_the_review_sheet_and_the_packet_speak_chinese(ctx, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+
+    from pipeline.storage.db.models import Application, FindingRow
+    from pipeline.storage.transitions import log_event
+
+    relaxed = seed_application(ctx, PRIVATE, state="unit_review", name="破格甲")
+    with ctx.db.uow() as s:
+        s.get(Application, relaxed).path = "破格"  # type: ignore[union-attr]
+        s.add(FindingRow(application_id=relaxed, stage="check", rule="path.relaxed",
+                         severity="info", message="按破格途径申报：学历要求放宽", created_at=ctx.clock.now()))
+        log_event(s, now=ctx.clock.now(), subject="application", subject_id=relaxed,
+                  action="publicity.objection", actor="单位王五", application_id=relaxed,
+                  reason="公示1异议1：反映业绩不实")
+        s.commit()
+
+    def text_of(*args: str) -> str:
+        files = json.loads(ok(cli(*args, "--out", str(tmp_path / args[1]), "--json")).out)["files"]
+        pdf = next(f for f in files if f.endswith(".pdf"))
+        return subprocess.run(["pdftotext", "-raw", pdf, "-"], capture_output=True, text=True,
+                              check=True).stdout
+
+    sheet = "".join(text_of("report", "review-sheet", "--unit", PRIVATE).split())
+    assert "[需核实]按破格途径申报" in sheet and "审核结果审核意见审核人/日期" in sheet
+    assert "自动检查未发现问题" not in sheet
+    packet = "".join(text_of("report", "packet", str(relaxed)).split())
+    assert "path.relaxed" not in packet and "publicity.objection" not in packet
+    assert "破格/绿色通道申报（需核实）" in packet and "登记异议" in packet and "单位王五" in packet
+    assert not ISO_STAMP.search(packet)

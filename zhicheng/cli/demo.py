@@ -11,6 +11,7 @@ import click
 
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.vocabulary import rule_label
 from pipeline.services.errors import WorkflowError
 from pipeline.services import queries
 from pipeline.services.units import import_units
@@ -75,7 +76,7 @@ def demo(out: Path, applicants: int, seed: int) -> None:
             click.echo(f"   #{a['id']} {a['name']} {a['title_name']} → {a['state_label']}")
             for f in a["findings"]:
                 label = SEVERITY_LABELS[Severity(f["severity"])]
-                click.echo(f"       [{label}] {f['rule']}：{f['message']}")
+                click.echo(f"       [{label}] {rule_label(f['rule'])}：{f['message']}")
         clean = next((a for a in apps if a["state"] == State.UNIT_REVIEW and not a["findings"]), None)
         if clean is not None:
             _show_readings(queries.show_application(runtime.ctx, clean["id"]))
@@ -119,14 +120,19 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     start = ctx.today()
     units = sorted({a["unit_code"] for a in decided[:-1]})
     opened = []
+
+    def open_at(unit: str, day: date) -> int:
+        return publicity.open_publicity(ctx, unit, day, 5, "王老师", "0731-84561234",
+                                        by="单位经办人（演示）", force=day < ctx.today(),
+                                        reason="演示：日历尚不知今年，改用已知日期")
+
     for unit in units:
         try:
-            pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
-                                              by="单位经办人（演示）")
-        except CalendarUnknown:
-            start = date(2026, 11, 2)  # the calendar does not know this year yet: a known one
-            pub_id = publicity.open_publicity(ctx, unit, start, 5, "王老师", "0731-84561234",
-                                              by="单位经办人（演示）")
+            try:
+                pub_id = open_at(unit, start)
+            except CalendarUnknown:
+                start = date(2026, 11, 2)  # the calendar does not know this year yet: a known one
+                pub_id = open_at(unit, start)
         except WorkflowError:
             continue  # nothing of this unit passed
         opened.append(publicity.publicity_view(ctx, pub_id))

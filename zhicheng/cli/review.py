@@ -10,11 +10,12 @@ from pipeline.context import Context
 from pipeline.services import offline_review as offline_reviews
 from pipeline.services import review as reviews
 from pipeline.domain.states import LABELS
+from pipeline.domain.vocabulary import STAGE_LABELS
 from zhicheng.cli.apps import echo_rows
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
-STAGES = click.Choice(list(reviews.STAGE_LABELS))
+STAGES = click.Choice(list(STAGE_LABELS))
 
 
 @cli.group()
@@ -36,7 +37,7 @@ def list_(obj: Obj, stage: str, unit: str | None, as_json: bool) -> None:
         emit_json(rows)
         return
     echo_rows(rows, flags_detail=True)
-    say(f"{reviews.STAGE_LABELS[stage]}队列：{len(rows)} 份申报待审核")
+    say(f"{STAGE_LABELS[stage]}队列：{len(rows)} 份申报待审核")
 
 
 @review.command()
@@ -61,7 +62,7 @@ def decide(obj: Obj, app_id: int, decision: str, opinion: str, by: str, reviewer
                    "decision": d.decision, "state": str(d.state), "refused": d.refused})
     else:
         click.echo(d.review_id)
-    say(f"申报{app_id}：{reviews.STAGE_LABELS[d.stage]}{reviews.DECISIONS[d.decision]}，"
+    say(f"申报{app_id}：{STAGE_LABELS[d.stage]}{reviews.DECISIONS[d.decision]}，"
         f"现为“{LABELS[d.state]}”")
 
 

@@ -65,7 +65,7 @@ def register(obj: Obj, by: str, **raw: str | None) -> None:
     data, errors = svc.validate(dict(raw), "")
     if data is None:
         raise svc.UnitError("；".join(errors))
-    svc.register(ctx, data, by or svc.SYSTEM)
+    svc.register(ctx, data, by or "系统")
     say(f"单位{data.code}（{data.name}）已注册，状态：{data.status}")
     click.echo(data.code)
 
@@ -80,7 +80,7 @@ def register(obj: Obj, by: str, **raw: str | None) -> None:
 def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
     status = "未通过" if refuse else svc.APPROVED
-    svc.set_status(obj.runtime().ctx, code, status, by or svc.SYSTEM, reason)
+    svc.set_status(obj.runtime().ctx, code, status, by or "系统", reason)
     say(f"单位{code.upper()}的注册状态已改为“{status}”")
 
 
@@ -92,7 +92,7 @@ def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
 @expected_errors
 def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
     """单位注册审核不通过，记录原因。"""
-    svc.refuse(obj.runtime().ctx, code, reason, by=by or svc.SYSTEM)
+    svc.refuse(obj.runtime().ctx, code, reason, by=by or "系统")
     say(f"单位{code.upper()}的注册审核未通过，原因：{reason.strip()}")
 
 
