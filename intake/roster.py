@@ -56,6 +56,9 @@ MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ROSTER_ROWS = 2000
 # Rows named in a row-by-row problem before the rest are only counted.
 MAX_LISTED = 20
+# Consecutive rows without an applicant after which reading stops (a formula or a format dragged
+# to row 1,048,576 must not cost a million rows of parsing); said on the receipt when it happens.
+MAX_GAP_ROWS = 5000
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or a password-protected workbook
@@ -100,6 +103,9 @@ def read_roster(stream: BinaryIO, filename: str, max_rows: int | None = None) ->
     if rows is not None:
         _build(rows, name, roster, max_rows,
                lambda code, msg: roster.problems.append(Problem(code, msg, filename)))
+        close = getattr(rows, "close", None)
+        if close is not None:  # reading may stop early: the workbook is closed now, not at GC
+            close()
     return roster
 
 
@@ -215,7 +221,14 @@ def _build(rows: Iterator[tuple[int, list[object]]], name: str, roster: Roster, 
     not_applicant: list[int] = []
     n_not_applicant = 0
     unheaded: dict[int, int] = {}   # column index -> first line with content there
+    last_applicant = 1
     for line, cells in rows:
+        if line - last_applicant > MAX_GAP_ROWS:
+            problem("roster.trailing_rows",
+                    f"花名册“{name}”第{last_applicant}行之后连续 {MAX_GAP_ROWS} 行没有申报人，"
+                    f"第{line}行起未再读取。如其后还有申报人，请删除中间的空行后重新提交；"
+                    "如只是拖到表格末尾的公式或格式，可忽略本提示。")
+            break
         if all(_is_empty(c) for c in cells):
             continue
         values = {fld: _raw(fld, cells[idx]) if idx < len(cells) else empty
@@ -225,6 +238,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], name: str, roster: Roster, 
             if len(not_applicant) < MAX_LISTED:
                 not_applicant.append(line)
             continue
+        last_applicant = line
         if len(roster.rows) >= max_rows:
             roster.too_many = True
             problem("roster.too_many_rows",

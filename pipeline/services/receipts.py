@@ -21,7 +21,7 @@ from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.storage.db.models import Application, BatchItem, FindingRow
 
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
-EXCEL_NUMBER_ID = "（身份证号被Excel存成了数字，无法识别）"
+EXCEL_NUMBER_ID = "身份证号被Excel存成了数字，无法识别"
 OUTCOME_LABELS = {"created": "新建", "existing": "已存在", "resubmitted": "重新提交"}
 
 
