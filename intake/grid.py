@@ -16,8 +16,16 @@ from pathlib import PurePosixPath
 from typing import Callable
 
 import openpyxl
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from pipeline.domain.problems import Problem
+
+# openpyxl's read-only sheet looks up its size when opened; a sheet without a <dimension> element
+# (openpyxl's own write-only files, some exporters) is then parsed to its end just for that —
+# 1,048,576 rows of a dragged formula cost minutes before the first row. The stored size is never
+# used here (`reset_dimensions`, every row there is is read), so the look-up is skipped.
+if hasattr(ReadOnlyWorksheet, "_get_size"):
+    ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
 
 # A workbook is itself a zip: one that inflates past this is refused before openpyxl parses it.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
