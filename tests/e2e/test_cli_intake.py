@@ -118,7 +118,7 @@ def test_a_unit_not_approved_is_returned_at_intake_with_the_id_number_explained(
     assert text.code == 0 and "赵敏" in text.out and "被 Excel 存成了数字" in text.out
     # The message quotes what Excel shows; the lists never give it as the ID number.
     assert "E+17" not in zhao["id_number"].upper()
-    line = next(ln for ln in text.out.splitlines() if "赵敏" in ln)
+    line = next(ln for ln in text.out.splitlines() if "赵敏（" in ln)   # the applicant's line
     assert "E+17" not in line.upper() and "被Excel存成了数字" in line
 
 
