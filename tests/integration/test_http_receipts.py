@@ -28,9 +28,12 @@ def _send(api: SimpleNamespace, who: str, fields: dict[str, str]) -> httpx.Respo
 
 def test_the_upload_answer_lists_the_applicant_and_a_duplicate_shows_no_other_unit(
         api: SimpleNamespace) -> None:
-    first = _send(api, DESIGN, person(1, DESIGN) | {"申报资格名称": "高级工程师", "申报级别": "副高级"})
+    first = _send(api, DESIGN, person(1, DESIGN) | {"申报资格名称": "高级工程师", "申报级别": "副高级",
+                                                    "学历层次": "本科"})
     assert first.status_code == 201, first.text
     body = first.json()
+    assert [p["code"] for p in body["problems"]] == ["roster.unknown_column"]
+    assert "“学历层次”，是否应为“最高学历”" in body["problems"][0]["message"]
     assert [a["name"] for a in body["applicants"]] == ["测试1"]
     assert set(body["applicants"][0]) >= {"id", "name", "id_number", "state", "state_label", "messages"}
 
