@@ -7,6 +7,7 @@ A service that is not reachable skips its tests on a developer's machine but fai
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -61,15 +62,31 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated once per test session; each test gets a copy of it.
+
+    Running the Alembic migrations costs over a second a database; copying the migrated file costs
+    a millisecond. `tests/integration/test_schema.py` still runs the migrations on an empty
+    database, so they stay tested.
+    """
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    return path
+
+
 def migrated_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
-    """An empty, migrated database of that kind: a SQLite file in `folder`, or the session's
-    PostgreSQL database emptied."""
+    """An empty, migrated database of that kind: a copy of the session's migrated SQLite file in
+    `folder`, or the session's PostgreSQL database emptied."""
     if kind == "sqlite":
-        url = f"sqlite:///{folder / 'test.db'}"
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        return url
+        target = folder / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
     url = request.getfixturevalue("pg_database")
     _truncate_all(url)
     return url
