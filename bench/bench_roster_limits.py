@@ -100,14 +100,19 @@ def main() -> None:
     parser.add_argument("--impls", nargs="+", default=["old", "new", "bulk"])
     parser.add_argument("--commit", default="main")
     parser.add_argument("--child", nargs=3, metavar=("CASE", "IMPL", "PATH"))
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="make the rosters in this folder and reuse them if already there")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]), args.commit)
         return
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
         for case in args.cases:
             t0 = time.perf_counter()
-            path = make_csv(Path(tmp)) if case == "csv" else make_xlsx(Path(tmp))
+            kept = folder / f"{case}-batch" / f"roster.{case}"
+            path = kept if args.keep and kept.exists() else (
+                make_csv(folder) if case == "csv" else make_xlsx(folder))
             print(f"# {case}: {path.stat().st_size / 1e6:.1f} MB, made in "
                   f"{time.perf_counter() - t0:.1f} s", flush=True)
             for impl in args.impls:

@@ -139,3 +139,12 @@ def write_template(path: Path) -> None:
     """Write the roster template to `path` (folders created as needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     build_template().save(path)
+
+
+def template_bytes() -> bytes:
+    """The template as bytes (a web page's download)."""
+    import io
+
+    out = io.BytesIO()
+    build_template().save(out)
+    return out.getvalue()

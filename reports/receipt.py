@@ -13,11 +13,11 @@ from pipeline.context import Context
 from pipeline.domain.states import State
 from pipeline.domain.text import strip_unsafe
 from pipeline.services import queries
+from pipeline.services.receipts import OUTCOME_LABELS
 from reports.xlsx import write_table
 
 HEADERS = ("花名册行号", "姓名", "身份证号", "申报编号", "处理情况", "当前状态", "退回原因 / 需处理的问题")
 WIDTHS = (10, 12, 24, 10, 10, 16, 90)
-_OUTCOMES = {"created": "新建", "existing": "已存在（未变化）", "resubmitted": "重新提交"}
 
 
 def _clean(value: object) -> object:
@@ -34,7 +34,7 @@ def receipt_rows(receipt: dict[str, Any]) -> list[list[object]]:
         text = "\n".join(f"{i}. {m}" for i, m in enumerate(messages, 1)) if len(messages) > 1 \
             else "".join(messages)
         rows.append([_clean(v) for v in (a.get("roster_line"), a["name"], a["id_number"], a["id"],
-                                         _OUTCOMES.get(a.get("outcome", ""), ""), a["state_label"],
+                                         OUTCOME_LABELS.get(a.get("outcome", ""), ""), a["state_label"],
                                          text)])
     return rows
 

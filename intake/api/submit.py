@@ -16,7 +16,9 @@ from intake.api.streaming import Form
 from intake.bulk import open_batch
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
-from pipeline.roster.columns import field_for_header
+from pipeline.domain.problems import Problem
+from pipeline.domain.text import strip_unsafe
+from pipeline.roster.columns import field_for_header, is_ignored_header, nearest_header
 from pipeline.services import access, queries, uploads
 from pipeline.services.intake import submit_batch
 from pipeline.services.tokens import Principal
@@ -110,6 +112,19 @@ def application_intake(form: Form) -> ApplicationIntake:
     return ApplicationIntake(raw=raw, extra=extra, line=1, folder=folder, files=files)
 
 
+def unknown_fields(form: Form) -> list[Problem]:
+    """A problem for each form field that is no roster column: kept, never used without a word."""
+    out = []
+    for name in form.fields:
+        if field_for_header(name) is None and not is_ignored_header(name):
+            near = nearest_header(name)
+            hint = f"是否应为“{near}”？" if near else "它不是花名册的标准字段；"
+            out.append(Problem("roster.unknown_column",
+                               f"未识别的字段“{strip_unsafe(name, newlines_ok=False)}”，{hint}"
+                               "该字段内容未导入（仅原样保存，不参与审核）", name))
+    return out
+
+
 def form_digest(form: Form) -> str:
     doc = {"fields": form.fields, "files": sorted((f.name, f.sha256) for f in form.files)}
     return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
@@ -124,7 +139,8 @@ def import_application(ctx: Context, start: Start, principal: Principal, form: F
 
     def run() -> int:
         batch = BatchIntake(source=f"HTTP上传：单份申报（{principal.label}）", source_kind="upload",
-                            digest=digest, applications=[intake], submitted_by=principal.label)
+                            digest=digest, applications=[intake], submitted_by=principal.label,
+                            problems=unknown_fields(form))
         return submit_batch(ctx, batch, start)
 
     batch_id, replayed = _once(ctx, principal, "application", digest, key, run)

@@ -212,9 +212,16 @@ def _duplicates(facts: ApplicationFacts, values: dict[str, object]) -> list[Find
 
 
 def duplicate_details(facts: ApplicationFacts, app_id: int) -> list[tuple[int, str]]:
-    """For the center: (other application, what both are) for each other unit's competing one."""
-    return [(o.id, f"同一申报人同一年度有两份申报：申报{app_id}（单位{facts.unit_code}）与申报{o.id}"
-                   f"（单位{o.unit_code}，申报“{o.title_name}”，状态："
-                   f"{LABELS.get(State(o.state), o.state)}），请中心核实后决定受理哪一份")
-            for o in facts.others_same_year
-            if o.state not in NOT_COMPETING and o.unit_code != facts.unit_code]
+    """For the center: (other application, the pair in words) for each other unit's competing one.
+
+    The wording depends only on the pair (ids in order, their units), so checking either
+    application of the pair, or checking again, gives the same sentence.
+    """
+    out = []
+    for o in facts.others_same_year:
+        if o.state in NOT_COMPETING or o.unit_code == facts.unit_code:
+            continue
+        (a, ua), (b, ub) = sorted([(app_id, facts.unit_code), (o.id, o.unit_code)])
+        out.append((o.id, f"同一申报人同一年度有两份申报：申报{a}（单位{ua}）与申报{b}（单位{ub}），"
+                          "分属不同单位；请中心核实申报人的实际工作单位后决定受理哪一份"))
+    return out

@@ -23,17 +23,15 @@ from sqlalchemy.orm import Session
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.context import Context
 from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem,
-                                        FindingRow, ImportBatch, Material)
-from pipeline.domain.findings import Finding, Severity
-from pipeline.domain.text import strip_unsafe, unsafe_chars
+                                        ImportBatch, Material)
+from pipeline.domain.text import strip_unsafe
 from pipeline.roster.record import TYPED, RosterRecord
-from pipeline.rules.application import unit_findings
-from pipeline.services.facts import unit_facts
 from pipeline.services import orphans
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.problems import Problem, collapse
 from pipeline.roster.columns import COLUMNS
+from pipeline.services.intake_guards import record_of, return_if_blocked, safe_files
 from pipeline.services.intake_rows import Prepared, StoredFile, insert_new, material_row, text
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.transitions import log_event, move
@@ -137,7 +135,7 @@ def _block_if_unit_cannot_file(ctx: Context, app_id: int, record: RosterRecord) 
     with ctx.db.uow() as s:
         app = s.get(Application, app_id)
         assert app is not None
-        _return_if_blocked(s, app, record, ctx.clock.now())
+        return_if_blocked(s, app, record, ctx.clock.now())
         s.commit()
         return app.state
 
@@ -185,35 +183,9 @@ def _digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def record_of(intake: ApplicationIntake, today: date) -> RosterRecord:
-    """The intake's roster record, parsed once (the HTTP adapter authorizes on the same one)."""
-    if intake.record is None or intake.record_date != today:
-        intake.record, intake.record_date = RosterRecord.parse(intake.raw, today), today
-    assert isinstance(intake.record, RosterRecord)
-    return intake.record
-
-
-def _safe_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[Problem]]:
-    """Files whose names hold invisible or direction characters, renamed without them, and why."""
-    out: list[IncomingFile] = []
-    problems: list[Problem] = []
-    for f in files:
-        bad = unsafe_chars(f.relpath, newlines_ok=False)
-        if not bad:
-            out.append(f)
-            continue
-        name, relpath = strip_unsafe(f.name, newlines_ok=False), strip_unsafe(f.relpath, newlines_ok=False)
-        problems.append(Problem(
-            "file.control_chars", f"文件“{relpath}”的文件名含有不可见的控制字符或文字方向字符"
-            f"（{'、'.join(bad)}），显示的名称与实际名称不同；已按“{name}”受理，"
-            "请改用普通文字命名后重新提交", relpath))
-        out.append(IncomingFile(relpath=relpath, name=name, size=f.size, open=f.open))
-    return out, problems
-
-
 def prepare(ctx: Context, intake: ApplicationIntake, today: date | None = None) -> Prepared:
     """Store one applicant's files and parse its row once (slow I/O, outside any transaction)."""
-    files, name_problems = _safe_files(list(intake.files))
+    files, name_problems = safe_files(list(intake.files))
     stored = [_store(ctx, f) for f in files]
     record = record_of(intake, today or ctx.today())
     raw = {k: _jsonable(v) for k, v in intake.raw.items()}
@@ -288,37 +260,12 @@ def _commit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
                         f"正处于“{LABELS[State(app.state)]}”，本批次对其信息或材料的修改未生效；"
                         "如需修改，请先由审核人员退回后再重新提交"))
         if outcome in ("created", "resubmitted"):
-            _return_if_blocked(s, app, record, now)
+            return_if_blocked(s, app, record, now)
         s.add(BatchItem(batch_id=batch_id, application_id=app.id, outcome=outcome,
                         roster_line=intake.line))
         state = app.state
         s.commit()
         return app.id, outcome, state
-
-
-def _return_if_blocked(s: Session, app: Application, record: RosterRecord, now: datetime) -> None:
-    """Return an application at once when its unit cannot file it (before any OCR is spent).
-
-    Unregistered, not approved, or its superior not configured: the same findings the check
-    stage writes (under its name, so its next run replaces them); `zhicheng recheck` after the fix.
-    """
-    blocking = [f for f in unit_findings(record.unit_key, unit_facts(s, record.unit_key),
-                                         record.values) if f.level is Severity.BLOCK]
-    if not blocking:
-        return
-    # Told at once with the unit's findings: what is wrong in the roster row itself.
-    findings = [Finding(p.rule, p.message) for p in record.problems] + blocking
-    s.flush()
-    s.query(FindingRow).filter(FindingRow.application_id == app.id,
-                               FindingRow.stage == CHECK_STAGE).delete()
-    s.add_all(FindingRow(application_id=app.id, stage=CHECK_STAGE, rule=f.rule,
-                         severity=str(f.level), material=f.material, message=f.message,
-                         created_at=now) for f in findings)
-    blocking = [f for f in findings if f.level is Severity.BLOCK]
-    reason = "；".join(f"{i}. {f.message}" for i, f in enumerate(blocking, 1))
-    move(s, app.id, State.RECEIVED, State.RETURNED, now=now, action="intake.blocked",
-         reason=reason, attempts=0, lease_until=None)
-    s.refresh(app)
 
 
 def _fill(app: Application, record: RosterRecord, raw: dict[str, object],

@@ -21,8 +21,8 @@ from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.storage.db.models import Application, BatchItem, FindingRow
 
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
-EXCEL_NUMBER_ID = "（身份证号被Excel存成了数字，无法识别）"
-OUTCOME_LABELS = {"created": "新建", "existing": "已存在", "resubmitted": "重新提交"}
+EXCEL_NUMBER_ID = "身份证号被Excel存成了数字，无法识别"
+OUTCOME_LABELS = {"created": "新建", "existing": "已存在（未变化）", "resubmitted": "重新提交"}
 
 
 def shown_id(id_number: str) -> str:
@@ -51,7 +51,7 @@ class ApplicantReceipt:
                 "outcome": self.outcome}
 
 
-def _messages(state: str, blocks: list[str], last_error: str | None) -> list[str]:
+def _messages(state: str, blocks: list[str]) -> list[str]:
     if state == State.RETURNED:
         return blocks or ["已退回（原因见审核意见）"]
     if state == State.FAILED:
@@ -65,7 +65,7 @@ def applicants(s: Session, batch_id: int) -> list[ApplicantReceipt]:
     """Every applicant of a batch in roster order, with the blocking messages of the returned."""
     rows = s.execute(
         select(BatchItem.outcome, BatchItem.roster_line, Application.id, Application.name,
-               Application.id_number, Application.state, Application.last_error)
+               Application.id_number, Application.state)
         .join(Application, Application.id == BatchItem.application_id)
         .where(BatchItem.batch_id == batch_id)
         .order_by(BatchItem.roster_line, BatchItem.id)).all()
@@ -80,7 +80,7 @@ def applicants(s: Session, batch_id: int) -> list[ApplicantReceipt]:
             blocks[app_id].append(message)
     return [ApplicantReceipt(r.id, r.name, shown_id(r.id_number), r.state,
                              LABELS.get(State(r.state), r.state),
-                             _messages(r.state, blocks[r.id], r.last_error), r.roster_line,
+                             _messages(r.state, blocks[r.id]), r.roster_line,
                              r.outcome) for r in rows]
 
 

@@ -15,7 +15,8 @@ from pipeline.services.facts import unit_facts
 from pipeline.storage.transitions import log_event
 from pipeline.context import Context
 from pipeline.errors import ApplicationMissing
-from pipeline.storage.db.models import Application, Event, Extraction, FindingRow, Material
+from pipeline.storage.db.models import (Applicant, Application, Event, Extraction, FindingRow,
+                                        Material)
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
 from pipeline.documents.reading import reading_method
@@ -116,6 +117,10 @@ def _flag_duplicates(ctx: Context, app_id: int, details: list[tuple[int, str]]) 
     if not details:
         return
     with ctx.db.uow() as s:
+        # The two applications of a pair may be checked at the same moment: the person's row is
+        # locked (PostgreSQL) so that one of them writes the pair's events and the other sees them.
+        person = s.scalar(select(Application.id_number).where(Application.id == app_id))
+        s.execute(select(Applicant.id_number).where(Applicant.id_number == person).with_for_update())
         for other_id, reason in details:
             for subject in (app_id, other_id):
                 exists = s.scalar(select(Event.id).where(

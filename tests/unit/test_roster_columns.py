@@ -162,3 +162,14 @@ def test_the_stored_record_gives_the_checks_what_the_intake_parse_gave(raw: dict
     for name in ("name", *KEY_FIELDS):
         assert stored.values[name] == parsed.values[name], name
     assert stored.key() == parsed.key()
+
+
+def test_reading_stops_after_a_long_gap_without_applicants_and_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import intake.roster
+
+    monkeypatch.setattr(intake.roster, "MAX_GAP_ROWS", 100)
+    roster = read_roster(_csv([HEADER, f"张三,{ID1}"] + [","] * 150 + ["李四,"]), "roster.csv")
+    assert [r.values["name"] for r in roster.rows] == ["张三"]
+    assert [p.code for p in roster.problems] == ["roster.trailing_rows"]
+    assert "第2行之后连续 100 行没有申报人" in roster.problems[0].message
