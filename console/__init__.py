@@ -16,12 +16,13 @@ from pipeline.context import Context
 API_PREFIXES = ("/api/", "/healthz", "/openapi.json")
 
 
-def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits) -> Console:
+def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits,
+            secure_cookies: bool = False) -> Console:
     """Add the console's pages, files and JSON actions to the API's application."""
     from console import (api_actions, routes_apps, routes_auth, routes_center, routes_publicity,
                          routes_recommend, routes_unit)
 
-    c = Console(ctx, start, limits)
+    c = Console(ctx, start, limits, secure_cookies)
     app.state.console = c
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_unit, routes_apps, routes_publicity, routes_recommend,
