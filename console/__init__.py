@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from fastapi import FastAPI, Request
@@ -50,7 +51,8 @@ def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Li
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(API_PREFIXES) or exc.status_code != 404:
-            return await json_http(request, exc)  # type: ignore[no-any-return]
+            answer = json_http(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return c.page(request, "error.html", status=404, title="页面不存在",
                       message="没有这个页面，或它不在您的工作范围内。")
 

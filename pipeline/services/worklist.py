@@ -77,7 +77,7 @@ def unit_dashboard(ctx: Context, unit: str, scope: Scope) -> dict[str, Any]:
     now, today = ctx.clock.now(), ctx.today()
     with ctx.db.uow() as s:
         mine = _in(scope, Application.unit_code)
-        out = {
+        out: dict[str, Any] = {
             "unit_review": _count_age(s, now, Application.state == str(State.UNIT_REVIEW),
                                       Application.review_unit_code == unit),
             "supervisor_review": _count_age(s, now, Application.state == str(State.SUPERVISOR_REVIEW),
@@ -91,8 +91,8 @@ def unit_dashboard(ctx: Context, unit: str, scope: Scope) -> dict[str, Any]:
                 mine),
         }
         out["publicities"] = publicities(ctx, unit, session=s, today=today)
-        out["unit"] = s.get(Unit, unit)
-        out["unit_name"] = out["unit"].name if out["unit"] else unit
+        row = s.get(Unit, unit)
+        out["unit_name"] = row.name if row else unit
         return out
 
 
@@ -202,3 +202,12 @@ def center_queue_units(ctx: Context) -> list[tuple[str, str]]:
             .order_by(Application.unit_code)).all()]
 
 
+
+
+def recommendation_stamp(ctx: Context, batch_id: int) -> str:
+    """When anything shown on a batch's roster last changed (its applications' states)."""
+    with ctx.db.uow() as s:
+        latest = s.scalar(select(func.max(Application.state_changed_at))
+                          .join(RecommendationEntry, RecommendationEntry.application_id == Application.id)
+                          .where(RecommendationEntry.batch_id == batch_id))
+    return latest.strftime("%Y%m%d%H%M%S%f") if latest else "0"
