@@ -62,7 +62,8 @@ def search(ctx: Context, scope: Scope, *, year: int | None = None, state: str | 
                  "unit_name": a.unit_name, "year": a.year, "title_name": a.title_name,
                  "level": a.level, "state": a.state, "state_label": LABELS[State(a.state)],
                  "state_changed_at": a.state_changed_at, "age_days": (now - a.state_changed_at).days,
-                 "review_unit_code": a.review_unit_code, "blocking": blocks.get(a.id, 0)}
+                 "review_unit_code": a.review_unit_code, "offline_review": a.offline_review,
+                 "blocking": blocks.get(a.id, 0)}
                 for a in apps], total
 
 
@@ -174,7 +175,7 @@ def batches(ctx: Context, senders: Scope, limit: int = 50) -> list[dict[str, Any
                 select(BatchItem.batch_id).join(Application, Application.id == BatchItem.application_id)
                 .where(Application.unit_code.in_(list(senders)))))
         return [{"id": b.id, "source": b.source, "status": b.status, "created_at": b.created_at,
-                 "items": len(b.items)} for b in s.scalars(q)]
+                 "people": len(b.items)} for b in s.scalars(q)]
 
 
 def counts_by_unit(ctx: Context) -> list[dict[str, Any]]:
