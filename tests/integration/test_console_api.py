@@ -89,3 +89,35 @@ def test_a_unit_system_takes_its_applications_through_publicity_to_recommendatio
 
 
 TECH_ = "91430111MA4PQ7R264"
+
+
+@pytest.mark.parametrize("as_who", [DESIGN, "center"])
+def test_no_generated_request_to_the_new_operations_gets_a_server_error(api, as_who) -> None:  # type: ignore[no-untyped-def]
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    client, tokens, _, _ = api
+    headers = auth(tokens, as_who)
+    base = str(client.base_url).rstrip("/")
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    ours = ("/api/v1/applications", "/api/v1/publicities", "/api/v1/recommendations",
+            "/api/v1/batches/{batch_id}/applications")
+    failures: list[str] = []
+    checked = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith(ours) or operation.path == "/api/v1/applications" \
+                and operation.method.upper() == "POST":
+            continue
+        checked += 1
+
+        @settings(max_examples=15, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def check(case) -> None:  # type: ignore[no-untyped-def]
+            response = case.call(base_url=base, headers=headers, timeout=60)
+            if response.status_code >= 500:
+                failures.append(f"{operation.label}: {response.status_code} {response.text[:300]}")
+
+        check()
+    assert checked >= 8 and not failures, (checked, failures)
