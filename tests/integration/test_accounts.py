@@ -100,13 +100,13 @@ def test_the_users_commands(settings, unit) -> None:  # type: ignore[no-untyped-
     first = run("users", "add", "admin", "--name", "王明", "--role", "center_admin",
                 input="long-enough\nlong-enough\n")            # prompted twice, never echoed
     assert first.exit_code == 0, first.output
-    clerk = run("users", "add", "li", "--name", "李", "--role", "unit_clerk", "--unit", UNIT,
+    clerk = run("users", "add", "li.jb", "--name", "李", "--role", "unit_clerk", "--unit", UNIT,
                 "--password", "long-enough", "--json")
     assert clerk.exit_code == 0 and json.loads(clerk.stdout)["unit_code"] == UNIT
-    refused = run("users", "add", "x1", "--name", "某", "--role", "unit_clerk", "--password", "long-enough")
+    refused = run("users", "add", "x123", "--name", "某", "--role", "unit_clerk", "--password", "long-enough")
     assert refused.exit_code == 1 and "单位经办人须指定所属单位" in refused.output
-    assert run("users", "disable", "li").exit_code == 0
+    assert run("users", "disable", "li.jb").exit_code == 0
     listed = json.loads(run("users", "list", "--json").stdout)
-    assert [(u["username"], u["disabled"]) for u in listed] == [("admin", False), ("li", True)]
+    assert [(u["username"], u["disabled"]) for u in listed] == [("admin", False), ("li.jb", True)]
     assert run("users", "reset-password", "admin", "--password", "another-one").exit_code == 0
     assert run("users", "disable", "ghost").exit_code == 1
