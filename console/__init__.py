@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from fastapi import FastAPI, Request
@@ -16,12 +17,13 @@ from pipeline.context import Context
 API_PREFIXES = ("/api/", "/healthz", "/openapi.json")
 
 
-def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits) -> Console:
+def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits,
+            secure_cookies: bool = False) -> Console:
     """Add the console's pages, files and JSON actions to the API's application."""
     from console import (api_actions, routes_apps, routes_auth, routes_center, routes_publicity,
                          routes_recommend, routes_unit)
 
-    c = Console(ctx, start, limits)
+    c = Console(ctx, start, limits, secure_cookies)
     app.state.console = c
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_unit, routes_apps, routes_publicity, routes_recommend,
@@ -49,7 +51,8 @@ def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Li
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(API_PREFIXES) or exc.status_code != 404:
-            return await json_http(request, exc)  # type: ignore[no-any-return]
+            answer = json_http(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return c.page(request, "error.html", status=404, title="页面不存在",
                       message="没有这个页面，或它不在您的工作范围内。")
 

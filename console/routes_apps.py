@@ -65,7 +65,9 @@ def routes(c: Console) -> APIRouter:
         keep = {k: v for k, v in request.query_params.items() if k != "page"}
         pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
         decidable = {row["id"] for row in rows if _may_decide(c, who, row["id"])}
-        return c.page(request, "applications.html", title="申报列表", rows=rows, total=total,
+        title = ("形式审查队列" if who.is_center and f["state"] == "center_review" else
+                 "本单位审核队列" if f["mine"] else "申报列表")
+        return c.page(request, "applications.html", title=title, rows=rows, total=total,
                       f=f, pages=pages, query=urlencode(keep), decidable=decidable,
                       back=str(request.url.path) + ("?" + request.url.query if request.url.query else ""))
 

@@ -3,6 +3,8 @@ the zip of packets to download."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -93,13 +95,31 @@ def routes(c: Console) -> APIRouter:
         owned(who, batch_id)
         if ext not in ("pdf", "xlsx", "zip"):
             raise Hidden()
-        from reports.lists import write_roster
-
         media = {"pdf": "application/pdf", "xlsx": XLSX, "zip": "application/zip"}[ext]
-        with tempfile.TemporaryDirectory() as tmp:
-            for path in write_roster(c.ctx, batch_id, Path(tmp)):
-                if path.suffix == f".{ext}":
-                    return c.file(request, path.read_bytes(), path.name, media, inline=ext == "pdf")
+        for path in roster_files(c, batch_id):
+            if path.suffix == f".{ext}":
+                return c.file(request, path, path.name, media, inline=ext == "pdf")
         raise Hidden()
 
     return r
+
+
+def roster_files(c: Console, batch_id: int) -> list[Path]:
+    """The roster PDF, XLSX and zip of packets, written once for the batch as it stands now.
+
+    Writing the packets is the slow part, so the files are kept until a state on the roster changes.
+    """
+    from reports.lists import write_roster
+
+    stamp = worklist.recommendation_stamp(c.ctx, batch_id)
+    root = c.ctx.settings.data_dir / "console" / "rosters"
+    folder = root / f"{batch_id}-{stamp}"
+    if not folder.is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{batch_id}-"))
+        write_roster(c.ctx, batch_id, tmp)
+        try:
+            os.rename(tmp, folder)
+        except OSError:   # written meanwhile by another request: keep that one
+            shutil.rmtree(tmp, ignore_errors=True)
+    return sorted(p for p in folder.iterdir() if p.is_file())

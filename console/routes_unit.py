@@ -52,7 +52,7 @@ def routes(c: Console) -> APIRouter:
                 form = await streaming.form_to_files(
                     request.stream(), request.headers.get("content-type", ""), folder,
                     c.limits.max_batch_bytes, c.limits.max_batch_bytes + MB)
-            except streaming.TooLarge:
+            except (streaming.BodyTooLarge, streaming.FileTooLarge):
                 errors.fields["zip"] = f"压缩包超过上限 {c.limits.max_batch_bytes // MB} MB，未受理"
                 return _again(c, request, errors, 413)
             except ClientDisconnect:

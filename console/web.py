@@ -53,6 +53,11 @@ def _date(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def _iso(value: str | None) -> str:
+    """An ISO timestamp as people read it: 2026-12-02 06:37."""
+    return (value or "").replace("T", " ")[:16]
+
+
 def _cn_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
@@ -60,13 +65,14 @@ def _cn_date(value: date | None) -> str:
 class Console:
     """The console's shared parts for one application instance."""
 
-    def __init__(self, ctx: Context, start: Callable[[int], None], limits: Limits) -> None:
+    def __init__(self, ctx: Context, start: Callable[[int], None], limits: Limits,
+                 secure_cookies: bool = False) -> None:
         self.ctx, self.start, self.limits = ctx, start, limits
-        self.sessions = Sessions(ctx)
+        self.sessions = Sessions(ctx, secure_cookies)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
                                lstrip_blocks=True)
-        self.env.filters.update(d=_date, cn_date=_cn_date)
+        self.env.filters.update(d=_date, cn_date=_cn_date, iso=_iso)
         self.env.globals.update(STATE_LABELS=STATE_LABELS, RESULT_LABELS=RESULT_LABELS,
                                 PUB_STATES=PUB_STATES, State=State)
 

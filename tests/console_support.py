@@ -12,8 +12,7 @@ import httpx
 from console import install
 from intake.api import Limits, create_app
 from pipeline.services import accounts
-from tests.http_support import (CLINIC, DESIGN, MINISTRY, RESEARCH, TECH, LiveServer, batch_zip,
-                                person, setup_units)
+from tests.http_support import CLINIC, DESIGN, MINISTRY, RESEARCH, TECH, LiveServer, setup_units
 
 PASSWORD = "correct-horse-9"
 # user name -> (display name, role, unit)
@@ -40,9 +39,7 @@ def import_design_batch(runtime, folder: Path, n: int = 4) -> int:  # type: igno
     """A batch of `n` 设计院 applicants, imported and checked (they wait in its 初审)."""
     from zhicheng.app import import_batch
 
-    path = folder / "design.zip"
-    batch_zip([person(i, DESIGN) for i in range(1, n + 1)], path)
-    return import_batch(runtime, path, wait=True, timeout=120)
+    return import_batch(runtime, sample_zip(folder, applicants=n), wait=True, timeout=300)
 
 
 @contextmanager

@@ -62,7 +62,8 @@ def search(ctx: Context, scope: Scope, *, year: int | None = None, state: str | 
                  "unit_name": a.unit_name, "year": a.year, "title_name": a.title_name,
                  "level": a.level, "state": a.state, "state_label": LABELS[State(a.state)],
                  "state_changed_at": a.state_changed_at, "age_days": (now - a.state_changed_at).days,
-                 "review_unit_code": a.review_unit_code, "blocking": blocks.get(a.id, 0)}
+                 "review_unit_code": a.review_unit_code, "offline_review": a.offline_review,
+                 "blocking": blocks.get(a.id, 0)}
                 for a in apps], total
 
 
@@ -77,7 +78,7 @@ def unit_dashboard(ctx: Context, unit: str, scope: Scope) -> dict[str, Any]:
     now, today = ctx.clock.now(), ctx.today()
     with ctx.db.uow() as s:
         mine = _in(scope, Application.unit_code)
-        out = {
+        out: dict[str, Any] = {
             "unit_review": _count_age(s, now, Application.state == str(State.UNIT_REVIEW),
                                       Application.review_unit_code == unit),
             "supervisor_review": _count_age(s, now, Application.state == str(State.SUPERVISOR_REVIEW),
@@ -91,8 +92,8 @@ def unit_dashboard(ctx: Context, unit: str, scope: Scope) -> dict[str, Any]:
                 mine),
         }
         out["publicities"] = publicities(ctx, unit, session=s, today=today)
-        out["unit"] = s.get(Unit, unit)
-        out["unit_name"] = out["unit"].name if out["unit"] else unit
+        row = s.get(Unit, unit)
+        out["unit_name"] = row.name if row else unit
         return out
 
 
@@ -174,7 +175,7 @@ def batches(ctx: Context, senders: Scope, limit: int = 50) -> list[dict[str, Any
                 select(BatchItem.batch_id).join(Application, Application.id == BatchItem.application_id)
                 .where(Application.unit_code.in_(list(senders)))))
         return [{"id": b.id, "source": b.source, "status": b.status, "created_at": b.created_at,
-                 "items": len(b.items)} for b in s.scalars(q)]
+                 "people": len(b.items)} for b in s.scalars(q)]
 
 
 def counts_by_unit(ctx: Context) -> list[dict[str, Any]]:
@@ -202,3 +203,12 @@ def center_queue_units(ctx: Context) -> list[tuple[str, str]]:
             .order_by(Application.unit_code)).all()]
 
 
+
+
+def recommendation_stamp(ctx: Context, batch_id: int) -> str:
+    """When anything shown on a batch's roster last changed (its applications' states)."""
+    with ctx.db.uow() as s:
+        latest = s.scalar(select(func.max(Application.state_changed_at))
+                          .join(RecommendationEntry, RecommendationEntry.application_id == Application.id)
+                          .where(RecommendationEntry.batch_id == batch_id))
+    return latest.strftime("%Y%m%d%H%M%S%f") if latest else "0"

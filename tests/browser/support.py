@@ -92,6 +92,7 @@ def browser() -> Iterator[Any]:
 def shot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     page.screenshot(path=str(path), full_page=False)
     return path
 

@@ -164,6 +164,12 @@ def test_the_seed_process_from_upload_to_the_centers_formal_review(site) -> None
         assert "已推荐上报3人" in flash(page)
         check_accessible(page)
         shot(page, "recommendation")
+        for link, media in (("roster.xlsx", "spreadsheetml"), ("roster.zip", "zip"),
+                            ("roster.pdf", "pdf")):
+            got = page.request.get(page.url + "/" + link, timeout=300_000)  # packets: written once
+            assert got.ok and media in got.headers["content-type"], link
+        notice = page.request.get(f"{base}/publicities/{publicity_id}/notice.pdf", timeout=120_000)
+        assert notice.ok and notice.body().startswith(b"%PDF")
         logout(page)
 
         # --- 交通厅, the 主管单位 -------------------------------------------------------------

@@ -82,3 +82,31 @@ def test_a_one_time_form_token_is_accepted_once(ctx) -> None:  # type: ignore[no
     assert accounts.use_form_token(ctx, "a" * 32, 1) is True
     assert accounts.use_form_token(ctx, "a" * 32, 1) is False
     assert accounts.use_form_token(ctx, "", 1) is False
+
+
+def test_the_users_commands(settings, unit) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from click.testing import CliRunner
+
+    from zhicheng.cli import build
+
+    cli = build()
+    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.resolved_database_url]
+
+    def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(cli, base + list(args), input=input)
+
+    first = run("users", "add", "admin", "--name", "王明", "--role", "center_admin",
+                input="long-enough\nlong-enough\n")            # prompted twice, never echoed
+    assert first.exit_code == 0, first.output
+    clerk = run("users", "add", "li.jb", "--name", "李", "--role", "unit_clerk", "--unit", UNIT,
+                "--password", "long-enough", "--json")
+    assert clerk.exit_code == 0 and json.loads(clerk.stdout)["unit_code"] == UNIT
+    refused = run("users", "add", "x123", "--name", "某", "--role", "unit_clerk", "--password", "long-enough")
+    assert refused.exit_code == 1 and "单位经办人须指定所属单位" in refused.output
+    assert run("users", "disable", "li.jb").exit_code == 0
+    listed = json.loads(run("users", "list", "--json").stdout)
+    assert [(u["username"], u["disabled"]) for u in listed] == [("admin", False), ("li.jb", True)]
+    assert run("users", "reset-password", "admin", "--password", "another-one").exit_code == 0
+    assert run("users", "disable", "ghost").exit_code == 1

@@ -176,3 +176,15 @@ def test_unknown_pages_are_html_and_the_api_stays_json(site) -> None:  # type: i
     assert page.status_code == 404 and "没有这个页面" in page.text
     api = site.client.get("/api/v1/nothing")
     assert api.status_code == 404 and api.json()["code"] == "not_found"
+
+
+def test_a_unit_cannot_upload_another_units_applicants(site, small_zip) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.storage.db.models import ImportBatch
+
+    before = count(site.ctx, ImportBatch)
+    with closing(login(site.url, "research")) as research:
+        html = research.get("/upload").text
+        r = research.post("/upload", data=tokens_of(html),
+                          files={"zip": ("b.zip", small_zip.read_bytes(), "application/zip")})
+    assert r.status_code == 403 and 'id="err-zip"' in r.text and "不是本单位或本单位的下级单位" in r.text
+    assert count(site.ctx, ImportBatch) == before

@@ -14,9 +14,12 @@ from zhicheng.cli.root import cli
 @click.option("--max-batch-mb", type=int, default=2048, show_default=True, help="批次 zip 的大小上限（MB）")
 @click.option("--max-request-mb", type=int, default=200, show_default=True,
               help="单份申报上传请求的大小上限（MB）；每个文件另有 10 MB 上限")
+@click.option("--https", "https", is_flag=True,
+              help="经 HTTPS 反向代理访问时使用：登录会话的 Cookie 只经 HTTPS 发送（Secure）")
 @click.pass_obj
 @expected_errors
-def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int) -> None:
+def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int,
+          https: bool) -> None:
     """运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
     import uvicorn
 
@@ -33,7 +36,7 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
                      metrics=lambda: exposition(runtime))
     from console import install
 
-    install(app, runtime.ctx, runtime.start, limits)
+    install(app, runtime.ctx, runtime.start, limits, secure_cookies=https)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                            access_log=False, proxy_headers=False))
     say(f"工作台：http://{host}:{port}/ （账号用 zhicheng users add 建立）")
