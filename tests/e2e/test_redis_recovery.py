@@ -33,7 +33,10 @@ from zhicheng.sample import make_batch
 # has not moved for 3 s (with its lease run out) is sent again.
 # Chunks of two applications: with work counted as stuck after 3 s, a message must not hold
 # 25 applications' work (the others of a deep queue would be resent and counted meanwhile).
-FAST = dict(stage_lease_seconds=8, stuck_after_seconds=3, worker_threads=2, stage_chunk=2)
+# Each resend of stuck work counts an attempt, so on a loaded machine, where the restarted worker
+# takes several 3-second rounds to come up, the cap is set above the rounds it may take.
+FAST = dict(stage_lease_seconds=8, stuck_after_seconds=3, worker_threads=2, stage_chunk=2,
+            stage_attempt_cap=10)
 
 
 @pytest.fixture
