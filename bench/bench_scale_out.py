@@ -13,6 +13,7 @@ second. Runs 1 host, then 2 hosts, each on a fresh database, and prints the rati
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from tests.helpers import register_sample_units  # noqa: E402
 def run(hosts: int, batch: Path, root: Path, engine: str, isolate: bool) -> tuple[float, int]:
     """Seconds to process the batch with `hosts` OCR worker hosts, and certificates OCR'd."""
     shared = root / "shared"
-    with m.machines(hosts, root, isolate=isolate, cpus=list(range(hosts))) as boxes, \
+    with m.machines(hosts, root, isolate=isolate, cpus=sorted(os.sched_getaffinity(0))[:hosts]) as boxes, \
             m.postgres_database() as db:
         addresses = [b.address for b in boxes]
         pg_port = m.free_port()

@@ -31,7 +31,12 @@ from zhicheng.sample import make_batch
 
 # Short timings so that recovery acts within the test: a stage is leased for 8 s, and work that
 # has not moved for 3 s (with its lease run out) is sent again.
-FAST = dict(stage_lease_seconds=8, stuck_after_seconds=3, worker_threads=2)
+# Chunks of two applications: with work counted as stuck after 3 s, a message must not hold
+# 25 applications' work (the others of a deep queue would be resent and counted meanwhile).
+# Each resend of stuck work counts an attempt, so on a loaded machine, where the restarted worker
+# takes several 3-second rounds to come up, the cap is set above the rounds it may take.
+FAST = dict(stage_lease_seconds=8, stuck_after_seconds=3, worker_threads=2, stage_chunk=2,
+            stage_attempt_cap=10)
 
 
 @pytest.fixture
@@ -90,7 +95,8 @@ def recover_until_done(rt: Runtime, batch_id: int, timeout: float = 240) -> None
 def assert_each_once(rt: Runtime, batch_id: int, total: int) -> None:
     apps = queries.list_applications(rt.ctx, batch=batch_id)
     assert len(apps) == total
-    assert not [a for a in apps if a["state"] in AUTOMATIC or a["state"] == State.FAILED], apps
+    assert not [(a["id"], a["state"], a["last_error"]) for a in apps
+                if a["state"] in AUTOMATIC or a["state"] == State.FAILED]
     ids = [a["id"] for a in apps]
     with rt.ctx.db.uow() as s:
         duplicated_findings = s.execute(
