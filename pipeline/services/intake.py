@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.storage.blobstore import StoredBlob
+from pipeline.storage.faults import StoreFault, is_store_fault
 from pipeline.context import Context
 from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem, ImportBatch,
                                 Material)
@@ -77,6 +78,11 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
     for intake in batch.applications:
         try:
             app_id, outcome, waiting = submit_application(ctx, batch_id, intake)
+        except StoreFault as exc:
+            # Our storage failed (full disk, store not mounted...): no applicant is blamed and
+            # the batch stops here; importing it again once the store is fixed goes on from here.
+            _interrupt(ctx, batch_id, intake.line, intake.folder, exc)
+            raise
         except Exception as exc:  # one applicant's technical fault must not stop the batch
             log.exception("intake of roster line %s failed", intake.line)
             _add_problem(ctx, batch_id, Problem(
@@ -96,6 +102,23 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start) -> int:
     return batch_id
 
 
+def _interrupt(ctx: Context, batch_id: int, line: int, folder: str | None,
+               fault: StoreFault) -> None:
+    """Record why the import stopped and mark the batch interrupted (best effort: the database
+    may sit on the same failed disk)."""
+    try:
+        with ctx.db.uow() as s:
+            s.add(BatchProblem(batch_id=batch_id, code="batch.store_failed", path=folder,
+                               message=f"导入在第{line}行的申报处中断：{fault}。已导入的申报不受影响；"
+                                       "请运维人员排除存储故障后重新导入本批次（已导入的不会重复）"))
+            row = s.get(ImportBatch, batch_id)
+            if row is not None:
+                row.status, row.finished_at = "interrupted", ctx.clock.now()
+            s.commit()
+    except Exception:  # noqa: BLE001 - the fault itself is what the operator must see
+        log.exception("could not record the interruption of batch %s", batch_id)
+
+
 def _add_problem(ctx: Context, batch_id: int, problem: Problem) -> None:
     with ctx.db.uow() as s:
         s.add(BatchProblem(batch_id=batch_id, code=problem.code, message=problem.message,
@@ -104,7 +127,11 @@ def _add_problem(ctx: Context, batch_id: int, problem: Problem) -> None:
 
 
 def _store(ctx: Context, f: IncomingFile) -> StoredFile:
-    """Copy one file into the store, stopping at the size limit; never raises for bad bytes."""
+    """Copy one file into the store, stopping at the size limit; never raises for bad bytes.
+
+    Raises StoreFault when our side fails: the store cannot be written, or the batch's own file
+    cannot be read for a reason of the operating system (an errno), not of its content.
+    """
     limit = ctx.settings.max_file_bytes
     if f.size > limit:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
@@ -113,7 +140,11 @@ def _store(ctx: Context, f: IncomingFile) -> StoredFile:
             blob = ctx.blobs.put_stream(stream, limit=limit)
     except TooLarge:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
-    except (OSError, ValueError, EOFError) as exc:  # CRC error, truncated member, I/O error
+    except StoreFault:
+        raise
+    except (OSError, ValueError, EOFError) as exc:  # CRC error, truncated member
+        if is_store_fault(exc):
+            raise StoreFault("读取批次中的文件", f.relpath, exc) from exc
         return StoredFile(f, StoredBlob(None, f.size), "unreadable", f"{type(exc).__name__}: {exc}")
     if not blob.kept:
         return StoredFile(f, StoredBlob(None, max(blob.size, f.size)), "too_large")

@@ -1,6 +1,9 @@
 """Extraction: read what the documents say, once per file content (cached by SHA-256 and method).
 
-- the 述职报告's text layer (report.too_short counts its characters); a 述职报告 PDF without a
+- the 述职报告's text layer (report.too_short counts its characters), read within the bounds of
+  `documents.pdf_text` (pages, characters, seconds, memory); a reading those bounds stopped is
+  stored with why (`fields.stopped`), and the check stage asks the reviewer (report.unverified);
+  a 述职报告 PDF without a
   text layer (a scan) is OCR'd page by page instead, for its character count only: with the
   configured engine's fast reader (the cascade's tesseract: a count needs no second opinion), one
   rendered page in memory at a time, each page in an OCR slot within the per-page timeout, at most
@@ -13,6 +16,8 @@
   number, certificate number, dates, hours) are stored with it. An unreadable image is stored as
   such (the check stage reports ocr.unreadable), never a failure of the application.
 With the `null` engine nothing is OCR'd (a machine without OCR, and most tests).
+A stored file that cannot be opened (the store not mounted on this host, no permission, an I/O
+error) raises StoreFault: a technical failure, retried, never a reading of an empty document.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
-from pipeline.documents.preflight import pdf_text
+from pipeline.documents.pdf_text import PdfText, read_text
 from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
 from pipeline.documents.ocr_fields import extract_fields, normalize_ocr_text
 from pipeline.documents.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
@@ -97,10 +102,11 @@ def work(ctx: Context, app_id: int) -> StageResult:
     return StageResult(State.EXTRACTED, [], {})
 
 
-def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading | ScanReading:
-    path = ctx.blobs.path(item.source)
+def _read(ctx: Context, item: ToRead, name: str, id_number: str
+          ) -> Reading | ScanReading | PdfText:
+    path = ctx.blobs.check_readable(item.source)  # StoreFault when our storage fails
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
-        return Reading(pdf_text(path), TEXT_LAYER, None)
+        return read_text(path)
     if item.method.startswith(SCAN_PREFIX):
         engine = ctx.ocr()
         fast = getattr(engine, "fast", engine)  # a cascade: its fast engine alone
@@ -119,9 +125,17 @@ def _read(ctx: Context, item: ToRead, name: str, id_number: str) -> Reading | Sc
                             ctx.settings.data_dir, confirm)
 
 
-def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading]]) -> None:
+def _store(ctx: Context, readings: list[tuple[ToRead, Reading | ScanReading | PdfText]]) -> None:
     now = ctx.clock.now()
     for item, reading in readings:
+        if isinstance(reading, PdfText):
+            _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
+                                 chars=sum(1 for c in reading.text if not c.isspace()),
+                                 confidence=None, created_at=now,
+                                 fields={"engine": TEXT_LAYER, "pages": reading.pages,
+                                         "pages_read": reading.pages_read,
+                                         "stopped": reading.stopped}))
+            continue
         if isinstance(reading, ScanReading):
             _add(ctx, Extraction(sha256=item.sha256, method=item.method, text=reading.text,
                                  chars=reading.chars, confidence=None, created_at=now,

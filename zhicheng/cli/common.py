@@ -60,6 +60,7 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     from pipeline.services.units import UnitError
     from pipeline.domain.states import InvalidTransition
     from pipeline.domain.workdays import CalendarFileError, CalendarUnknown
+    from pipeline.storage.faults import StoreFault
     from zhicheng.app import SchemaNotReady
 
     @wraps(fn)
@@ -68,7 +69,7 @@ def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (NotFound, UnitError, InvalidTransition, SchemaNotReady, TimeoutError,
                 RuleSetError, WorkflowError, CalendarUnknown, CalendarFileError,
-                UnknownJob) as exc:
+                UnknownJob, StoreFault) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except FileNotFoundError as exc:

@@ -100,7 +100,7 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
 def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
     echo = functools.partial(click.echo, err=err)
     echo(f"批次 {r['batch']}：{r['source']}")
-    echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收'}.get(r['status'], r['status'])}")
+    echo(f"  状态：{ {'importing': '导入中', 'imported': '已导入', 'rejected': '已拒收', 'interrupted': '已中断'}.get(r['status'], r['status'])}")
     echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
     if r["states"]:
         echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))

@@ -73,7 +73,7 @@ class ImportBatch(Base):
     source: Mapped[str] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(10))   # folder | zip | upload
     digest: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="importing")  # importing|imported|rejected
+    status: Mapped[str] = mapped_column(String(12), default="importing")  # importing|imported|rejected|interrupted
     submitted_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
