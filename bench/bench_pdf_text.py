@@ -3,7 +3,7 @@
 hostile nested-XObject PDF.
 
     python bench/bench_pdf_text.py --reports 40
-    python bench/bench_pdf_text.py --hostile            # the nested-XObject PDF, before and after
+    python bench/bench_pdf_text.py --hostile --pages 40   # the nested-XObject PDF, before and after
 
 Each measurement runs in a fresh child process (`--one METHOD FILE...`), so its peak RSS
 (ru_maxrss of the child and of its own children) is that method's alone. Correctness: the share
@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=40)
     parser.add_argument("--hostile", action="store_true")
     parser.add_argument("--before-timeout", type=float, default=900)
+    parser.add_argument("--pages", type=int, default=40, help="pages of the hostile PDF")
     parser.add_argument("--one", nargs="+")
     args = parser.parse_args()
     if args.one:
@@ -150,8 +151,8 @@ def main() -> None:
         from tests.files.hostile import nested_xobject_pdf
 
         OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "nested-xobjects.pdf"
-        path.write_bytes(nested_xobject_pdf(depth=12, fanout=4, pages=40))
+        path = OUT / f"nested-xobjects-{args.pages}.pdf"
+        path.write_bytes(nested_xobject_pdf(depth=12, fanout=4, pages=args.pages))
         print(f"nested-XObject PDF: {path.stat().st_size} bytes")
         for name in ("after", "before"):
             print(name, run_child(name, [path], args.before_timeout))

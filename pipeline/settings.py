@@ -20,6 +20,7 @@ class Settings:
     max_file_bytes: int = 10 * MB            # CONTRACTS §2: each file at most 10 MB
     max_pixels: int = 80_000_000             # refuse decompression bombs before decoding
     max_batch_bytes: int = 4 * 1024 * MB     # a zip that would unpack to more is refused
+    free_space_margin: int = 512 * MB        # a batch is refused unless this much stays free after it
     stage_attempt_cap: int = 5               # a stage that keeps failing goes to `failed`
     stage_lease_seconds: int = 600           # how long a worker holds a stage it runs
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
@@ -27,6 +28,7 @@ class Settings:
     rules_path: Path | None = None           # the year's rule set (ZHICHENG_RULES); None: shipped
     holidays_path: Path | None = None        # holiday override file (ZHICHENG_HOLIDAYS)
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
+    pdf_text_seconds: float = 20.0           # a PDF's text layer is read within this (docs/limits.md)
 
     @property
     def resolved_database_url(self) -> str:
@@ -60,6 +62,10 @@ class Settings:
             values["ocr_engine"] = environ["ZHICHENG_OCR_ENGINE"]
         if environ.get("ZHICHENG_WORKER_THREADS"):
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
+        if environ.get("ZHICHENG_FREE_SPACE_MARGIN"):
+            values["free_space_margin"] = int(environ["ZHICHENG_FREE_SPACE_MARGIN"])
+        if environ.get("ZHICHENG_PDF_TEXT_SECONDS"):
+            values["pdf_text_seconds"] = float(environ["ZHICHENG_PDF_TEXT_SECONDS"])
         for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap"):
             if environ.get(f"ZHICHENG_{key.upper()}"):
                 values[key] = int(environ[f"ZHICHENG_{key.upper()}"])
@@ -84,6 +90,8 @@ class Settings:
             "ZHICHENG_STAGE_LEASE_SECONDS": str(self.stage_lease_seconds),
             "ZHICHENG_STUCK_AFTER_SECONDS": str(self.stuck_after_seconds),
             "ZHICHENG_STAGE_ATTEMPT_CAP": str(self.stage_attempt_cap),
+            "ZHICHENG_PDF_TEXT_SECONDS": str(self.pdf_text_seconds),
+            "ZHICHENG_FREE_SPACE_MARGIN": str(self.free_space_margin),
         }
         if self.broker_url:
             env["ZHICHENG_BROKER_URL"] = self.broker_url

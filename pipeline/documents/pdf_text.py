@@ -21,12 +21,14 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 MAX_PAGES = 300                  # pages read; a 述职报告 is ten pages, not hundreds
 MAX_CHARS = 1_000_000            # characters kept: the 3,000-character rule needs far fewer
 SECONDS = 20.0                   # wall-clock limit of one file's reading
 MEMORY_BYTES = 1024 ** 3         # the reader's address space
 FILES_PER_READER = 500           # a reader is replaced after this many files (caches, leaks)
+STARTUP_SECONDS = 60.0           # a new reader's start (an interpreter and pypdf) on a busy host
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,16 @@ class _Reader:
         assert self.process.stdout is not None
         os.set_blocking(self.process.stdout.fileno(), False)
         self._buffer = b""
+        self.ready = False
 
     def ask(self, path: Path, limits: Limits) -> PdfText:
         """Send one file; collect its pages until the end message, the deadline or the exit."""
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        if not self.ready:  # a new reader's start-up is not counted in the file's time limit
+            if self._next(time.monotonic() + STARTUP_SECONDS) != {"ready": True}:
+                self.close()
+                return PdfText("", None, 0, "memory")
+            self.ready = True
         self.files += 1
         request = {"path": str(path), "max_pages": limits.max_pages, "max_chars": limits.max_chars}
         texts: list[str] = []
@@ -80,40 +88,50 @@ class _Reader:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
         except OSError:
+            self.close()
             return PdfText("", None, 0, "memory")
+        while True:
+            message = self._next(deadline)
+            if message is None or "end" not in message and "pages" not in message \
+                    and "page" not in message:
+                stopped = "time" if self.alive else "memory"  # alive: stuck; dead: its memory cap
+                self.close()
+                return PdfText("\n".join(texts), pages, len(texts), stopped)
+            if "pages" in message:
+                pages = message["pages"]
+            elif "page" in message:
+                texts.append(message["page"])
+            else:
+                return PdfText("\n".join(texts), pages, len(texts), message["end"])
+
+    def _next(self, deadline: float) -> dict[str, Any] | None:
+        """The reader's next message, or None at the deadline or when it has exited."""
+        assert self.process.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stdout, selectors.EVENT_READ)
-            while True:
-                for line in self._lines():
-                    message = json.loads(line)
-                    if "pages" in message:
-                        pages = message["pages"]
-                    elif "page" in message:
-                        texts.append(message["page"])
-                    else:
-                        return PdfText("\n".join(texts), pages, len(texts), message["end"])
+            while b"\n" not in self._buffer:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
-                    self.close()
-                    return PdfText("\n".join(texts), pages, len(texts), "time")
+                    return None
                 chunk = self._read()
-                if not chunk:  # the reader died: its memory cap
-                    self.close()
-                    return PdfText("\n".join(texts), pages, len(texts), "memory")
+                if chunk is None:  # woken without data
+                    continue
+                if not chunk:  # end of file: the reader exited
+                    self.process.wait()
+                    return None
                 self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        message = json.loads(line)
+        return message if isinstance(message, dict) else None
 
-    def _read(self) -> bytes:
+    def _read(self) -> bytes | None:
         assert self.process.stdout is not None
         try:
             return os.read(self.process.stdout.fileno(), 1 << 20)
         except BlockingIOError:
-            return b" "  # woken without data: not an end of file
+            return None
         except OSError:
             return b""
-
-    def _lines(self) -> list[bytes]:
-        *lines, self._buffer = self._buffer.split(b"\n")
-        return [line for line in lines if line.strip()]
 
     @property
     def alive(self) -> bool:

@@ -1,5 +1,6 @@
 """The reader process of `pipeline.documents.pdf_text`: one JSON request a line on stdin, JSON
-lines back on stdout ({"pages": n}, then {"page": text} per page, then {"end": why-stopped})."""
+lines back on stdout: {"ready": true} once started, then per file {"pages": n}, {"page": text}
+for each page read, and {"end": why-stopped} (null when every page was read)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def main() -> None:
     import pypdf  # noqa: F401 - loaded once, before the first request
 
     out = sys.stdout.buffer
+    _send(out, {"ready": True})
     for line in sys.stdin.buffer:
         if line.strip():
             request = json.loads(line)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
-from pipeline.documents.pdf_text import PdfText, read_text
+from pipeline.documents.pdf_text import Limits, PdfText, read_text
 from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
 from pipeline.documents.ocr_fields import extract_fields, normalize_ocr_text
 from pipeline.documents.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
@@ -106,7 +106,7 @@ def _read(ctx: Context, item: ToRead, name: str, id_number: str
           ) -> Reading | ScanReading | PdfText:
     path = ctx.blobs.check_readable(item.source)  # StoreFault when our storage fails
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
-        return read_text(path)
+        return read_text(path, Limits(seconds=ctx.settings.pdf_text_seconds))
     if item.method.startswith(SCAN_PREFIX):
         engine = ctx.ocr()
         fast = getattr(engine, "fast", engine)  # a cascade: its fast engine alone

@@ -39,9 +39,11 @@ def _stream(data: bytes, dictionary: bytes = b"", compress: bool = False) -> byt
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
-def nested_xobject_pdf(depth: int = 12, fanout: int = 4, pages: int = 1) -> bytes:
+def nested_xobject_pdf(depth: int = 12, fanout: int = 4, pages: int = 1, visible: bool = False
+                       ) -> bytes:
     """`pages` pages that each draw XObject 0; XObject k draws XObject k+1 `fanout` times; the
-    deepest draws a line of text."""
+    deepest draws a line of text. `visible`: each page also draws a line of text itself, so a
+    preflight that looks at page content sees a text layer."""
     # objects: 1 catalog, 2 pages, 3 page content, 4 font, 5.. the XObjects, then the pages
     first = 5
     first_page = first + depth
@@ -49,7 +51,7 @@ def nested_xobject_pdf(depth: int = 12, fanout: int = 4, pages: int = 1) -> byte
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
-        _stream(b"/X Do"),
+        _stream((b"BT /F1 12 Tf 72 720 Td (Work report) Tj ET " if visible else b"") + b"/X Do"),
         FONT,
     ]
     for level in range(depth):
@@ -62,7 +64,7 @@ def nested_xobject_pdf(depth: int = 12, fanout: int = 4, pages: int = 1) -> byte
         objects.append(_stream(content, b" /Subtype /Form /BBox [0 0 9 9] " + resources))
     for _ in range(pages):
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R "
-                       b"/Resources << /XObject << /X %d 0 R >> >> >>" % first)
+                       b"/Resources << /XObject << /X %d 0 R >> /Font << /F1 4 0 R >> >> >>" % first)
     return _assemble(objects)
 
 
@@ -110,3 +112,19 @@ def active_pdf() -> bytes:
         _stream(b"MZ not really a program", b" /Type /EmbeddedFile"),
     ]
     return _assemble(objects)
+
+
+def huge_png(width: int = 8_940, height: int = 8_940) -> bytes:
+    """A PNG under the pixel cap that is large when decoded (8,940² RGB ≈ 240 MB), small on disk."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    for y in range(0, height, 97):
+        draw.line([(0, y), (width, y)], fill=(20, 20, 120), width=3)
+    draw.rectangle([width // 4, height // 4, width // 2, height // 2], outline="black", width=25)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
