@@ -18,6 +18,7 @@ from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.domain.problems import Problem
 from pipeline.settings import Settings
+from pipeline.storage.space import space_problem
 
 # A roster without a required column would return every applicant for the same reason: the
 # batch is refused as a whole, with one message naming the columns.
@@ -46,7 +47,13 @@ def open_batch(path: Path, settings: Settings, submitted_by: str = "系统") -> 
         intake = BatchIntake(source=str(path.resolve()), source_kind=kind,
                              problems=list(source.problems), fatal=source.fatal,
                              submitted_by=submitted_by)
-        if not source.fatal and source.roster is not None:
+        if not source.fatal:  # before a byte is unpacked: a full disk mid-batch helps no one
+            no_space = space_problem(settings.data_dir, source.total_bytes,
+                                     settings.free_space_margin)
+            if no_space is not None:
+                intake.problems.append(no_space)
+                intake.fatal = True
+        if not intake.fatal and source.roster is not None:
             roster = _read(source.roster)
             intake.problems.extend(roster.problems)
             if (not roster.rows and roster.problems) or any(
@@ -54,7 +61,7 @@ def open_batch(path: Path, settings: Settings, submitted_by: str = "系统") -> 
                 intake.fatal = True
             else:
                 intake.applications = list(_match(roster, source.applicants, intake.problems))
-        elif not source.fatal:
+        elif not intake.fatal:
             intake.fatal = True
         if not intake.fatal:
             intake.digest = source.source_digest()

@@ -36,6 +36,12 @@ MAX_TOTAL_BYTES = 4 * 1024**3
 MAX_MEMBERS = 20_000
 MAX_RATIO = 200
 RATIO_MIN_BYTES = 1024 * 1024
+# The whole batch: scans and photos hardly compress (~1.1:1), so a batch that unpacks to 20 times
+# its size is a bomb built of members each too small for the per-member check (400 x 1 MB of
+# zeros fit in 807 KB).
+MAX_BATCH_RATIO = 20
+BATCH_RATIO_MIN_BYTES = 16 * 1024 * 1024
+MAX_FILES_PER_FOLDER = 60  # an applicant has ~7-15 materials; a folder of page-by-page scans is not one
 
 ROSTER_SUFFIXES = (".csv", ".xlsx", ".xls")
 _ROSTER_STEMS = ("roster", "花名册", "名单")
@@ -164,6 +170,7 @@ class BatchSource:
         self._max_bytes = max_member_bytes
         self._zip: zipfile.ZipFile | None = None
         self._stats: list[tuple[str, int, int]] = []
+        self.total_bytes = 0  # what the batch's files hold once unpacked (declared sizes)
 
     @classmethod
     def open(cls, path: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
@@ -203,6 +210,8 @@ class BatchSource:
             return
         self._zip = archive
         total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos)
+        self.total_bytes = total
         worst = max(((i.file_size / max(i.compress_size, 1), i) for i in infos
                      if i.file_size > ratio_min), default=(0.0, None), key=lambda t: t[0])
         if len(infos) > max_members:
@@ -214,6 +223,10 @@ class BatchSource:
         elif worst[1] is not None and worst[0] > max_ratio:
             self._fail("batch.zip_bomb", f"压缩包中的“{_zip_name(worst[1])}”压缩比异常（约{worst[0]:.0f}:1），"
                        f"疑似压缩炸弹，整个压缩包已拒绝处理。请删除该文件或重新打包后提交。")
+        elif total > BATCH_RATIO_MIN_BYTES and total > MAX_BATCH_RATIO * max(packed, 1):
+            self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”只有{_human(self.path.stat().st_size)}，"
+                       f"解压后却有{_human(total)}（约{total / max(packed, 1):.0f}:1，扫描件和照片一般不到2:1），"
+                       f"疑似压缩炸弹，整个压缩包已拒绝处理。请检查压缩包内容（是否混入了大量空白或重复文件）后重新打包提交。")
         if self.fatal:
             return
         for info in infos:
@@ -273,6 +286,7 @@ class BatchSource:
                     except OSError:
                         continue  # vanished while listing
                     self._stats.append((rel, st.st_size, st.st_mtime_ns))
+                    self.total_bytes += st.st_size
                     files[rel] = Entry(rel, st.st_size, lambda p=Path(child.path): _open_file(p), self._max_bytes)
                 else:
                     self._report("batch.unsafe_path", f"“{rel}”不是普通文件（设备、管道等），已跳过。", rel)
@@ -318,7 +332,14 @@ class BatchSource:
                 continue
             else:
                 seen[id_number] = name
-            self.applicants.append(ApplicantFolder(name, id_number, by_folder[folder]))
+            files = by_folder[folder]
+            if len(files) > MAX_FILES_PER_FOLDER:
+                # None of them: a partial set would look like a complete application.
+                self._report("batch.too_many_files", f"文件夹“{name}”中有{len(files)}个文件，超过每位申报人"
+                             f"{MAX_FILES_PER_FOLDER}个文件的上限，其中的材料均未处理（该申报将按“材料缺失”退回）。"
+                             "请把同一份材料的多页扫描合并为一个PDF，删除无关文件后重新提交。", folder)
+                files = []
+            self.applicants.append(ApplicantFolder(name, id_number, files))
 
     def _pick_roster(self, candidates: list[str]) -> str | None:
         if len(candidates) == 1:

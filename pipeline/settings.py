@@ -22,6 +22,7 @@ class Settings:
     max_file_bytes: int = 10 * MB            # CONTRACTS §2: each file at most 10 MB
     max_pixels: int = 80_000_000             # refuse decompression bombs before decoding
     max_batch_bytes: int = 4 * 1024 * MB     # a zip that would unpack to more is refused
+    free_space_margin: int = 512 * MB        # a batch is refused unless this much stays free after it
     stage_attempt_cap: int = 5               # a stage that keeps failing goes to `failed`
     stage_lease_seconds: int = 600           # how long a worker holds a stage it runs
     stuck_after_seconds: int = 900           # an automatic stage older than this is "stuck"
@@ -36,6 +37,7 @@ class Settings:
     holidays_path: Path | None = None        # holiday override file (ZHICHENG_HOLIDAYS)
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
     db_busy_seconds: float = 60.0            # SQLite: how long to wait for another writer's lock
+    pdf_text_seconds: float = 20.0           # a PDF's text layer is read within this (docs/limits.md)
 
     @property
     def resolved_database_url(self) -> str:
@@ -83,6 +85,10 @@ class Settings:
             values["worker_threads"] = int(environ["ZHICHENG_WORKER_THREADS"])
         if environ.get("ZHICHENG_DB_BUSY_SECONDS"):
             values["db_busy_seconds"] = float(environ["ZHICHENG_DB_BUSY_SECONDS"])
+        if environ.get("ZHICHENG_FREE_SPACE_MARGIN"):
+            values["free_space_margin"] = int(environ["ZHICHENG_FREE_SPACE_MARGIN"])
+        if environ.get("ZHICHENG_PDF_TEXT_SECONDS"):
+            values["pdf_text_seconds"] = float(environ["ZHICHENG_PDF_TEXT_SECONDS"])
         for key in ("stage_lease_seconds", "stuck_after_seconds", "stage_attempt_cap", "stage_chunk",
                     "worker_metrics_port", "inspect_processes"):
             if environ.get(f"ZHICHENG_{key.upper()}"):
@@ -110,6 +116,8 @@ class Settings:
             "ZHICHENG_STAGE_ATTEMPT_CAP": str(self.stage_attempt_cap),
             "ZHICHENG_DB_BUSY_SECONDS": str(self.db_busy_seconds),
             "ZHICHENG_STAGE_CHUNK": str(self.stage_chunk),
+            "ZHICHENG_PDF_TEXT_SECONDS": str(self.pdf_text_seconds),
+            "ZHICHENG_FREE_SPACE_MARGIN": str(self.free_space_margin),
         }
         if self.local_dir:
             env["ZHICHENG_LOCAL_DIR"] = str(self.local_dir.resolve())

@@ -6,6 +6,11 @@ count those placeholders, so their numbers are the final ones. The merge then co
 document's pages and puts each PDF material's own pages, as they are, where its placeholders were.
 Material files are opened one at a time, read lazily from disk, and the packet is written straight
 to its file: memory holds one packet's pages, never a queue's.
+
+Bounds (docs/limits.md): at most PACKET_MAX_PAGES pages of each PDF material (the cover says
+which pages are not shown); images larger than an A4 page at 200 dpi are scaled down first
+(reports.packet_images); every action a PDF reader would run is stripped from the merged pages
+and named on the cover (reports.packet_safety).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,46 +26,73 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
 from pipeline.context import Context
+from reports.packet_images import fit_for_print
+from reports.packet_safety import describe, document_actions, page_actions
 from reports.render import render_html, weasyprint_html
 from reports.views import MaterialView, PacketView, packet_view
 
+PACKET_MAX_PAGES = 300  # pages of one PDF material put into a packet
+_PDF_ERRORS = (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError,
+               RecursionError, IndexError)
+
 
 def probe(view: PacketView) -> PacketView:
-    """Open each PDF material once: count its pages; one that cannot be opened gets a notice."""
+    """Open each PDF material once: count its pages and name its active content; one that cannot
+    be opened gets a notice."""
     checked = []
     for m in view.materials:
         if m.form == "pdf" and m.path is not None:
-            pages, problem = _count_pages(m.path)
+            pages, problem, removed = _look_at_pdf(m.path)
             if problem:
                 m = replace(m, form="notice", path=None,
                             notice=f"文件“{m.name}”{problem}，未能放入材料包。")
+            elif pages > PACKET_MAX_PAGES:
+                m = replace(m, pages=PACKET_MAX_PAGES, total_pages=pages, removed=removed)
             else:
-                m = replace(m, pages=pages)
+                m = replace(m, pages=pages, removed=removed)
         checked.append(m)
     return replace(view, materials=tuple(checked))
 
 
-def _count_pages(path: Path) -> tuple[int, str | None]:
+def _look_at_pdf(path: Path) -> tuple[int, str | None, tuple[str, ...]]:
+    """Pages, a problem (Chinese) or None, and the active content of the pages to be shown."""
     try:
         with open(path, "rb") as fh:
             reader = PdfReader(fh, strict=False)
             if reader.is_encrypted:
-                return 0, "是加密的PDF，无法打开"
+                return 0, "是加密的PDF，无法打开", ()
             n = len(reader.pages)
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError,
-            RecursionError, IndexError) as exc:
-        return 0, f"无法读取（{type(exc).__name__}）"
+            found = document_actions(reader)
+            for page in reader.pages[:PACKET_MAX_PAGES]:
+                found |= page_actions(page)
+    except _PDF_ERRORS as exc:
+        return 0, f"无法读取（{type(exc).__name__}）", ()
     if n == 0:
-        return 0, "没有页面"
-    return n, None
+        return 0, "没有页面", ()
+    return n, None, describe(found)
+
+
+def fit_images(view: PacketView, scratch: Path) -> PacketView:
+    """Each image material scaled down to the print box (copies in `scratch`) when larger."""
+    fitted = []
+    for m in view.materials:
+        if m.form == "image" and m.path is not None:
+            try:
+                m = replace(m, path=fit_for_print(m.path, scratch))
+            except Exception as exc:  # noqa: BLE001 - a damaged image: a notice, not a crash
+                m = replace(m, form="notice", path=None,
+                            notice=f"文件“{m.name}”图片无法打开（{type(exc).__name__}），未能放入材料包。")
+        fitted.append(m)
+    return replace(view, materials=tuple(fitted))
 
 
 def write_packet(ctx: Context, app_id: int, out_dir: Path) -> list[Path]:
     """Write `申报<ID>-<姓名>.pdf` and its cover as `.html` into out_dir; return both paths."""
-    view = probe(packet_view(ctx, app_id))
     out_dir.mkdir(parents=True, exist_ok=True)
-    pdf_path = out_dir / f"{view.file_stem}.pdf"
-    pages = build_pdf(view, pdf_path)
+    with tempfile.TemporaryDirectory(prefix=".packet-", dir=out_dir) as scratch:
+        view = fit_images(probe(packet_view(ctx, app_id)), Path(scratch))
+        pdf_path = out_dir / f"{view.file_stem}.pdf"
+        pages = build_pdf(view, pdf_path)
     html_path = out_dir / f"{view.file_stem}.html"
     _atomic_text(html_path, render_html("cover.html", p=view, pages=pages))
     return [pdf_path, html_path]
@@ -91,6 +124,8 @@ def build_pdf(view: PacketView, target: Path) -> dict[str, int]:
                 fh = stack.enter_context(open(m.path, "rb"))
                 source = PdfReader(fh, strict=False)
                 for page in source.pages[: m.pages]:
+                    # stripped before the copy: add_page copies every object the page reaches
+                    page_actions(page, remove=True)
                     writer.add_page(page)
                 i += m.pages
                 continue

@@ -134,8 +134,10 @@ class MaterialView:
     name: str
     form: str                 # pdf | image | notice
     path: Path | None         # the stored file (the upright copy of a rotated photo)
-    pages: int = 1
+    pages: int = 1            # pages shown (a PDF's first PACKET_MAX_PAGES at most)
     notice: str = ""          # why there is only a notice page
+    total_pages: int = 0      # a PDF's pages when more than are shown, else 0
+    removed: tuple[str, ...] = ()  # active content stripped from a PDF (Chinese names)
 
 
 @dataclass(frozen=True)

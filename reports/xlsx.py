@@ -3,6 +3,10 @@
 A cell whose text begins with `=`, `+`, `-` or `@` would run as a formula when the file is opened in
 Excel or WPS (CSV/formula injection). Such text is stored as a string cell with the quote prefix
 set, which is what Excel does when a person types an apostrophe first: it shows the text as typed.
+
+Control characters (openpyxl refuses them with IllegalCharacterError, and the whole workbook was
+lost) and bidi overrides are written as visible stand-ins (pipeline.domain.controls): data stored
+before intake refused them still makes a readable list.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipeline.domain.controls import visible_controls
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def set_text(cell, value: object) -> None:  # type: ignore[no-untyped-def]
-    """Write a value; text that could be taken for a formula stays text."""
+    """Write a value; text that could be taken for a formula stays text, controls become visible."""
+    if isinstance(value, str):
+        value = visible_controls(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.value = value
         cell.data_type = TYPE_STRING
@@ -35,7 +43,7 @@ def write_table(target: Path, sheet: str, title: str, lines: Sequence[str],
     """A one-sheet workbook: a title, some lines of context, a header row and the rows."""
     wb = Workbook(write_only=False)
     ws = wb.active
-    ws.title = sheet
+    ws.title = visible_controls(sheet)
     set_text(ws.cell(row=1, column=1), title)
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     r = 2

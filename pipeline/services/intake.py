@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.storage.blobstore import StoredBlob
+from pipeline.storage.faults import StoreFault, is_store_fault
 from pipeline.context import Context
 from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem,
                                         ImportBatch, Material)
@@ -80,7 +81,14 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send |
     with ThreadPoolExecutor(max_workers=PREPARING, thread_name_prefix="intake") as pool:
         rows = iter(batch.applications)
         while chunk := list(islice(rows, size)):
-            for app_id, outcome, state in _submit_chunk(ctx, batch_id, chunk, pool, today):
+            try:
+                done = _submit_chunk(ctx, batch_id, chunk, pool, today)
+            except StoreFault as exc:
+                # Our storage failed (full disk, store not mounted...): no applicant is blamed and
+                # the batch stops here; importing it again once the store is fixed goes on from here.
+                _interrupt(ctx, batch_id, chunk[0].line, chunk[0].folder, exc)
+                raise
+            for app_id, outcome, state in done:
                 waiting = stages.waiting_in(state)
                 if outcome in ("created", "resubmitted"):
                     if waiting is stages.first:  # not when returned at intake (unit blocked)
@@ -143,6 +151,8 @@ def _block_if_unit_cannot_file(ctx: Context, app_id: int, record: RosterRecord) 
 def _attempt(fn: Callable[..., T], *args: object) -> T | Exception:
     try:
         return fn(*args)
+    except StoreFault:
+        raise  # our storage, not the applicant: the batch stops (submit_batch)
     except Exception as exc:  # one applicant's technical fault must not stop the batch
         return exc
 
@@ -155,6 +165,23 @@ def _intake_failed(ctx: Context, batch_id: int, intake: ApplicationIntake, exc: 
         "其余申报不受影响；请联系运维人员处理后重新导入本批次", intake.folder))
 
 
+def _interrupt(ctx: Context, batch_id: int, line: int, folder: str | None,
+               fault: StoreFault) -> None:
+    """Record why the import stopped and mark the batch interrupted (best effort: the database
+    may sit on the same failed disk)."""
+    try:
+        with ctx.db.uow() as s:
+            s.add(BatchProblem(batch_id=batch_id, code="batch.store_failed", path=folder,
+                               message=f"导入在第{line}行的申报处中断：{fault}。已导入的申报不受影响；"
+                                       "请运维人员排除存储故障后重新导入本批次（已导入的不会重复）"))
+            row = s.get(ImportBatch, batch_id)
+            if row is not None:
+                row.status, row.finished_at = "interrupted", ctx.clock.now()
+            s.commit()
+    except Exception:  # noqa: BLE001 - the fault itself is what the operator must see
+        log.exception("could not record the interruption of batch %s", batch_id)
+
+
 def _add_problem(ctx: Context, batch_id: int, problem: Problem) -> None:
     with ctx.db.uow() as s:
         s.add(BatchProblem(batch_id=batch_id, code=problem.code, message=problem.message,
@@ -163,7 +190,11 @@ def _add_problem(ctx: Context, batch_id: int, problem: Problem) -> None:
 
 
 def _store(ctx: Context, f: IncomingFile) -> StoredFile:
-    """Copy one file into the store, stopping at the size limit; never raises for bad bytes."""
+    """Copy one file into the store, stopping at the size limit; never raises for bad bytes.
+
+    Raises StoreFault when our side fails: the store cannot be written, or the batch's own file
+    cannot be read for a reason of the operating system (an errno), not of its content.
+    """
     limit = ctx.settings.max_file_bytes
     if f.size > limit:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
@@ -172,7 +203,11 @@ def _store(ctx: Context, f: IncomingFile) -> StoredFile:
             blob = ctx.blobs.put_stream(stream, limit=limit)
     except TooLarge:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
-    except (OSError, ValueError, EOFError) as exc:  # CRC error, truncated member, I/O error
+    except StoreFault:
+        raise
+    except (OSError, ValueError, EOFError) as exc:  # CRC error, truncated member
+        if is_store_fault(exc):
+            raise StoreFault("读取批次中的文件", f.relpath, exc) from exc
         return StoredFile(f, StoredBlob(None, f.size), "unreadable", f"{type(exc).__name__}: {exc}")
     if not blob.kept:
         return StoredFile(f, StoredBlob(None, max(blob.size, f.size)), "too_large")

@@ -86,6 +86,8 @@ def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def
     scans = [r for r in rows if not r.has_text_layer]
     if any(r.chars is None for r in text):
         return None, None  # a text layer not read (cannot happen after the extract stage)
+    if any(_unfinished(r.fields) for r in text):
+        return None, None  # not counted: the reviewer is asked instead (unfinished_reports)
     chars = sum(r.chars for r in text) if text else None
     if not scans:
         return chars, None
@@ -104,6 +106,42 @@ def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def
             gaps.append(str(fields["gap"]))
     gap = "；".join(dict.fromkeys(gaps)) or None
     return chars, ScannedReport(total, pages, read, gap)
+
+
+# Why the bounded text reader stopped before the end (documents.pdf_text), for the reviewer.
+_STOPPED = {"time": "在限定时间内未能读完（文件结构异常，可能含层层嵌套的内容）",
+            "memory": "读取时所需内存超出上限（文件结构异常）",
+            "unreadable": "无法读取文字层"}
+
+
+def _unfinished(fields: object) -> str | None:
+    stopped = dict(fields or {}).get("stopped") if isinstance(fields, dict) else None
+    return _STOPPED.get(str(stopped)) if stopped else None
+
+
+def unfinished_reports(ctx: Context, app_id: int) -> list[Finding]:
+    """report.unverified for each 述职报告 whose text layer the reader's bounds stopped."""
+    with ctx.db.uow() as s:
+        rows = s.execute(
+            select(Material.original_name, Extraction.chars, Extraction.fields)
+            .join(Extraction, (Extraction.sha256 == Material.sha256)
+                  & (Extraction.method == TEXT_LAYER))
+            .where(Material.application_id == app_id,
+                   Material.kind == str(MaterialKind.WORK_REPORT),
+                   Material.has_text_layer.is_(True))
+            .order_by(Material.id)).all()
+    out = []
+    for r in rows:
+        why = _unfinished(r.fields)
+        if why:
+            fields = dict(r.fields)
+            out.append(Finding(
+                "report.unverified",
+                f"未能核实述职报告字数：文件“{r.original_name}”的文字层{why}，"
+                f"共{fields.get('pages') or '?'}页，已读取{fields.get('pages_read') or 0}页"
+                f"约{r.chars or 0:,}字；请审核人员人工核对述职报告的字数，必要时请申报人重新导出PDF",
+                "述职报告"))
+    return out
 
 
 DUPLICATE_FLAGGED = "duplicate.flagged"
@@ -147,6 +185,7 @@ def check(ctx: Context, app_id: int) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
     facts, earlier = load_facts(ctx, app_id)
     findings, judged = check_application(facts, ctx.rules.for_year, ctx.today())
+    findings += unfinished_reports(ctx, app_id)
     _flag_duplicates(ctx, app_id, duplicate_details(facts, app_id))
     everything = earlier + findings
     target = route(everything)

@@ -1,6 +1,9 @@
 """Extraction: read what the documents say, once per file content (cached by SHA-256 and method).
 
-- the 述职报告's text layer (report.too_short counts its characters); a 述职报告 PDF without a
+- the 述职报告's text layer (report.too_short counts its characters), read within the bounds of
+  `documents.pdf_text` (pages, characters, seconds, memory); a reading those bounds stopped is
+  stored with why (`fields.stopped`), and the check stage asks the reviewer (report.unverified);
+  a 述职报告 PDF without a
   text layer (a scan) is OCR'd page by page instead, for its character count only: with the
   configured engine's fast reader (the cascade's tesseract: a count needs no second opinion), one
   rendered page in memory at a time, each page in an OCR slot within the per-page timeout, at most
@@ -16,6 +19,8 @@
   (a value both engines read is trusted). An unreadable image is stored as such (the check stage
   reports ocr.unreadable), never a failure of the application.
 With the `null` engine nothing is OCR'd (a machine without OCR, and most tests).
+A stored file that cannot be opened (the store not mounted on this host, no permission, an I/O
+error) raises StoreFault: a technical failure, retried, never a reading of an empty document.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
-from pipeline.documents.preflight import pdf_text
+from pipeline.documents.pdf_text import Limits, PdfText, read_text
 from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
 from pipeline.documents.fields import CertificateFields, extract_fields, merge, normalize_ocr_text
 from pipeline.documents.ocr import OcrResult
@@ -134,10 +139,10 @@ def _declared(app: Application | None) -> DeclaredFacts:
         ce_public_hours=app.ce_public_hours, ce_professional_hours=app.ce_professional_hours)
 
 
-def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | ScanReading:
-    path = ctx.blobs.path(item.source)
+def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | ScanReading | PdfText:
+    path = ctx.blobs.check_readable(item.source)  # StoreFault when our storage fails
     if item.method == TEXT_LAYER and item.kind in TEXT_KINDS:
-        return Reading(pdf_text(path), TEXT_LAYER, None)
+        return read_text(path, Limits(seconds=ctx.settings.pdf_text_seconds))
     if item.method.startswith(SCAN_PREFIX):
         return read_scanned_pdf(path, item.pages, ctx.ocr(), ctx.settings.machine_dir,
                                 budget=ctx.settings.stage_lease_seconds / 2)
@@ -161,9 +166,16 @@ def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
     return merge(kind, extract_fields(kind, result.first.text, result.first.line_scores), fields)
 
 
-def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading) -> CachedReading:
+def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText
+            ) -> CachedReading:
     """A reading as the cache row the runner stores (with the fields read from a certificate)."""
     now = ctx.clock.now()
+    if isinstance(reading, PdfText):
+        return CachedReading(item.sha256, item.method, reading.text,
+                             sum(1 for c in reading.text if not c.isspace()),
+                             {"engine": TEXT_LAYER, "pages": reading.pages,
+                              "pages_read": reading.pages_read, "stopped": reading.stopped},
+                             None, now)
     if isinstance(reading, ScanReading):
         return CachedReading(item.sha256, item.method, reading.text, reading.chars,
                              {"engine": reading.engine, "pages": reading.pages,

@@ -1,4 +1,11 @@
-"""A content-addressed file store (SHA-256) under the data directory; originals kept byte for byte."""
+"""A content-addressed file store (SHA-256) under the data directory; originals kept byte for byte.
+
+Durable and volume-independent: a file is written to a temporary name inside `blobs/` itself
+(so on the filesystem that holds the blobs, even when `blobs/` is its own mount), flushed to
+disk, renamed to its hash within that volume and the folder flushed. A failure of our own
+storage (full disk, store not mounted, no permission, I/O error) raises `StoreFault`; an error
+of the stream being stored (a damaged zip member) is raised as it is.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from pipeline.storage.faults import StoreFault, is_store_fault
+
 CHUNK = 1024 * 1024
+TMP_PREFIX = ".in-"  # temporary files in blobs/ (never a hash: hashes are hex)
 
 
 @dataclass(frozen=True)
@@ -25,22 +35,36 @@ class StoredBlob:
         return self.sha256 is not None
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class BlobStore:
     """Files stored once by content under `<data_dir>/blobs/ab/<sha256>` (256 folders, as git does)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / "blobs"
         self.tmp = data_dir / "tmp"
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreFault("创建目录", self.root, exc) from exc
         self._dirs: set[Path] = set()          # fan-out folders known to exist
         self._names = itertools.count()
-        self._prefix = f"in-{os.getpid()}-{os.urandom(4).hex()}"
+        self._prefix = f"{TMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
 
     def _open_tmp(self) -> tuple[int, str]:
-        """A new, exclusive temporary file in the store's tmp folder (read-only once closed)."""
-        name = str(self.tmp / f"{self._prefix}-{threading.get_ident():x}-{next(self._names)}")
-        return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444), name
+        """A new, exclusive temporary file inside blobs/ (read-only once closed)."""
+        name = str(self.root / f"{self._prefix}-{threading.get_ident():x}-{next(self._names)}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444), name
+        except OSError as exc:
+            raise StoreFault("写入", self.root, exc) from exc
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives."""
@@ -48,6 +72,16 @@ class BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+    def check_readable(self, sha256: str) -> Path:
+        """The blob's path, after making sure it can be opened; StoreFault if not."""
+        path = self.path(sha256)
+        try:
+            with open(path, "rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise StoreFault("读取", path, exc) from exc
+        return path
 
     def put_stream(self, stream: BinaryIO, limit: int | None = None) -> StoredBlob:
         """Store a stream in chunks; past `limit` bytes stop reading and keep nothing."""
@@ -57,7 +91,7 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 while True:
-                    chunk = stream.read(CHUNK)
+                    chunk = stream.read(CHUNK)  # the source's own errors pass as they are
                     if not chunk:
                         break
                     size += len(chunk)
@@ -65,13 +99,13 @@ class BlobStore:
                         os.unlink(tmp_name)
                         return StoredBlob(None, size)
                     digest.update(chunk)
-                    out.write(chunk)
+                    self._write(out, chunk)
+                self._sync(out)
             sha = digest.hexdigest()
             self._commit(tmp_name, sha)
             return StoredBlob(sha, size)
         except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
+            _remove(tmp_name)
             raise
 
     def put_bytes(self, data: bytes) -> str:
@@ -79,15 +113,47 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         if not self.exists(sha):
             fd, tmp_name = self._open_tmp()
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            self._commit(tmp_name, sha)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    self._write(out, data)
+                    self._sync(out)
+                self._commit(tmp_name, sha)
+            except BaseException:
+                _remove(tmp_name)
+                raise
         return sha
+
+    def _write(self, out: BinaryIO, data: bytes) -> None:
+        try:
+            out.write(data)
+        except OSError as exc:
+            raise StoreFault("写入", self.root, exc) from exc
+
+    def _sync(self, out: BinaryIO) -> None:
+        try:
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError as exc:  # a full disk often shows only here (delayed allocation)
+            raise StoreFault("写入", self.root, exc) from exc
 
     def _commit(self, tmp_name: str, sha: str) -> None:
         target = self.path(sha)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        # Atomic: a reader never sees half a blob; the same content stored twice is the same file.
-        os.replace(tmp_name, target)
+        try:
+            if target.parent not in self._dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(target.parent)
+            # Atomic, and on one volume (the temporary file is in blobs/): a reader never sees
+            # half a blob; the same content stored twice is the same file.
+            os.replace(tmp_name, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            if is_store_fault(exc):
+                raise StoreFault("保存", target, exc) from exc
+            raise
+
+
+def _remove(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass

@@ -176,8 +176,8 @@ def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch
 
     monkeypatch.setattr(extract, "TEXT_KINDS", {"述职报告"})
     calls: list[object] = []
-    real = extract.pdf_text
-    monkeypatch.setattr(extract, "pdf_text", lambda path: calls.append(path) or real(path))
+    real = extract.read_text
+    monkeypatch.setattr(extract, "read_text", lambda path, limits: calls.append(path) or real(path, limits))
     import_batch(runtime, sample.path, wait=True, timeout=120)
     with runtime.ctx.db.uow() as s:
         texts = {e.sha256: e.chars for e in s.scalars(select(Extraction))}

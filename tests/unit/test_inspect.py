@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import random
 import struct
@@ -21,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from pipeline.storage.faults import StoreFault
 from pipeline.documents.preflight import Inspection, inspect_file, normalized_image, pdf_text, sniff
 
 NOTO = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -283,9 +285,12 @@ def test_an_empty_file_is_unreadable(tmp_path: Path) -> None:
     assert "空文件" in result.findings[0].message
 
 
-def test_a_missing_file_is_unreadable_not_a_crash(tmp_path: Path) -> None:
-    result = inspect_file(tmp_path / "gone.jpg", "学历证书.jpg")
-    assert rules(result) == ["material.unreadable"]
+def test_a_stored_file_that_is_missing_is_our_fault_not_the_applicants(tmp_path: Path) -> None:
+    # The store not mounted on this host: ENOENT. Nothing may be said against the file.
+    with pytest.raises(StoreFault) as caught:
+        inspect_file(tmp_path / "gone.jpg", "学历证书.jpg")
+    assert caught.value.errno == errno.ENOENT
+    assert "存储" in str(caught.value) and "不是申报材料的问题" in str(caught.value)
 
 
 def test_a_truncated_jpeg_is_unreadable(tmp_path: Path) -> None:

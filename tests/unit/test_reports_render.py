@@ -12,7 +12,7 @@ from jinja2 import UndefinedError
 from openpyxl import load_workbook
 from pypdf import PdfWriter
 
-from reports.packet import _count_pages
+from reports.packet import _look_at_pdf
 from reports.render import environment, font_family, html_to_pdf
 from reports.xlsx import set_text, write_table
 
@@ -81,14 +81,14 @@ def test_an_encrypted_or_broken_pdf_is_not_counted_as_pages(tmp_path: Path) -> N
     writer.add_blank_page(200, 200)
     good = tmp_path / "good.pdf"
     writer.write(good)
-    assert _count_pages(good) == (1, None)
+    assert _look_at_pdf(good) == (1, None, ())
     writer.encrypt(user_password="pw", owner_password="owner")
     locked = tmp_path / "locked.pdf"
     writer.write(locked)
-    assert _count_pages(locked)[1] == "是加密的PDF，无法打开"
+    assert _look_at_pdf(locked)[1] == "是加密的PDF，无法打开"
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(good.read_bytes()[:60])
-    pages, problem = _count_pages(broken)
+    pages, problem, _ = _look_at_pdf(broken)
     assert pages == 0 and problem and problem.startswith("无法读取")
 
 

@@ -1,0 +1,156 @@
+"""Our storage's faults are ours: a full disk, blobs/ on its own filesystem, the store not mounted
+on a worker host. Nothing is said against an applicant, nothing is lost, the import says so.
+
+Real filesystems: a tmpfs mounted on `blobs/` (tests/files/mounts.py), of 256 KB for a full disk;
+a tmpfs mounted over an existing `blobs/` hides it as an unmounted store would (ENOENT).
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from intake.bulk import open_batch
+from pipeline.domain.identity import make_id_number
+from pipeline.domain.states import State
+from pipeline.services.intake import submit_batch
+from pipeline.services.recovery import retry_failed
+from pipeline.stages.runner import run_stage
+from pipeline.storage.blobstore import BlobStore
+from pipeline.storage.db.models import Application, BatchProblem, FindingRow, ImportBatch, Material
+from pipeline.storage.faults import StoreFault
+from tests.files.mounts import resize, tmpfs
+from tests.integration import badfiles
+from tests.integration.badfiles import Person
+
+UNIT = "91430111MA4PQ7R2XK"
+
+
+def people(n: int) -> list[Person]:
+    return [Person(name, make_id_number(f"4301021990{i + 1:02d}0112{i}"), UNIT)
+            for i, name in enumerate(["张伟", "李娜", "王强", "刘芳"][:n])]
+
+
+def build(tmp_path: Path, persons: list[Person]) -> Path:
+    batch = tmp_path / "in" / "职称申报-2026"
+    for person in persons:
+        badfiles.write_applicant(batch, person)
+    badfiles.write_roster(batch / "roster.csv", [p.row for p in persons])
+    return batch
+
+
+def submit(ctx, path: Path) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+    started: list[int] = []
+    with open_batch(path, ctx.settings) as intake:
+        return submit_batch(ctx, intake, started.append), started
+
+
+def test_blobs_on_their_own_filesystem_are_stored_whole(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    with tmpfs(data_dir / "blobs", "8m"):
+        (data_dir / "tmp").mkdir(parents=True)
+        probe = data_dir / "tmp" / "probe"
+        probe.write_bytes(b"x")
+        with pytest.raises(OSError) as across:  # what the old store did: a rename across volumes
+            os.replace(probe, data_dir / "blobs" / "probe")
+        assert across.value.errno == errno.EXDEV
+        store = BlobStore(data_dir)
+        data = os.urandom(3 * 1024 * 1024 + 17)
+        blob = store.put_stream(io.BytesIO(data))
+        assert blob.kept and store.path(blob.sha256).read_bytes() == data  # type: ignore[arg-type]
+        assert os.stat(store.path(blob.sha256)).st_dev != os.stat(data_dir / "tmp").st_dev  # type: ignore[arg-type]
+        assert store.put_bytes(b"upright copy") == __import__("hashlib").sha256(b"upright copy").hexdigest()
+        leftovers = [p.name for p in (data_dir / "blobs").iterdir() if p.is_file()]
+        assert leftovers == []  # no temporary file left beside the fan-out folders
+
+
+def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    batch = build(tmp_path, people(4))
+    blobs = ctx.settings.data_dir / "blobs"
+    with tmpfs(blobs, "300k"):
+        ctx.blobs = BlobStore(ctx.settings.data_dir)
+        with pytest.raises(StoreFault) as caught:
+            submit(ctx, batch)
+        assert caught.value.errno == errno.ENOSPC
+        assert "磁盘空间已满" in str(caught.value)
+        with ctx.db.uow() as s:
+            assert s.scalars(select(ImportBatch.status)).one() == "interrupted"
+            problems = [(p.code, p.message) for p in s.scalars(select(BatchProblem))]
+            blamed = list(s.scalars(select(Material).where(Material.intake_problem.is_not(None))))
+            created = len(list(s.scalars(select(Application))))
+            stored = [m.sha256 for m in s.scalars(select(Material))]
+        assert [code for code, _ in problems] == ["batch.store_failed"]
+        assert "磁盘空间已满" in problems[0][1] and "重新导入" in problems[0][1]
+        assert blamed == []  # no material marked damaged or unreadable
+        assert created < 4  # the import stopped at the applicant it could not store
+        assert all(sha and (blobs / sha[:2] / sha).exists() for sha in stored)
+
+        resize(blobs, "64m")  # the operator frees space: the same batch again, nothing twice
+        _, started = submit(ctx, batch)
+        with ctx.db.uow() as s:
+            apps = list(s.scalars(select(Application)))
+            assert len(apps) == 4
+            assert not list(s.scalars(select(Material).where(Material.intake_problem.is_not(None))))
+            for a in apps:
+                for m in a.materials:
+                    assert (blobs / m.sha256[:2] / m.sha256).exists()  # type: ignore[index]
+            ids = sorted(a.id for a in apps)
+        assert sorted(started) == ids  # each application (created, or waiting) sent once
+
+
+def _stage_until_done(ctx, stage: str, app_id: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(ctx.settings.stage_attempt_cap + 1):
+        try:
+            run_stage(ctx, stage, app_id)
+        except StoreFault:
+            continue
+        return
+
+
+@pytest.mark.parametrize("stage", ["normalize", "extract"])
+def test_a_store_not_mounted_on_the_worker_fails_the_application_not_the_applicant(
+        ctx, tmp_path: Path, stage: str) -> None:  # type: ignore[no-untyped-def]
+    (person,) = people(1)
+    _, (app_id,) = submit(ctx, build(tmp_path, [person]))
+    if stage == "extract":
+        run_stage(ctx, "normalize", app_id)
+    blobs = ctx.settings.data_dir / "blobs"
+    with tmpfs(blobs, "1m"):  # an empty filesystem where the store should be: ENOENT
+        _stage_until_done(ctx, stage, app_id)
+        with ctx.db.uow() as s:
+            app = s.get(Application, app_id)
+            findings = list(s.scalars(select(FindingRow).where(FindingRow.application_id == app_id)))
+            assert app.state == str(State.FAILED)
+            assert "文件存储读取失败" in app.last_error and "不是申报材料的问题" in app.last_error
+            assert "retry" in app.last_error
+            assert findings == []  # nothing said against the applicant's files
+    # The store is back: an operator's retry goes through with nothing found against the files.
+    assert retry_failed(ctx, lambda *_: None, [app_id]) == [app_id]
+    for name in ("normalize", "extract", "check"):
+        run_stage(ctx, name, app_id)
+    with ctx.db.uow() as s:
+        rules = {f.rule for f in s.scalars(select(FindingRow).where(FindingRow.application_id == app_id))}
+    assert not rules & {"material.unreadable", "report.too_short", "report.unverified"}, rules
+
+
+def test_the_import_command_exits_non_zero_with_a_chinese_message_on_a_full_disk(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    batch = build(tmp_path, people(3))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHENG_")}
+    env |= {"ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_OCR_ENGINE": "null"}
+    with tmpfs(data_dir / "blobs", "200k"):
+        init = subprocess.run([sys.executable, "-m", "zhicheng", "init"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert init.returncode == 0, init
+        run = subprocess.run([sys.executable, "-m", "zhicheng", "intake", "import", str(batch)],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0, run
+    assert "磁盘空间已满" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert "已损坏" not in run.stderr + run.stdout and "无法读取" not in run.stderr + run.stdout
