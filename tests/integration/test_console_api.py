@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from pipeline.services import queries
-from pipeline.services.publicity import close_due
+from pipeline.services.publicity_closing import close_due
 from tests.console_support import DESIGN, MINISTRY, console_server, import_design_batch
 from tests.http_support import issue_tokens, setup_units
 
