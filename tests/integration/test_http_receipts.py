@@ -8,6 +8,10 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
+from sqlalchemy import update
+
+from pipeline.services import recheck
+from pipeline.storage.db.models import Application
 from tests.http_support import DESIGN, RESEARCH, issue_tokens, live_server, materials, person, setup_units
 from zhicheng.app import drain
 
@@ -41,6 +45,15 @@ def test_the_upload_answer_lists_the_applicant_and_a_duplicate_shows_no_other_un
     assert later.status_code == 201, later.text
     drain(api.runtime)
     app_id = later.json()["applicants"][0]["id"]
+    # Both lack materials and may be checked in either order; to check the later one against a
+    # first one that stands (as it does once in review), the first is put in review and the later
+    # one re-checked.
+    with api.runtime.ctx.db.uow() as s:
+        s.execute(update(Application).where(Application.id == body["applicants"][0]["id"])
+                  .values(state="unit_review"))
+        s.commit()
+    assert recheck.start_recheck(api.runtime.ctx, [app_id], api.runtime.queue.start).started == [app_id]
+    drain(api.runtime)
     receipt = api.client.get(f"/api/v1/batches/{later.json()['id']}",
                              headers={"Authorization": f"Bearer {api.tokens[RESEARCH]}"}).json()
     assert receipt["applicants"][0]["state"] != "returned" or not any(
