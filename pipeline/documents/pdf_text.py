@@ -12,6 +12,7 @@ cap, and the text read before the stuck page is kept. Nothing falls back to an u
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import selectors
@@ -178,6 +179,9 @@ def close_readers() -> None:
         readers, _idle[:] = list(_idle), []
     for reader in readers:
         reader.close()
+
+
+atexit.register(close_readers)
 
 
 def read_text(path: Path, limits: Limits = Limits()) -> PdfText:

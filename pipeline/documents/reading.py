@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.documents.preflight import pdf_text
+from pipeline.documents.extraction_key import reading_method
+from pipeline.documents.pdf_text import pdf_text
 from pipeline.documents.ocr import ACCEPT_ANY, Confirm, OcrEngine, OcrError, OcrResult, OcrTimeout
 from pipeline.documents.ocr_slots import ocr_slot
 
@@ -31,11 +32,6 @@ class Reading:
     confidence: float | None
     error: str | None = None     # why nothing could be read (a Chinese sentence), if so
     ocr: OcrResult | None = None  # the engine's result (line scores, a cascade's first reading)
-
-
-def reading_method(media_type: str | None, has_text_layer: bool | None, engine_name: str) -> str:
-    """How a certificate is read: a PDF's own text layer, else OCR by the engine."""
-    return "pdf-text" if media_type == "application/pdf" and has_text_layer else engine_name
 
 
 def read_certificate(path: Path, media_type: str, has_text_layer: bool | None, engine: OcrEngine,

@@ -4,9 +4,10 @@ problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Mapping, Sequence
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication,
                                         check_application, duplicate_details)
@@ -19,9 +20,8 @@ from pipeline.storage.db.models import (Applicant, Application, Event, Extractio
                                         Material)
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
-from pipeline.documents.reading import reading_method
+from pipeline.documents.extraction_key import CERTIFICATES, extraction_method
 from pipeline.rules.year import ScannedReport
-from pipeline.stages.extract import CERTIFICATES, TEXT_LAYER, scan_method
 from pipeline.stages import StageResult
 from pipeline.domain.states import State
 
@@ -65,23 +65,31 @@ def _readings(s, app_id: int, engine_name: str) -> list[CertificateReading]:  # 
                Material.media_type.is_not(None))
         .order_by(Material.id)).all()
     return [CertificateReading(r.original_name, r.kind, r.text, dict(r.fields)) for r in rows
-            if r.method == reading_method(r.media_type, r.has_text_layer, engine_name)]
+            if r.method == extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)]
 
 
 def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def]
                  ) -> tuple[int | None, ScannedReport | None]:
     """Characters of the 述职报告's text layer (all its parts; None when it has none to read), and
     what OCR counted on its scanned parts (PDFs without a text layer; None when there are none)."""
-    ocr = scan_method(engine_name)
-    rows = s.execute(
-        select(Material.sha256, Material.has_text_layer, Material.pages, Extraction.chars,
+    found = s.execute(
+        select(Material.id, Material.sha256, Material.kind, Material.media_type,
+               Material.has_text_layer, Material.pages, Extraction.method, Extraction.chars,
                Extraction.fields)
-        .outerjoin(Extraction, (Extraction.sha256 == Material.sha256)
-                   & (Extraction.method == case((Material.has_text_layer.is_(True), TEXT_LAYER),
-                                                else_=ocr)))
+        .outerjoin(Extraction, Extraction.sha256 == Material.sha256)
         .where(Material.application_id == app_id, Material.kind == str(MaterialKind.WORK_REPORT),
                Material.media_type == "application/pdf", Material.has_text_layer.is_not(None))
         .order_by(Material.id)).all()
+    # One row per material: its reading under the key extraction_key gives it, or none.
+    by_id: dict[int, SimpleNamespace] = {}
+    for r in found:
+        keyed = r.method == extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)
+        if keyed or r.id not in by_id:
+            row = SimpleNamespace(**r._asdict())
+            if not keyed:
+                row.chars = row.fields = None
+            by_id[r.id] = row
+    rows = [by_id[i] for i in sorted(by_id)]
     text = [r for r in rows if r.has_text_layer]
     scans = [r for r in rows if not r.has_text_layer]
     if any(r.chars is None for r in text):
@@ -122,14 +130,16 @@ def _unfinished(fields: object) -> str | None:
 def unfinished_reports(ctx: Context, app_id: int) -> list[Finding]:
     """report.unverified for each 述职报告 whose text layer the reader's bounds stopped."""
     with ctx.db.uow() as s:
-        rows = s.execute(
-            select(Material.original_name, Extraction.chars, Extraction.fields)
-            .join(Extraction, (Extraction.sha256 == Material.sha256)
-                  & (Extraction.method == TEXT_LAYER))
+        found = s.execute(
+            select(Material.original_name, Material.kind, Material.media_type,
+                   Material.has_text_layer, Extraction.method, Extraction.chars, Extraction.fields)
+            .join(Extraction, Extraction.sha256 == Material.sha256)
             .where(Material.application_id == app_id,
                    Material.kind == str(MaterialKind.WORK_REPORT),
                    Material.has_text_layer.is_(True))
             .order_by(Material.id)).all()
+    rows = [r for r in found if r.method == extraction_method(
+        r.kind, r.media_type, r.has_text_layer, ctx.ocr_engine_name)]
     out = []
     for r in rows:
         why = _unfinished(r.fields)

@@ -33,29 +33,20 @@ from sqlalchemy import select
 from pipeline.context import Context
 from pipeline.storage.db.models import Application, Extraction, Material
 from pipeline.documents.pdf_text import Limits, PdfText, read_text
-from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
+from pipeline.domain.materials import MaterialKind
 from pipeline.documents.fields import CertificateFields, extract_fields, merge, normalize_ocr_text
 from pipeline.documents.ocr import OcrResult
-from pipeline.documents.reading import (Reading, ScanReading, read_certificate, read_scanned_pdf,
-                              reading_method)
+from pipeline.documents.extraction_key import (CERTIFICATES, SCAN_PREFIX, TEXT_LAYER,
+                                               extraction_method)
+from pipeline.documents.extraction_key import TEXT_KINDS as KEY_TEXT_KINDS
+from pipeline.documents.reading import Reading, ScanReading, read_certificate, read_scanned_pdf
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.readings import confirms
 from pipeline.stages import CachedReading
 from pipeline.stages import StageResult
 
-TEXT_LAYER = "pdf-text"
-# The documents whose full text a rule reads: the 述职报告 must have at least 3,000 characters.
-TEXT_KINDS: set[str] = {str(MaterialKind.WORK_REPORT)}
-CERTIFICATES = {str(k) for k in CERTIFICATE_KINDS}
-SCAN_PREFIX = "ocr-text:"
-
-
-def scan_method(engine_name: str) -> str:
-    """The cache key's method for the OCR text of a scanned document read with the configured
-    engine (`ctx.ocr_engine_name`): its fast reader's name, so the cascade and tesseract share it.
-    The settings' name, like a certificate's method: the check stage knows it without making the
-    engine, and an engine's full name with its settings would not fit the method column."""
-    return SCAN_PREFIX + ("tesseract" if engine_name == "cascade" else engine_name)
+# The cache key (and which materials are read at all) is decided in documents.extraction_key.
+TEXT_KINDS = set(KEY_TEXT_KINDS)  # a set a test may narrow
 
 
 @dataclass(frozen=True)
@@ -103,19 +94,9 @@ def _to_read(ctx: Context, app_id: int, done: Mapping[tuple[str, str], object]
                                 Material.media_type.is_not(None))).all()
         todo = {}
         for r in rows:
-            if r.kind in TEXT_KINDS:
-                if r.media_type != "application/pdf" or r.has_text_layer is None:
-                    continue  # an image (material.wrong_form) or a PDF that did not open
-                if r.has_text_layer:
-                    method = TEXT_LAYER
-                elif engine_name == "null":
-                    continue  # a scan and no OCR here: the check stage says it was not counted
-                else:
-                    method = scan_method(engine_name)
-            elif engine_name == "null" and not r.has_text_layer:
+            method = extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)
+            if method is None:
                 continue
-            else:
-                method = reading_method(r.media_type, r.has_text_layer, engine_name)
             if (r.sha256, method) in done:
                 continue  # read earlier in this chunk: stored with that application's result
             todo[(r.sha256, method)] = ToRead(r.sha256, r.normalized_sha256 or r.sha256, r.kind,

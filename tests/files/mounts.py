@@ -30,12 +30,6 @@ def mount_tmpfs(target: Path, size: str) -> None:
         unavailable("a tmpfs mount", done.stderr.strip() or done.returncode)
 
 
-def resize(target: Path, size: str) -> None:
-    """Grow (or shrink) a mounted tmpfs, keeping its files."""
-    done = _run("mount", "-o", f"remount,size={size}", str(target))
-    assert done.returncode == 0, done.stderr
-
-
 def umount(target: Path) -> None:
     """Unmount (lazily, so an open file in a failed test cannot keep it)."""
     _run("umount", "-l", str(target))

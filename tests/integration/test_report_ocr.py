@@ -22,7 +22,7 @@ from pipeline.documents.ocr import Confirm, OcrEngine, OcrResult, make_engine
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
-from pipeline.stages.extract import SCAN_PREFIX, scan_method
+from pipeline.documents.extraction_key import SCAN_PREFIX, scan_method
 from tests.integration import badfiles, scans
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch

@@ -26,7 +26,7 @@ from pipeline.stages.runner import run_stage
 from pipeline.storage.blobstore import BlobStore
 from pipeline.storage.db.models import Application, BatchProblem, FindingRow, ImportBatch, Material
 from pipeline.storage.faults import StoreFault
-from tests.files.mounts import resize, tmpfs
+from tests.files.mounts import tmpfs
 from tests.integration import badfiles
 from tests.integration.badfiles import Person
 
@@ -46,9 +46,16 @@ def build(tmp_path: Path, persons: list[Person]) -> Path:
     return batch
 
 
-def submit(ctx, path: Path) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+def submit(ctx, path: Path, leave_free: int | None = None) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+    """Import a batch; with `leave_free`, the store's disk is filled to that many free bytes
+    after the free-space guard has passed (as another import running at the same time does)."""
     started: list[int] = []
-    with open_batch(path, ctx.settings) as intake:
+    with open_batch(path, ctx.settings.with_(free_space_margin=0)) as intake:
+        assert not intake.fatal, intake.problems
+        if leave_free is not None:
+            blobs = ctx.settings.data_dir / "blobs"
+            free = os.statvfs(blobs).f_bavail * os.statvfs(blobs).f_frsize
+            (blobs / "filler").write_bytes(bytes(max(0, free - leave_free)))
         return submit_batch(ctx, intake, started.append), started
 
 
@@ -74,10 +81,10 @@ def test_blobs_on_their_own_filesystem_are_stored_whole(tmp_path: Path) -> None:
 def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     batch = build(tmp_path, people(4))
     blobs = ctx.settings.data_dir / "blobs"
-    with tmpfs(blobs, "300k"):
+    with tmpfs(blobs, "16m"):
         ctx.blobs = BlobStore(ctx.settings.data_dir)
         with pytest.raises(StoreFault) as caught:
-            submit(ctx, batch)
+            submit(ctx, batch, leave_free=300 * 1024)
         assert caught.value.errno == errno.ENOSPC
         assert "磁盘空间已满" in str(caught.value)
         with ctx.db.uow() as s:
@@ -86,13 +93,14 @@ def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path
             blamed = list(s.scalars(select(Material).where(Material.intake_problem.is_not(None))))
             created = len(list(s.scalars(select(Application))))
             stored = [m.sha256 for m in s.scalars(select(Material))]
+            assert stored  # at least one applicant was stored before the disk was full
         assert [code for code, _ in problems] == ["batch.store_failed"]
         assert "磁盘空间已满" in problems[0][1] and "重新导入" in problems[0][1]
         assert blamed == []  # no material marked damaged or unreadable
         assert created < 4  # the import stopped at the applicant it could not store
         assert all(sha and (blobs / sha[:2] / sha).exists() for sha in stored)
 
-        resize(blobs, "64m")  # the operator frees space: the same batch again, nothing twice
+        (blobs / "filler").unlink()  # the operator frees space: the same batch again, nothing twice
         _, started = submit(ctx, batch)
         with ctx.db.uow() as s:
             apps = list(s.scalars(select(Application)))
@@ -145,12 +153,20 @@ def test_the_import_command_exits_non_zero_with_a_chinese_message_on_a_full_disk
     batch = build(tmp_path, people(3))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHENG_")}
     env |= {"ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_OCR_ENGINE": "null"}
+
+    def zhicheng(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "zhicheng", *args], env=env | extra,
+                              capture_output=True, text=True, timeout=180)
+
     with tmpfs(data_dir / "blobs", "200k"):
-        init = subprocess.run([sys.executable, "-m", "zhicheng", "init"], env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert init.returncode == 0, init
-        run = subprocess.run([sys.executable, "-m", "zhicheng", "intake", "import", str(batch)],
-                             env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode != 0, run
+        assert zhicheng("init").returncode == 0
+        # The free-space guard sees it first: refused before anything is unpacked.
+        guarded = zhicheng("intake", "import", str(batch))
+        assert guarded.returncode == 2, guarded
+        assert "服务器存储空间不足" in guarded.stderr and "不是批次本身的问题" in guarded.stderr
+        # The disk fills during the import (the guard told a margin it cannot keep, as when
+        # another import runs at the same time): stopped, exit code 1, the reason in Chinese.
+        run = zhicheng("intake", "import", str(batch), ZHICHENG_FREE_SPACE_MARGIN=str(-(1 << 30)))
+    assert run.returncode == 1, run
     assert "磁盘空间已满" in run.stderr and "Traceback" not in run.stderr, run.stderr
     assert "已损坏" not in run.stderr + run.stdout and "无法读取" not in run.stderr + run.stdout
