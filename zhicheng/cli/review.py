@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from pipeline.errors import Refused
 from pipeline.services import review as reviews
 from pipeline.domain.states import LABELS
 from zhicheng.cli.apps import echo_rows
@@ -60,7 +61,7 @@ def decide(obj: Obj, app_id: int, decision: str, opinion: str, reviewer: str, st
         click.echo(d.review_id)
     if d.refused:
         click.echo(f"错误：{d.refused}", err=True)
-        sys.exit(1)
+        sys.exit(Refused.exit_code)  # the pass was refused (recorded as 审核不通过)
     say(f"申报{app_id}：{reviews.STAGE_LABELS[d.stage]}{reviews.DECISIONS[d.decision]}，"
         f"现为“{LABELS[d.state]}”")
 
