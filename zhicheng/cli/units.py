@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import NotFound
+from pipeline.errors import NotFound, Refused
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
@@ -40,7 +40,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
         for p in report.problems:
             say(f"  [{p.code}] {p.message}")
     if report.problems and not (report.created or report.updated):
-        raise SystemExit(1)
+        raise SystemExit(Refused.exit_code)  # nothing could be registered
 
 
 @units.command()
