@@ -205,12 +205,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", default="name-id,fields")
     ap.add_argument("--limit", type=int, default=0, help="at most this many images per set")
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--kinds", help="only these kinds (comma-separated), e.g. 学历证书,现职称证书")
     ap.add_argument("--json", type=Path, help="write every row here")
     args = ap.parse_args(argv)
     everything = []
     for set_name in args.sets.split(","):
         folder = SETS[set_name]
         truths = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        if args.kinds:
+            truths = [t for t in truths if t["kind"] in args.kinds.split(",")]
         if args.limit:
             truths = truths[::max(1, len(truths) // args.limit)][:args.limit]
         rows = []

@@ -290,4 +290,8 @@ def assign_dates(kind: MaterialKind, found: list[FoundDate]) -> AssignedDates:
     for key in ("graduation", "degree_award", "title_approval"):
         if key in dates and birth is not None and _years_after(dates[key], birth) < 15:
             doubts.setdefault(key, "implausible")
+        if key in dates and precision[key] != "day":
+            # The certificates print these with a day: a month alone is a date partly read (a day
+            # lost at a line's end, 三十 lost after 六月), whatever the reading's other doubts.
+            doubts[key] = "partial-date"
     return AssignedDates(dates, precision, where, doubts)

@@ -23,10 +23,11 @@ scans, phone photos, EXIF-rotated photos; 2 processes on 2 cores):
   its chi_sim model misreads rarer name characters (薇 as 微, 璐 as 下).
 - rapidocr: 100 % of names and ID numbers in every condition; scaling the text to 20 px before it
   costs 2.6 s CPU a page instead of 4.0 s, with the same readings.
-- cascade (tesseract psm 11, then RapidOCR for the ~25 % it cannot confirm): 100 % of names and ID
-  numbers at ~2.0 s CPU a page, the cheapest configuration that meets the aim; its dates and 认定单
-  hours are read less well than RapidOCR's alone (tesseract's text is kept whenever name and ID
-  match), so choose `rapidocr` when those fields matter more than ~25 % of CPU.
+- cascade (tesseract psm 11, then RapidOCR for what it cannot confirm): measured first (issue 3)
+  with a confirm on the declared name and ID number alone, which kept tesseract's misread dates and
+  hours; the extract stage now confirms on every field the rules need (read, trusted, agreeing with
+  the roster; docs/ocr.md), so RapidOCR reads more pages and both readings are merged. The figures
+  of both confirms, per field, are in bench/RESULTS.md (bench/bench_fields.py).
 """
 
 from __future__ import annotations
