@@ -57,12 +57,12 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from pipeline.context import Context
-    from pipeline.storage.db import migrate
-    from pipeline.storage.db.models import Application, ImportBatch
     from pipeline.domain.identity import make_id_number
     from pipeline.services import tokens
     from pipeline.services.units import UnitData, register
     from pipeline.settings import Settings
+    from pipeline.storage.db import migrate
+    from pipeline.storage.db.models import Application, ImportBatch
 
     data = Path(tempfile.mkdtemp(prefix="bench-http-"))
     url = database(args.database, data)

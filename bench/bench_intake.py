@@ -22,9 +22,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -101,10 +101,10 @@ def bare_work(batch: Path) -> dict[str, float]:
 
 def child(args: argparse.Namespace) -> None:
     """The measured run: fresh schema, units, then import and process the batch."""
-    from pipeline.storage.db import migrate
     from pipeline.services import queries
     from pipeline.services.units import import_units
     from pipeline.settings import Settings
+    from pipeline.storage.db import migrate
     from zhicheng.app import import_batch
     from zhicheng.bootstrap import bootstrap
     from zhicheng.sample import sample_units

@@ -45,20 +45,21 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.ocr_set import DEFAULT_OUT, KINDS, PHOTOS, SCANS, Item, build, load  # noqa: E402
-from pipeline.domain.identity import halfwidth  # noqa: E402
 from pipeline.documents.ocr import TESSERACT_LANG, TESSERACT_PREP  # noqa: E402
 from pipeline.documents.ocr import TESSERACT_PSM as DEFAULT_PSM  # noqa: E402
 from pipeline.documents.ocr.preprocess import NONE, Preprocessing  # noqa: E402
+from pipeline.domain.identity import halfwidth  # noqa: E402
 
 PROCESSES = 2
 TIMEOUT = 120.0

@@ -47,9 +47,9 @@ REDIS = os.environ.get("ZHICHENG_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 def seed(ctx, items, folder: Path, tag: str, mutate: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
     """One application in `received` per image, its material in the store; then normalise it."""
-    from pipeline.storage.db.models import Applicant, Application, Material
     from pipeline.stages import STAGES
     from pipeline.stages.runner import run_chunk
+    from pipeline.storage.db.models import Applicant, Application, Material
 
     now = ctx.clock.now()
     ids = []
@@ -102,9 +102,9 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
 
-    from pipeline.storage.db import migrate
     from pipeline.documents.ocr import TESSERACT_PSM
     from pipeline.settings import Settings
+    from pipeline.storage.db import migrate
     from zhicheng.bootstrap import bootstrap
 
     items = load(args.set) if (args.set / "truth.json").exists() else build(args.set)

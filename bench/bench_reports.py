@@ -64,10 +64,10 @@ def _lengthen(folder: Path, total_pages: int) -> None:
 
 def prepare(applicants: int) -> tuple[Path, int, int, list[int]]:
     """Import the batch once; return (data dir, the 40-page app, the 400-page app, all app ids)."""
-    from pipeline.storage.db import migrate
     from pipeline.services import queries
     from pipeline.services.units import import_units
     from pipeline.settings import Settings
+    from pipeline.storage.db import migrate
     from zhicheng.app import import_batch
     from zhicheng.bootstrap import bootstrap
     from zhicheng.sample import make_batch, sample_units

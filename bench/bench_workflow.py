@@ -40,13 +40,20 @@ def main() -> None:
     args = ap.parse_args()
 
     from pipeline.context import Context, FixedClock
-    from pipeline.storage.db import migrate
-    from pipeline.storage.db.models import (Applicant, Application, Event, Objection, PublicityEntry,
-                                    RecommendationEntry, Unit)
     from pipeline.domain.identity import make_uscc
+    from pipeline.domain.states import State
     from pipeline.services import publicity, publicity_closing, recommend
     from pipeline.settings import Settings
-    from pipeline.domain.states import State
+    from pipeline.storage.db import migrate
+    from pipeline.storage.db.models import (
+        Applicant,
+        Application,
+        Event,
+        Objection,
+        PublicityEntry,
+        RecommendationEntry,
+        Unit,
+    )
 
     run_id = uuid.uuid4().hex[:8]
     tmp = ROOT / "bench" / "out" / f"workflow-{run_id}"

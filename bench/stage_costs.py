@@ -8,8 +8,8 @@ chunks one after the other in this process (no queue, no worker threads), on SQL
 from __future__ import annotations
 
 import argparse
-import sys
 import shutil
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -17,12 +17,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from intake.bulk import open_batch
-from pipeline.storage.db import migrate
-from pipeline.stages.runner import run_chunk
 from pipeline.services.intake import submit_batch
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
 from pipeline.stages import STAGES
+from pipeline.stages.runner import run_chunk
+from pipeline.storage.db import migrate
 from zhicheng.bootstrap import bootstrap
 from zhicheng.sample import sample_units
 

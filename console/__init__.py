@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,8 +20,15 @@ API_PREFIXES = ("/api/", "/healthz", "/openapi.json")
 def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits,
             secure_cookies: bool = False) -> Console:
     """Add the console's pages, files and JSON actions to the API's application."""
-    from console import (api_actions, routes_apps, routes_auth, routes_center, routes_publicity,
-                         routes_recommend, routes_unit)
+    from console import (
+        api_actions,
+        routes_apps,
+        routes_auth,
+        routes_center,
+        routes_publicity,
+        routes_recommend,
+        routes_unit,
+    )
 
     c = Console(ctx, start, limits, secure_cookies)
     app.state.console = c

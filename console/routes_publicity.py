@@ -14,11 +14,11 @@ from starlette.datastructures import FormData
 
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, owns_unit_work
+from pipeline.domain.states import State
 from pipeline.domain.workdays import CalendarUnknown
 from pipeline.services import publicity, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
-from pipeline.domain.states import State
 
 
 def _date(raw: str) -> date | None:

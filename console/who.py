@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pipeline.context import Context
+from pipeline.domain.states import State
 from pipeline.services import access
 from pipeline.services.accounts import Account
 from pipeline.services.tokens import Principal
 from pipeline.storage.db.models import Application, Material
-from pipeline.domain.states import State
 
 
 class Hidden(Exception):

@@ -7,17 +7,17 @@ is extracted to disk: files are streamed from the folder or zip into the content
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from intake.roster import Roster, RosterRow, read_roster
 from intake.source import ApplicantFolder, BatchSource, Entry
-from pipeline.storage.blobstore import CHUNK
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.domain.problems import Problem
 from pipeline.settings import Settings
+from pipeline.storage.blobstore import CHUNK
 from pipeline.storage.space import space_problem
 
 # A roster without a required column would return every applicant for the same reason: the

@@ -11,9 +11,8 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
-from typing import Callable
 
 import openpyxl
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet

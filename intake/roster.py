@@ -35,19 +35,19 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
-from intake.grid import MAX_XLSX_UNCOMPRESSED, SAVE_AS as _SAVE_AS, Grid, iter_grid, read_grid
+from intake.grid import MAX_XLSX_UNCOMPRESSED, Grid, iter_grid, read_grid
+from intake.grid import SAVE_AS as _SAVE_AS
 
 __all__ = ["MAX_XLSX_UNCOMPRESSED", "Grid", "Roster", "RosterRow", "iter_grid", "read_grid",
            "read_roster"]
 from pipeline.domain.problems import Problem
 from pipeline.domain.text import excel_number_text, strip_unsafe
-from pipeline.roster.columns import (BY_FIELD, COLUMNS, field_for_header, is_ignored_header,
-                                     nearest_header)
+from pipeline.roster.columns import BY_FIELD, COLUMNS, field_for_header, is_ignored_header, nearest_header
 
 # Applicants per batch (documented in docs/单位导入指南.md): past it the batch is refused whole.
 MAX_ROSTER_ROWS = 2000

@@ -23,9 +23,10 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from pipeline.domain.identity import find_id_number
 from pipeline.domain.problems import Problem

@@ -25,16 +25,16 @@ import re
 import shutil
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from intake.inbox_entries import IN_FLIGHT, Signature, UnacceptableEntry, discard, move_entry, signature, snapshot
 from pipeline.domain.states import AUTOMATIC
 from pipeline.services import receipts
-from intake.inbox_entries import (IN_FLIGHT, Signature, UnacceptableEntry, discard, move_entry,
-                                  signature, snapshot)
 
 log = logging.getLogger("zhicheng.watch")
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.storage.blobstore import BlobStore
-from pipeline.storage.db.engine import Database
+from pipeline.domain.workdays import WorkCalendar
 from pipeline.rules.book import RuleBook
 from pipeline.settings import Settings
-from pipeline.domain.workdays import WorkCalendar
+from pipeline.storage.blobstore import BlobStore
+from pipeline.storage.db.engine import Database
 
 if TYPE_CHECKING:
     from pipeline.documents.ocr import OcrEngine
@@ -30,7 +30,7 @@ class SystemClock:
     """Naive UTC wall-clock time (what the database stores)."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Context:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     # The OCR port: None makes the engine `settings.ocr_engine` names on first use; tests pass a
     # scripted or failing engine here instead.
-    ocr_engine: "OcrEngine | None" = None
+    ocr_engine: OcrEngine | None = None
 
     def today(self) -> date:
         """Today's date in China (the clock keeps naive UTC)."""
@@ -63,7 +63,7 @@ class Context:
     def ocr_engine_name(self) -> str:
         return self.settings.ocr_engine
 
-    def ocr(self) -> "OcrEngine":
+    def ocr(self) -> OcrEngine:
         """The context's OCR engine: the one given, else made on first use from the settings
         (RapidOCR's models are loaded once per process, whichever engine object reads)."""
         with _ENGINE_LOCK:
@@ -75,7 +75,7 @@ class Context:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None,
-                      ocr_engine: "OcrEngine | None" = None) -> "Context":
+                      ocr_engine: OcrEngine | None = None) -> Context:
         """Build the ports from settings; creates the data directory.
 
         Raises RuleSetError for a malformed rule-set file and CalendarFileError for a malformed

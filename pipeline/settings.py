@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 MB = 1024 * 1024
 
@@ -60,7 +60,7 @@ class Settings:
         return not self.broker_url
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
         """Settings from ZHICHENG_* environment variables; explicit overrides (CLI options) win."""
         values: dict[str, object] = {}
         if environ.get("ZHICHENG_DATA_DIR"):
@@ -99,7 +99,7 @@ class Settings:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         """A copy with some settings changed (tests, CLI options)."""
         return replace(self, **changes)  # type: ignore[arg-type]
 

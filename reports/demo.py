@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import or_, select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Application, Publicity, RecommendationBatch
 from pipeline.domain.states import State
+from pipeline.storage.db.models import Application, Publicity, RecommendationBatch
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
 

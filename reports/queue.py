@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from pipeline.settings import Settings
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
 from pipeline.errors import ConfigError
 
 # Families tried in order; Noto CJK comes with fonts-noto-cjk (scripts/setup installs it).
@@ -92,7 +93,6 @@ def weasyprint_html():  # type: ignore[no-untyped-def]
     once: packets only embed images that normalisation found whole.
     """
     from PIL import ImageFile
-
     from weasyprint import HTML
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False

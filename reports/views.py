@@ -15,18 +15,35 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.rules.readings import UNSURE, FieldJudgement
-from pipeline.storage.db.models import (Application, Event, Material, Publicity, PublicityEntry,
-                                RecommendationBatch, RecommendationEntry, Review, Unit)
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.identity import mask_id_number, mask_phone
 from pipeline.domain.materials import ORDER, MaterialKind, required_kinds
-from pipeline.services.queries import NotFound
 from pipeline.domain.states import LABELS, State
+from pipeline.domain.vocabulary import (
+    CENTER,
+    CHANGE_LABELS,
+    DECISION_LABELS,
+    STAGE_LABELS,
+    TO_VERIFY,
+    cn_date,
+    cn_time,
+    event_label,
+    rule_label,
+)
+from pipeline.rules.readings import UNSURE, FieldJudgement
+from pipeline.services.queries import NotFound
+from pipeline.storage.db.models import (
+    Application,
+    Event,
+    Material,
+    Publicity,
+    PublicityEntry,
+    RecommendationBatch,
+    RecommendationEntry,
+    Review,
+    Unit,
+)
 
-from pipeline.domain.vocabulary import (CENTER, CHANGE_LABELS, DECISION_LABELS,
-                                        STAGE_LABELS, TO_VERIFY, cn_date, cn_time, event_label,
-                                        rule_label)
 FIELD_LABELS = {
     "name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "手机号码",
     "unit_code": "单位统一社会信用代码", "unit_name": "单位名称", "year": "申报年度",

@@ -12,8 +12,8 @@ before intake refused them still makes a readable list.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING

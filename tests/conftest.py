@@ -9,19 +9,34 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.context import Context, FixedClock
-from pipeline.storage.db import migrate
 from pipeline.settings import Settings
+from pipeline.storage.db import migrate
 
 PG_ADMIN_URL = os.environ.get("ZHICHENG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ZHICHENG_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# The slow tier: whole modules whose tests start processes, run OCR, lay out PDFs or drive a browser.
+# `scripts/test --fast` (pytest -m "not slow") runs everything else in a couple of minutes.
+SLOW_FOLDERS = ("e2e", "browser")
+SLOW_MODULES = {"test_report_ocr", "test_ocr_stage", "test_reports", "test_http_fuzz",
+                "test_packet_limits", "test_hostile_files", "test_ocr_judgement",
+                "test_ocr_demo_regressions", "test_scanned_pdf", "test_ocr_engines"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path
+        if path.parent.name in SLOW_FOLDERS or path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 def unavailable(what: str, why: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import dramatiq
 
@@ -34,7 +34,7 @@ class InProcessWorker:
         queues = getattr(self.broker, "queues", {})
         return all(q.unfinished_tasks == 0 for q in list(queues.values()))
 
-    def __enter__(self) -> "InProcessWorker":
+    def __enter__(self) -> InProcessWorker:
         self.worker.start()
         if self.sweep is not None:
             self._keeper = threading.Thread(target=self._keep, daemon=True, name="zhicheng-keeper")

@@ -6,10 +6,10 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.errors import ConfigError
 from pipeline.services.intake import submit_batch
 from workers.settle import Notice, Progress
 from zhicheng.bootstrap import Runtime
-from pipeline.errors import ConfigError
 
 
 class SchemaNotReady(ConfigError):

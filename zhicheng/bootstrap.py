@@ -8,9 +8,10 @@ works) and `settle()` (wait, bounded, until the work has left the automatic stag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import dramatiq
 

@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipeline.services import access
 from pipeline.errors import TransientFault, ZhichengError, classify
+from pipeline.services import access
 
 log = logging.getLogger("zhicheng.api")
 

@@ -9,23 +9,24 @@ processes that died (killed mid-upload), and leaves those of live servers sharin
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 import os
 import re
 import shutil
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import AsyncIterator, BinaryIO, Iterator
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from python_multipart import MultipartParser
 from python_multipart.multipart import MultipartState, parse_options_header
 
 from pipeline.domain.intake_value import TooLarge
-from pipeline.services import orphans
 from pipeline.errors import Refused
+from pipeline.services import orphans
 
 OWNER = ".owner"
 MAX_FIELD_BYTES = 64 * 1024

@@ -13,9 +13,17 @@ from pipeline.documents.image_preflight import inspect_image, normalized_image
 from pipeline.documents.inspection import Inspection, Issue, size_text, unreadable
 from pipeline.documents.pdf_preflight import inspect_pdf
 from pipeline.documents.pdf_text import pdf_text
-from pipeline.documents.sniffing import (ACCEPTED_NAMES, EXTENSIONS, HEAD_BYTES, MEDIA_TYPES,
-                                         PROPER_EXTENSION, bad_type_message, extension,
-                                         refine_zip, sniff)
+from pipeline.documents.sniffing import (
+    ACCEPTED_NAMES,
+    EXTENSIONS,
+    HEAD_BYTES,
+    MEDIA_TYPES,
+    PROPER_EXTENSION,
+    bad_type_message,
+    extension,
+    refine_zip,
+    sniff,
+)
 from pipeline.storage.faults import StoreFault
 
 __all__ = ["HEAD_BYTES", "MEDIA_TYPES", "Inspection", "Issue", "inspect_file", "normalized_image",

@@ -14,9 +14,9 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.documents.extraction_key import reading_method
-from pipeline.documents.pdf_text import pdf_text
 from pipeline.documents.ocr import ACCEPT_ANY, Confirm, OcrEngine, OcrError, OcrResult, OcrTimeout
 from pipeline.documents.ocr_slots import ocr_slot
+from pipeline.documents.pdf_text import pdf_text
 
 PAGE_TIMEOUT = 120.0    # seconds for one page, per engine
 RENDER_DPI = 200

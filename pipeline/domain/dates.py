@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
+
 from pipeline.errors import Refused
 
 _HALFWIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
@@ -94,7 +95,8 @@ def _from_text(value: str) -> date:
         raise DateParseError(f"日期为空，{FORMS_HINT}", value)
     match = _DATETIME.fullmatch(spaced)
     if match:
-        return _make(*(int(g) for g in match.groups()), value)
+        y, mo, d = (int(g) for g in match.groups())
+        return _make(y, mo, d, value)
     text = spaced.replace(" ", "")
     if _SERIAL_TEXT.fullmatch(text):
         return _from_number(float(text), value)

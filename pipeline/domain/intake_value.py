@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO
 
 from pipeline.domain.problems import Problem
 from pipeline.errors import Refused

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar
+
 from pipeline.errors import ConfigError
 
 MAX_DAYS = 366  # a publicity longer than a year is an operator's typo, not a period
@@ -48,7 +49,7 @@ class WorkCalendar:
     source: str = ""
 
     @classmethod
-    def load(cls, path: Path | None) -> "WorkCalendar":
+    def load(cls, path: Path | None) -> WorkCalendar:
         if path is None:
             return cls()
         try:
@@ -121,4 +122,4 @@ class WorkCalendar:
 
 
 def _known_until() -> int:
-    return max(d.year for d in chinese_calendar.holidays)
+    return int(max(d.year for d in chinese_calendar.holidays))

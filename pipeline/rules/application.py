@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
-from pipeline.rules.certificates import DeclaredFacts, check_certificate
-from pipeline.rules.readings import FieldJudgement
-from pipeline.roster.record import RosterRecord
 from pipeline.documents.ocr_fields import CertificateFields
 from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.materials import MaterialKind, required_kinds
-from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
-from pipeline.rules.ruleset import RuleSet
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.states import NOT_COMPETING as NOT_COMPETING_STATES
+from pipeline.roster.record import RosterRecord
+from pipeline.rules.certificates import check_certificate
+from pipeline.rules.declared import DeclaredFacts
+from pipeline.rules.readings import FieldJudgement
+from pipeline.rules.ruleset import RuleSet
+from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
 
 APPROVED = "已审核"
 # Applications that do not stand in the way of another one of the same person and year: a

@@ -12,15 +12,19 @@ different surname, a dropped or an extra character.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
+from pipeline.documents.fields import (
+    FIELD_LABELS,
+    CertificateFields,
+    count_cjk,
+    missing_fields,
+    normalize_ocr_text,
+    shown_id_numbers,
+)
 from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.identity import id_check_digit
 from pipeline.domain.materials import CERTIFICATE_KINDS, MaterialKind
-from pipeline.documents.fields import (FIELD_LABELS, CertificateFields, count_cjk, missing_fields,
-                                       normalize_ocr_text, shown_id_numbers)
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.identity_match import DIGIT_CONFUSIONS, id_matches
 from pipeline.rules.names import SURNAME_STARTS, name_chars, names_match

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+
 @dataclass(frozen=True)
 class DeclaredFacts:
     """What the roster says about the applicant, as far as the certificates can show it."""

@@ -8,8 +8,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from pipeline.domain.identity import halfwidth
 from pipeline.documents.fields.text import CJK
+from pipeline.domain.identity import halfwidth
 
 # --- names --------------------------------------------------------------------------------------
 

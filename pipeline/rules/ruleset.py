@@ -17,8 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pipeline.roster.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
 from pipeline.errors import ConfigError
+from pipeline.roster.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
 
 # The kinds of unit of the registry (CONTRACTS §1b).
 UNIT_KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
@@ -148,14 +148,14 @@ def load_ruleset(path: Path) -> RuleSet:
     try:
         content = path.read_bytes()
     except FileNotFoundError:
-        raise RuleSetError(f"规则集文件 {path} 不存在；请检查 --rules 或 ZHICHENG_RULES 指定的路径")
+        raise RuleSetError(f"规则集文件 {path} 不存在；请检查 --rules 或 ZHICHENG_RULES 指定的路径") from None
     except OSError as error:
-        raise RuleSetError(f"规则集文件 {path} 无法读取：{error.strerror or error}")
+        raise RuleSetError(f"规则集文件 {path} 无法读取：{error.strerror or error}") from error
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content[:error.start].count(b"\n") + 1
-        raise RuleSetError(f"规则集文件 {path} 第{line}行：不是 UTF-8 编码的文字；请用 UTF-8 编码保存该文件")
+        raise RuleSetError(f"规则集文件 {path} 第{line}行：不是 UTF-8 编码的文字；请用 UTF-8 编码保存该文件") from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.roster.fields import LEVELS
 from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.identity import check_id_number
+from pipeline.roster.fields import LEVELS
 from pipeline.rules.ruleset import DEFAULT_SERIES, RELAXABLE, RuleSet, TenureRule, series_key
 
 RELAXED = "path.relaxed"

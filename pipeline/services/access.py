@@ -13,16 +13,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake
-from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
-from pipeline.services.intake import record_of
+from pipeline.services.intake_guards import record_of
 from pipeline.services.tokens import Principal
+from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
 
 
 @dataclass(frozen=True)

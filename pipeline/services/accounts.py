@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
 from pipeline.errors import Refused
-from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.storage.db.models import FormSubmission, LoginAttempt, Unit, User
+from pipeline.storage.transitions import SYSTEM, log_event
 
 ROLES = {"unit_clerk": "单位经办人", "center_reviewer": "中心审核人员", "center_admin": "中心管理员"}
 CENTER_ROLES = ("center_reviewer", "center_admin")

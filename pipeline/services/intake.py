@@ -11,33 +11,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from itertools import islice
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.storage.blobstore import StoredBlob
-from pipeline.storage.faults import StoreFault, is_store_fault
 from pipeline.context import Context
-from pipeline.storage.db.models import (Applicant, Application, BatchItem, BatchProblem,
-                                        ImportBatch, Material)
-from pipeline.domain.text import strip_unsafe
-from pipeline.roster.record import TYPED, RosterRecord
-from pipeline.services import orphans
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.problems import Problem, collapse
+from pipeline.domain.states import LABELS, RESUBMITTABLE, State
+from pipeline.domain.text import strip_unsafe
+from pipeline.domain.vocabulary import CHANGE_LABELS  # one word for each change (替换)
 from pipeline.roster.columns import COLUMNS
+from pipeline.roster.record import TYPED, RosterRecord
+from pipeline.services import orphans
 from pipeline.services.intake_guards import record_of, return_if_blocked, safe_files
 from pipeline.services.intake_rows import Prepared, StoredFile, insert_new, material_row, text
 from pipeline.stages import STAGES, Stages
+from pipeline.storage.blobstore import StoredBlob
+from pipeline.storage.db.models import Applicant, Application, BatchItem, BatchProblem, ImportBatch, Material
+from pipeline.storage.faults import StoreFault, is_store_fault
 from pipeline.storage.transitions import log_event, move
-from pipeline.domain.states import LABELS, RESUBMITTABLE, State
-from pipeline.domain.vocabulary import CHANGE_LABELS  # one word for each change (替换)
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +82,13 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send |
         rows = iter(batch.applications)
         while chunk := list(islice(rows, size)):
             try:
-                done = _submit_chunk(ctx, batch_id, chunk, pool, today)
+                submitted = _submit_chunk(ctx, batch_id, chunk, pool, today)
             except StoreFault as exc:
                 # Our storage failed (full disk, store not mounted...): no applicant is blamed and
                 # the batch stops here; importing it again once the store is fixed goes on from here.
                 _interrupt(ctx, batch_id, chunk[0].line, chunk[0].folder, exc)
                 raise
-            for app_id, outcome, state in done:
+            for app_id, outcome, state in submitted:
                 waiting = stages.waiting_in(state)
                 if outcome in ("created", "resubmitted"):
                     if waiting is stages.first:  # not when returned at intake (unit blocked)
@@ -102,9 +102,9 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send |
                     elif waiting is stages.first:
                         start(app_id)
     with ctx.db.uow() as s:
-        row = s.get(ImportBatch, batch_id)
-        assert row is not None
-        row.status, row.finished_at = "imported", ctx.clock.now()
+        finished = s.get(ImportBatch, batch_id)
+        assert finished is not None
+        finished.status, finished.finished_at = "imported", ctx.clock.now()
         s.commit()
     return batch_id
 
@@ -130,11 +130,11 @@ def _submit_chunk(ctx: Context, batch_id: int, chunk: list[ApplicationIntake],
     out = [(app_id, "created", _block_if_unit_cannot_file(ctx, app_id, p.record))
            for app_id, p in created]
     for p in rest:
-        done = _attempt(commit_one, ctx, batch_id, p)
-        if isinstance(done, Exception):
-            _intake_failed(ctx, batch_id, p.intake, done)
+        committed = _attempt(commit_one, ctx, batch_id, p)
+        if isinstance(committed, Exception):
+            _intake_failed(ctx, batch_id, p.intake, committed)
         else:
-            out.append(done)
+            out.append(committed)
     return out
 
 
@@ -165,7 +165,7 @@ def _intake_failed(ctx: Context, batch_id: int, intake: ApplicationIntake, exc: 
         "其余申报不受影响；请联系运维人员处理后重新导入本批次", intake.folder))
 
 
-def _interrupt(ctx: Context, batch_id: int, line: int, folder: str | None,
+def _interrupt(ctx: Context, batch_id: int, line: int | None, folder: str | None,
                fault: StoreFault) -> None:
     """Record why the import stopped and mark the batch interrupted (best effort: the database
     may sit on the same failed disk)."""
@@ -206,7 +206,7 @@ def _store(ctx: Context, f: IncomingFile) -> StoredFile:
     except StoreFault:
         raise
     except (OSError, ValueError, EOFError) as exc:  # CRC error, truncated member
-        if is_store_fault(exc):
+        if isinstance(exc, OSError) and is_store_fault(exc):
             raise StoreFault("读取批次中的文件", f.relpath, exc) from exc
         return StoredFile(f, StoredBlob(None, f.size), "unreadable", f"{type(exc).__name__}: {exc}")
     if not blob.kept:

@@ -19,8 +19,8 @@ from pipeline.domain.text import strip_unsafe, unsafe_chars
 from pipeline.roster.record import RosterRecord
 from pipeline.rules.application import unit_findings
 from pipeline.services.facts import unit_facts
-from pipeline.storage.transitions import move
 from pipeline.storage.db.models import Application, FindingRow
+from pipeline.storage.transitions import move
 
 # The check stage's name: findings written at intake for batch-level blockers carry it, so the
 # stage's next run (after a fix and `zhicheng recheck`) replaces them.

@@ -10,14 +10,13 @@ from sqlalchemy import insert, select, tuple_, update
 
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, IncomingFile
+from pipeline.domain.materials import classify
 from pipeline.domain.problems import Problem
+from pipeline.domain.states import State
 from pipeline.domain.text import strip_unsafe
 from pipeline.roster.record import TYPED, RosterRecord
-from pipeline.domain.materials import classify
-from pipeline.domain.states import State
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.storage.db.models import Applicant, Application, BatchItem, Event, Material
-
 
 
 @dataclass(frozen=True)

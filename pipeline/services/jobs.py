@@ -6,18 +6,19 @@ recorded (job_runs) with what it did, so an operator can see when each last ran.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.domain.vocabulary import cn_date
-from pipeline.storage.db.models import JobRun
-from pipeline.services import publicity_closing, recommend, recovery
-from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.errors import NotFound
+from pipeline.services import publicity_closing, recommend, recovery
+from pipeline.storage.db.models import JobRun
+from pipeline.storage.transitions import SYSTEM, log_event
 
 Send = recovery.Send
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from pipeline.context import Context
 from pipeline.storage.db.models import ApiUpload, BatchProblem, ImportBatch
@@ -94,18 +95,18 @@ def sweep(ctx: Context) -> Swept:
         return out
     with ctx.db.uow() as s:
         for batch_id in dead_batches:
-            done = s.execute(update(ImportBatch).where(ImportBatch.id == batch_id,
+            done = cast(CursorResult[Any], s.execute(update(ImportBatch).where(ImportBatch.id == batch_id,
                                                        ImportBatch.status == "importing")
-                             .values(status=INTERRUPTED, finished_at=now))
+                             .values(status=INTERRUPTED, finished_at=now)))
             if done.rowcount == 1:
                 s.add(BatchProblem(batch_id=batch_id, code="batch.interrupted", path=None,
                                    message="导入过程中断（导入进程已退出）：已导入的申报保留，其余未导入；"
                                            "请重新导入本批次（已导入的部分不会重复）"))
                 out.batches.append(batch_id)
         for claim in dead_claims:
-            gone = s.execute(delete(ApiUpload).where(ApiUpload.id == claim.id,
-                                                     ApiUpload.owner == claim.owner,
-                                                     ApiUpload.batch_id.is_(None)))
+            gone = cast(CursorResult[Any], s.execute(delete(ApiUpload).where(
+                ApiUpload.id == claim.id, ApiUpload.owner == claim.owner,
+                ApiUpload.batch_id.is_(None))))
             out.claims += gone.rowcount
         s.commit()
     return out

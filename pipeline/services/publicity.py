@@ -8,21 +8,21 @@ reopening are in `publicity_closing` (docs/workflow.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, insert, select
-
-from pipeline.context import Context
 from sqlalchemy.orm import Session
 
-from pipeline.storage.db.models import Application, Objection, Publicity, PublicityEntry, Unit
-from pipeline.services.errors import WorkflowError
-from pipeline.storage.transitions import log_event, move, move_many
-from pipeline.services.queries import NotFound
-from pipeline.services.units import subordinates
+from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import cn_date
+from pipeline.services.errors import WorkflowError
+from pipeline.services.queries import NotFound
+from pipeline.services.units import subordinates
+from pipeline.storage.db.models import Application, Objection, Publicity, PublicityEntry, Unit
+from pipeline.storage.transitions import log_event, move, move_many
 
 DEFAULT_MIN_DAYS = 5            # the usual minimum, for a year without a rule set
 RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}

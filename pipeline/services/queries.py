@@ -8,14 +8,21 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.context import Context
-from pipeline.storage.db.models import (Application, BatchItem, Event, Extraction, FindingRow, ImportBatch,
-                                Material, Review)
-from pipeline.context import CHINA
+from pipeline import errors
+from pipeline.context import CHINA, Context
 from pipeline.domain.states import AUTOMATIC, LABELS, State
 from pipeline.services import receipts
-from pipeline import errors
 from pipeline.stages import STAGES, Stages
+from pipeline.storage.db.models import (
+    Application,
+    BatchItem,
+    Event,
+    Extraction,
+    FindingRow,
+    ImportBatch,
+    Material,
+    Review,
+)
 
 REVIEW_QUEUES = {
     "unit": State.UNIT_REVIEW,
@@ -98,9 +105,10 @@ def held_elsewhere(ctx: Context, batch_id: int | None = None) -> dict[str, Any] 
             BatchItem.batch_id == batch_id)
     with ctx.db.uow() as s:
         count, until = s.execute(q).one()
-    if not count:
+    if not count or until is None:
         return None
-    return {"count": count, "until": (until + CHINA).strftime("%H:%M:%S")}
+    latest: datetime = until
+    return {"count": count, "until": (latest + CHINA).strftime("%H:%M:%S")}
 
 
 def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:

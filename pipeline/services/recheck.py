@@ -12,8 +12,8 @@ unit that could not file): a reviewer's return is a person's decision and stays.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.domain.findings import Severity
 from pipeline.domain.states import AUTOMATIC, LABELS, State
-from pipeline.storage.transitions import move
 from pipeline.storage.db.models import Application, BatchItem, Event, FindingRow
+from pipeline.storage.transitions import move
 
 AUTOMATIC_RETURNS = ("stage.check", "intake.blocked")
 Send = Callable[[int], None]

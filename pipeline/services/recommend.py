@@ -15,15 +15,21 @@ from typing import Any, cast
 from sqlalchemy import func, insert, literal, select
 
 from pipeline.context import Context
+from pipeline.domain.states import State
 from pipeline.domain.vocabulary import CENTER, cn_time, state_label
-from pipeline.storage.db.models import (Application, Publicity, PublicityEntry, RecommendationBatch,
-                                        RecommendationEntry, Unit)
 from pipeline.services.errors import WorkflowError
-from pipeline.storage.transitions import SYSTEM, log_event, move_many
 from pipeline.services.queries import NotFound
 from pipeline.services.review import add_center_findings, next_reviewer
 from pipeline.services.units import unit_name
-from pipeline.domain.states import State
+from pipeline.storage.db.models import (
+    Application,
+    Publicity,
+    PublicityEntry,
+    RecommendationBatch,
+    RecommendationEntry,
+    Unit,
+)
+from pipeline.storage.transitions import SYSTEM, log_event, move_many
 
 
 @dataclass(frozen=True)

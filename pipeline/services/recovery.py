@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
+from pipeline.domain.states import AUTOMATIC, State
+from pipeline.stages import STAGES, Stage, Stages
 from pipeline.storage.db.models import Application, Event
 from pipeline.storage.transitions import log_event, move
-from pipeline.stages import STAGES, Stage, Stages
-from pipeline.domain.states import AUTOMATIC, State
 
 Send = Callable[[str, Sequence[int]], None]
 WAITING = [str(x) for x in AUTOMATIC]

@@ -8,9 +8,10 @@ offline review result (`offline_review.py`), and a 未通过 is rejected only by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
@@ -18,11 +19,11 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, OfflineResult
-from pipeline.storage.db.models import Application, FindingRow, Review, Unit
 from pipeline.services.errors import WorkflowError
-from pipeline.storage.transitions import move
 from pipeline.services.queries import REVIEW_QUEUES, NotFound, list_applications
 from pipeline.services.units import superior, unit_name
+from pipeline.storage.db.models import Application, FindingRow, Review, Unit
+from pipeline.storage.transitions import move
 
 DECISIONS = DECISION_LABELS
 STAGE_OF_STATE = {state: stage for stage, state in REVIEW_QUEUES.items()}

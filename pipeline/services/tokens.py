@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.context import Context
+from pipeline.services.units import UnitError
 from pipeline.storage.db.models import ApiToken, Unit
 from pipeline.storage.transitions import SYSTEM, log_event
-from pipeline.services.units import UnitError
 
 CENTER = "center"          # the principal name of the center's tokens
 PREFIX = "zc_"

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Unit
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.problems import Problem
 from pipeline.domain.regions import check_region
 from pipeline.domain.vocabulary import CENTER
-from pipeline.storage.transitions import SYSTEM, log_event
 from pipeline.errors import Refused
+from pipeline.storage.db.models import Unit
+from pipeline.storage.transitions import SYSTEM, log_event
 
 KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 APPROVERS = ("主管机构", "主管单位")

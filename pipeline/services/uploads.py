@@ -11,14 +11,15 @@ dead process is taken over at once (one made on another host, after `orphans.STA
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
+from pipeline.errors import Refused
 from pipeline.services import orphans
 from pipeline.storage.db.models import ApiUpload, ImportBatch
-from pipeline.errors import Refused
 
 STALE = orphans.STALE
 
@@ -58,9 +59,9 @@ def claim(ctx: Context, principal: str, kind: str, digest: str, key: str | None)
                 if orphans.alive(row.owner, row.created_at, now):
                     return Claim(busy=True)
                 # A claim left by a process that died mid-import: take it over.
-                taken = s.execute(update(ApiUpload).where(
+                taken = cast(CursorResult[Any], s.execute(update(ApiUpload).where(
                     ApiUpload.id == row.id, ApiUpload.created_at == row.created_at,
-                    ApiUpload.batch_id.is_(None)).values(created_at=now, owner=me))
+                    ApiUpload.batch_id.is_(None)).values(created_at=now, owner=me)))
                 s.commit()
                 if taken.rowcount == 1:
                     return Claim(upload_id=row.id)

@@ -3,16 +3,26 @@ publicities and recommendation batches. Read-only; the caller passes the scope i
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any, Collection
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
-from pipeline.storage.db.models import (Application, BatchItem, FindingRow, ImportBatch, Objection,
-                                        Publicity, PublicityEntry, RecommendationBatch,
-                                        RecommendationEntry, Unit)
+from pipeline.storage.db.models import (
+    Application,
+    BatchItem,
+    FindingRow,
+    ImportBatch,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    RecommendationBatch,
+    RecommendationEntry,
+    Unit,
+)
 
 SORTS = {"id": Application.id, "name": Application.name, "state": Application.state,
          "changed": Application.state_changed_at, "unit": Application.unit_code,

@@ -25,9 +25,10 @@ The contract
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from pipeline.context import Context
 from pipeline.domain.findings import Finding
@@ -117,7 +118,7 @@ class Stages:
     def queues(self) -> list[str]:
         return sorted({s.queue for s in self.all})
 
-    def replace(self, name: str, **changes: Any) -> "Stages":
+    def replace(self, name: str, **changes: Any) -> Stages:
         """A copy with one stage changed (tests: a failing or slow `run`)."""
         return Stages(tuple(replace(s, **changes) if s.name == name else s for s in self.all))
 

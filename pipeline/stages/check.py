@@ -4,26 +4,30 @@ problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
-from typing import Mapping, Sequence
 
 from sqlalchemy import select
 
-from pipeline.rules.application import (ApplicationFacts, CertificateReading, OtherApplication,
-                                        check_application, duplicate_details)
-from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
-from pipeline.services.facts import unit_facts
-from pipeline.storage.transitions import log_event
 from pipeline.context import Context
-from pipeline.errors import ApplicationMissing
-from pipeline.storage.db.models import (Applicant, Application, Event, Extraction, FindingRow,
-                                        Material)
+from pipeline.documents.extraction_key import CERTIFICATES, extraction_method
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.materials import MaterialKind
-from pipeline.documents.extraction_key import CERTIFICATES, extraction_method
-from pipeline.rules.year import ScannedReport
-from pipeline.stages import StageResult
 from pipeline.domain.states import State
+from pipeline.errors import ApplicationMissing
+from pipeline.roster.record import KEY_FIELDS, TYPED, RosterRecord
+from pipeline.rules.application import (
+    ApplicationFacts,
+    CertificateReading,
+    OtherApplication,
+    check_application,
+    duplicate_details,
+)
+from pipeline.rules.year import ScannedReport
+from pipeline.services.facts import unit_facts
+from pipeline.stages import StageResult
+from pipeline.storage.db.models import Applicant, Application, Event, Extraction, FindingRow, Material
+from pipeline.storage.transitions import log_event
 
 STAGE = "check"
 

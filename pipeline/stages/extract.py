@@ -25,25 +25,23 @@ error) raises StoreFault: a technical failure, retried, never a reading of an em
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Application, Extraction, Material
-from pipeline.documents.pdf_text import Limits, PdfText, read_text
-from pipeline.domain.materials import MaterialKind
+from pipeline.documents.extraction_key import CERTIFICATES, SCAN_PREFIX, TEXT_LAYER, extraction_method
+from pipeline.documents.extraction_key import TEXT_KINDS as KEY_TEXT_KINDS
 from pipeline.documents.fields import CertificateFields, extract_fields, merge, normalize_ocr_text
 from pipeline.documents.ocr import OcrResult
-from pipeline.documents.extraction_key import (CERTIFICATES, SCAN_PREFIX, TEXT_LAYER,
-                                               extraction_method)
-from pipeline.documents.extraction_key import TEXT_KINDS as KEY_TEXT_KINDS
+from pipeline.documents.pdf_text import Limits, PdfText, read_text
 from pipeline.documents.reading import Reading, ScanReading, read_certificate, read_scanned_pdf
+from pipeline.domain.materials import MaterialKind
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.readings import confirms
-from pipeline.stages import CachedReading
-from pipeline.stages import StageResult
+from pipeline.stages import CachedReading, StageResult
+from pipeline.storage.db.models import Application, Extraction, Material
 
 # The cache key (and which materials are read at all) is decided in documents.extraction_key.
 TEXT_KINDS = set(KEY_TEXT_KINDS)  # a set a test may narrow

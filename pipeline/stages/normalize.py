@@ -6,18 +6,19 @@ import multiprocessing
 import os
 import threading
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Application, Material
-from pipeline.domain.findings import Finding
 from pipeline.documents.preflight import Inspection, inspect_file, normalized_image
+from pipeline.domain.findings import Finding
 from pipeline.domain.materials import EXPECTED_FORM, Form, MaterialKind
 from pipeline.stages import StageResult
+from pipeline.storage.db.models import Application, Material
 
 FORM_LABEL = {Form.PDF: "PDF文件", Form.IMAGE: "图片（JPG/PNG）"}
 MB = 1024 * 1024
@@ -127,7 +128,7 @@ def inspect_application(ctx: Context, rows: Sequence[Any],
                                     f"“{kind}”应提交{FORM_LABEL[form]}，文件“{name}”是{FORM_LABEL[actual]}；"
                                     "请审核人员留意，必要时请申报人按规定格式重新提交", name))
         updates[m.id] = update
-    for sha, names in by_hash.items():
+    for names in by_hash.values():
         for dup in names[1:]:
             findings.append(Finding("material.duplicate",
                                     f"文件“{dup}”与“{names[0]}”内容完全相同，请确认是否重复上传", dup))

@@ -21,10 +21,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterator, Sequence
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.domain.states import State
 from pipeline.errors import TransientFault, is_permanent
-from pipeline.storage.transitions import move, move_many
 from pipeline.stages import CachedReading, Stage, StageResult, Stages
 from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
+from pipeline.storage.transitions import move, move_many
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from pipeline.storage.db.models import Application
-from tests.browser.support import browser, check_accessible, cli, env_for, served, shot, VIEWPORT
+from tests.browser.support import VIEWPORT, browser, check_accessible, cli, env_for, served, shot
 from tests.conftest import migrated_database
 from tests.console_support import DESIGN, MINISTRY, sample_zip
 

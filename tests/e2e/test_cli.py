@@ -17,18 +17,18 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import click
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import create_engine, select, text
 
-from pipeline.storage.db.models import Application
 from pipeline.domain.identity import make_id_number, make_uscc
+from pipeline.storage.db.models import Application
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TIMEOUT = 180

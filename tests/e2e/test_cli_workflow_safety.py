@@ -8,9 +8,10 @@ test_cli_workflow.py); every behaviour is then reproduced and checked with `zhic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -11,17 +11,17 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.storage.db.models import BatchItem, Event, FindingRow
+from pipeline.domain.states import AUTOMATIC, State
 from pipeline.services import queries
 from pipeline.services.jobs import run_job
 from pipeline.settings import Settings
-from pipeline.domain.states import AUTOMATIC, State
+from pipeline.storage.db.models import BatchItem, Event, FindingRow
 from tests.conftest import unavailable
 from tests.e2e.test_redis_workers import start_worker, stop_worker
 from tests.helpers import register_sample_units

@@ -7,14 +7,14 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
+from pipeline.domain.states import AUTOMATIC, State
 from pipeline.services import queries
 from pipeline.settings import Settings
-from pipeline.domain.states import AUTOMATIC, State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.bootstrap import Runtime, bootstrap

@@ -19,10 +19,10 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -165,7 +165,7 @@ _CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
               "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     for path in (*_CJK_FONTS, *sorted(glob.glob("/usr/share/fonts/**/*CJK*", recursive=True))):
         try:
@@ -175,7 +175,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size)
 
 
-@lru_cache(maxsize=None)
+@cache
 def image_bytes(title: str, name: str, id_number: str, fmt: str = "JPEG",
                 size: tuple[int, int] = (400, 300)) -> bytes:
     """A small certificate picture showing its title, the holder's name and ID number."""
@@ -191,7 +191,7 @@ def image_bytes(title: str, name: str, id_number: str, fmt: str = "JPEG",
     return out.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     """A real, complete PNG of `width`×`height` black pixels (1 bit each) that is ~50 KB on disk.
 
@@ -260,7 +260,7 @@ def _write_lines(lines: Iterable[str], title: str) -> bytes:
     return out.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def pdf_bytes(title: str, lines: tuple[str, ...]) -> bytes:
     """A one-page PDF with a Chinese text layer."""
     return _write_lines(lines, title)
@@ -271,7 +271,7 @@ def report_chars(text: str) -> int:
     return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def report_pdf(name: str, id_number: str, min_chars: int = 3300) -> bytes:
     """A 述职报告 with more than `min_chars` Chinese characters in its text layer."""
     lines = [f"述职人：{name}（身份证号{id_number}）", f"工作单位：{UNIT_NAME}"]

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from intake.bulk import open_batch
-from pipeline.storage.db.models import Applicant, Application, BatchItem, Material
 from pipeline.domain.identity import make_id_number, make_uscc
+from pipeline.domain.states import State
 from pipeline.services import queries
 from pipeline.services.intake import submit_batch
 from pipeline.services.units import import_units
-from pipeline.domain.states import State
+from pipeline.storage.db.models import Applicant, Application, BatchItem, Material
 from tests.integration import badfiles
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch

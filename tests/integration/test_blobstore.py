@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.storage.blobstore import CHUNK, BlobStore
 from pipeline.context import Context
 from pipeline.settings import Settings
+from pipeline.storage.blobstore import CHUNK, BlobStore
 
 MB = 1024 * 1024
 

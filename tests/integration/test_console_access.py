@@ -17,10 +17,8 @@ from sqlalchemy import func, select
 
 from pipeline.services import publicity, queries
 from pipeline.services import review as reviews
-from pipeline.storage.db.models import (Application, Event, Material, Objection, Review, Unit,
-                                        User)
-from tests.console_support import (DESIGN, MINISTRY, PEOPLE, login, post_form, running_site,
-                                   sample_zip)
+from pipeline.storage.db.models import Application, Event, Material, Objection, Review, Unit, User
+from tests.console_support import DESIGN, MINISTRY, PEOPLE, login, post_form, running_site, sample_zip
 
 ROLES = list(PEOPLE)
 UNIT_ROLES = ["design", "ministry", "research", "tech"]
@@ -131,7 +129,7 @@ def acts_only_on_its_own_work(site, role) -> None:  # type: ignore[no-untyped-de
     """Every action outside the role's scope is 404 and changes nothing."""
     client = login(site.url, role)
     with closing(client):
-        for page, action, fields, expected in actions(site):
+        for _page, action, fields, expected in actions(site):
             before = snapshot(site.ctx)
             response = post_form(client, "/applications", action, fields)
             assert response.status_code == expected[role], (role, action, response.text[:300])

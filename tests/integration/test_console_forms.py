@@ -17,8 +17,16 @@ from intake.api import Limits
 from pipeline.services import accounts, publicity, queries
 from pipeline.services import review as reviews
 from pipeline.storage.db.models import Material, Objection, Publicity, Review
-from tests.console_support import (DESIGN, PASSWORD, console_server, login, post_form, running_site,
-                                   sample_zip, tokens_of)
+from tests.console_support import (
+    DESIGN,
+    PASSWORD,
+    console_server,
+    login,
+    post_form,
+    running_site,
+    sample_zip,
+    tokens_of,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

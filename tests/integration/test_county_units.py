@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.rules.application import run_checks
 from pipeline.context import Context
-from pipeline.storage.db.models import Application
 from pipeline.domain.identity import make_id_number, make_uscc
+from pipeline.rules.application import run_checks
 from pipeline.services.units import import_units, list_units, validate
 from pipeline.stages.check import load_facts
+from pipeline.storage.db.models import Application
 from tests.helpers import seed_application
 
 COUNTY = make_uscc("12430121MB1000001")   # 长沙县人民医院

@@ -14,8 +14,20 @@ from sqlalchemy import func, select
 
 from intake.api import Limits
 from pipeline.storage.db.models import AccessLog, ApiUpload, Application, ImportBatch
-from tests.http_support import (CLINIC, DESIGN, MINISTRY, PDF, RESEARCH, TECH, batch_zip,
-                                issue_tokens, live_server, materials, person, setup_units)
+from tests.http_support import (
+    CLINIC,
+    DESIGN,
+    MINISTRY,
+    PDF,
+    RESEARCH,
+    TECH,
+    batch_zip,
+    issue_tokens,
+    live_server,
+    materials,
+    person,
+    setup_units,
+)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MB = 1024 * 1024

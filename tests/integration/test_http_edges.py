@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -16,15 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from intake.api import Limits
-
-from tests.http_support import (DESIGN, PDF, PNG, TECH, issue_tokens, live_server, person,
-                                setup_units)
-from tests.integration.test_http import (CJK, MB, assert_error, auth, count, raw_request, read_answer,
-                                         send_application)
 from pipeline.services.units import set_status
 from pipeline.settings import Settings
 from pipeline.storage.db.models import AccessLog, Application, ImportBatch
 from tests.conftest import migrated_database
+from tests.http_support import DESIGN, PDF, PNG, TECH, issue_tokens, live_server, person, setup_units
+from tests.integration.test_http import CJK, MB, assert_error, auth, count, raw_request, read_answer, send_application
 from zhicheng.bootstrap import bootstrap
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-
 from sqlalchemy import update
 
 from pipeline.services import recheck

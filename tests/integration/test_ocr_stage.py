@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.storage.db.models import Extraction
 from pipeline.services import queries
 from pipeline.settings import Settings
+from pipeline.storage.db.models import Extraction
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.bootstrap import bootstrap

@@ -3,9 +3,8 @@ attempt with the reason; a transient fault is raised for the queue to retry, up 
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-import pytest
 from sqlalchemy import select
 
 from pipeline.context import Context

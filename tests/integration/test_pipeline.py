@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.storage.db.models import Event, FindingRow, Material
-from pipeline.stages import STAGES, Stages, StageResult
-from pipeline.stages.runner import run_chunk
-from pipeline.services import queries
 from pipeline.domain.states import AUTOMATIC, State
+from pipeline.services import queries
+from pipeline.stages import STAGES, StageResult, Stages
+from pipeline.stages.runner import run_chunk
+from pipeline.storage.db.models import Event, FindingRow, Material
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.bootstrap import Runtime, bootstrap
@@ -171,8 +171,8 @@ def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> Non
 
 
 def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.storage.db.models import Extraction
     from pipeline.stages import extract
+    from pipeline.storage.db.models import Extraction
 
     monkeypatch.setattr(extract, "TEXT_KINDS", {"述职报告"})
     calls: list[object] = []
@@ -292,8 +292,8 @@ def test_a_failed_application_is_processed_again_after_a_retry(with_stages, samp
 
 def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample) -> None:  # type: ignore[no-untyped-def]
     from intake.bulk import open_batch
-    from pipeline.storage.db.models import Application
     from pipeline.services.intake import submit_batch
+    from pipeline.storage.db.models import Application
 
     with open_batch(sample.path, runtime.settings) as intake:
         ids: list[int] = []

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Application
+from pipeline.domain.states import State
 from pipeline.services import queries
 from pipeline.services.recovery import resend_stalled, retry_failed
-from pipeline.domain.states import State
+from pipeline.storage.db.models import Application
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
 

@@ -8,21 +8,22 @@ per dense page.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from pipeline.storage.db.models import Extraction
-from pipeline.domain.identity import make_id_number, make_uscc
+from pipeline.documents.extraction_key import SCAN_PREFIX, scan_method
 from pipeline.documents.ocr import Confirm, OcrEngine, OcrResult, make_engine
+from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services import queries
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
-from pipeline.documents.extraction_key import SCAN_PREFIX, scan_method
+from pipeline.storage.db.models import Extraction
 from tests.integration import badfiles, scans
 from tests.integration.badfiles import Person
 from zhicheng.app import import_batch
@@ -138,7 +139,7 @@ def test_a_scanned_report_is_counted_by_ocr_once_per_content(runtime, tmp_path: 
 
 def test_without_an_ocr_engine_a_scanned_report_is_left_to_the_reviewer(tmp_path: Path, settings: Settings) -> None:
     """The null engine (a machine without OCR) reads nothing: report.unverified, not silence."""
-    from zhicheng.bootstrap import Runtime, bootstrap
+    from zhicheng.bootstrap import bootstrap
 
     rt = bootstrap(settings.with_(ocr_engine="null"))
     try:

@@ -21,12 +21,18 @@ from openpyxl import load_workbook
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-from pipeline.storage.db.models import (Application, Publicity, PublicityEntry, RecommendationBatch,
-                                RecommendationEntry, Review)
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.materials import ORDER
-from pipeline.services import queries
 from pipeline.domain.states import State
+from pipeline.services import queries
+from pipeline.storage.db.models import (
+    Application,
+    Publicity,
+    PublicityEntry,
+    RecommendationBatch,
+    RecommendationEntry,
+    Review,
+)
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
 from tests.helpers import register_sample_units
@@ -131,7 +137,7 @@ def test_a_packet_shows_the_cover_then_every_material_in_contract_order(runtime,
     toc = pdf_text(pdf, 1, cover_pages)
     for title, start in zip(titles[1:], starts[1:]):
         name = title.split("：", 1)[1]
-        line = next(l for l in toc.splitlines() if name in l)
+        line = next(row for row in toc.splitlines() if name in row)
         assert line.split()[-1] == str(start + 1), (line, start)
 
     page = html.read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.services import queries, review
 from pipeline.domain.states import State
+from pipeline.services import queries, review
 from tests.helpers import register_sample_units
 from zhicheng.app import import_batch
 from zhicheng.sample import make_batch

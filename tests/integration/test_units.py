@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from intake.units_file import read_units_file
 from pipeline.context import Context
-from pipeline.storage.db.models import Event, Unit
 from pipeline.domain.identity import make_uscc
 from pipeline.services.units import (
     UnitData,
@@ -22,6 +21,7 @@ from pipeline.services.units import (
     register,
     set_status,
 )
+from pipeline.storage.db.models import Event, Unit
 
 HEADERS = ["统一社会信用代码", "单位名称", "统筹区", "单位性质", "审核单位",
            "主管单位统一社会信用代码", "上级单位统一社会信用代码", "注册状态"]

@@ -12,19 +12,26 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import (Application, Event, FindingRow, Publicity, PublicityEntry,
-                                RecommendationBatch, RecommendationEntry, Review)
+from pipeline.domain.states import State
+from pipeline.domain.workdays import CalendarUnknown
 from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound, show_application
-from pipeline.domain.states import State
-from pipeline.domain.workdays import CalendarUnknown
+from pipeline.storage.db.models import (
+    Application,
+    Event,
+    FindingRow,
+    Publicity,
+    PublicityEntry,
+    RecommendationBatch,
+    RecommendationEntry,
+    Review,
+)
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 from zhicheng.sample.units import _DESIGN_CODE as DESIGN
 from zhicheng.sample.units import _HOSPITAL_CODE as HOSPITAL
 from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
-
 
 # The fixed clock says 2026-11-27: these publicities are recorded after the fact (补登).
 PAST = {"force": True, "reason": "测试：补登已进行的公示"}

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import func, select
 
 from pipeline.context import Context
-from pipeline.storage.db.models import Event, RecommendationBatch, RecommendationEntry
-from pipeline.services import publicity, publicity_closing, recommend, review
 from pipeline.domain.states import State
+from pipeline.services import publicity, publicity_closing, recommend, review
+from pipeline.storage.db.models import Event, RecommendationBatch, RecommendationEntry
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.domain.states import State
 from pipeline.rules.book import RuleBook
 from pipeline.rules.ruleset import RuleSetError, default_ruleset_path
 from pipeline.services import queries
-from pipeline.domain.states import State
 from tests.helpers import register_sample_units, rules_of
 from zhicheng.app import import_batch
 from zhicheng.sample import make_batch

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.rules.certificates import DeclaredFacts, check_certificate, cross_check, id_matches
-from pipeline.rules.names import CONFUSABLE, names_match
+from pipeline.documents.ocr_fields import extract_fields
 from pipeline.domain.findings import Severity
 from pipeline.domain.identity import make_id_number
 from pipeline.domain.materials import MaterialKind
-from pipeline.documents.ocr_fields import extract_fields
+from pipeline.rules.certificates import DeclaredFacts, check_certificate, cross_check, id_matches
+from pipeline.rules.names import CONFUSABLE, names_match
 from zhicheng.sample import certificates
 from zhicheng.sample.drawing import Sheet
 from zhicheng.sample.people import Person, make_person

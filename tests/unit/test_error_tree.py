@@ -12,9 +12,18 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from pipeline import errors
-from pipeline.errors import (ConfigError, DataDirNotWritable, DatabaseBusy, DiskFull, NotFound,
-                             Refused, TransientFault, ZhichengError, classify,
-                             is_permanent)
+from pipeline.errors import (
+    ConfigError,
+    DatabaseBusy,
+    DataDirNotWritable,
+    DiskFull,
+    NotFound,
+    Refused,
+    TransientFault,
+    ZhichengError,
+    classify,
+    is_permanent,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("pipeline", "intake", "zhicheng", "workers", "reports")

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.roster.fields import FieldProblem, parse_fields
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.roster.columns import COLUMNS
+from pipeline.roster.fields import FieldProblem, parse_fields
 
 TODAY = date(2026, 3, 1)
 ID_MALE = make_id_number("43010219900101123")

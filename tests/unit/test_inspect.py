@@ -22,8 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from pipeline.storage.faults import StoreFault
 from pipeline.documents.preflight import Inspection, inspect_file, normalized_image, pdf_text, sniff
+from pipeline.storage.faults import StoreFault
 
 NOTO = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 REPORT_TEXT = "述职报告：本人张三，湖南省长沙市某设计院工程师，任现职以来主持完成道路设计项目十二项。"

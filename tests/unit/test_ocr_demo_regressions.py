@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from PIL import Image
@@ -51,7 +51,7 @@ def render(kind: K, p: Person) -> Image.Image:
                                       shown_id=a.id_number)
 
 
-@lru_cache(maxsize=None)
+@cache
 def tesseract_reading(kind: K, i: int) -> OcrResult:
     return make_engine("tesseract").read(render(kind, demo_person(i)), timeout=120)
 

@@ -11,8 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.domain.identity import make_id_number
-from pipeline.domain.materials import MaterialKind
 from pipeline.documents.ocr_fields import (
     CertificateFields,
     extract_fields,
@@ -20,6 +18,8 @@ from pipeline.documents.ocr_fields import (
     find_id_candidates,
     normalize_ocr_text,
 )
+from pipeline.domain.identity import make_id_number
+from pipeline.domain.materials import MaterialKind
 from zhicheng.sample import certificates
 from zhicheng.sample.drawing import Sheet
 from zhicheng.sample.people import Person, make_person

@@ -10,12 +10,12 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.roster.fields import parse_fields
 from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.identity import make_id_number, make_uscc
-from pipeline.rules.year import RELAXED, ScannedReport, YearFacts, check_year_rules, full_years
-from pipeline.rules.ruleset import Relaxation, RuleSet, default_ruleset_path, load_ruleset
 from pipeline.domain.states import State
+from pipeline.roster.fields import parse_fields
+from pipeline.rules.ruleset import Relaxation, RuleSet, default_ruleset_path, load_ruleset
+from pipeline.rules.year import RELAXED, ScannedReport, YearFacts, check_year_rules, full_years
 
 RULES = load_ruleset(default_ruleset_path(2026))
 CUTOFF = RULES.cutoff_date  # 2026-12-31

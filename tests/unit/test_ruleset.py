@@ -12,7 +12,12 @@ import pytest
 
 from pipeline.roster.fields import EDUCATIONS, LEVELS
 from pipeline.rules.ruleset import (
-    UNIT_KINDS, RuleSet, RuleSetError, default_ruleset_path, load_ruleset, series_key,
+    UNIT_KINDS,
+    RuleSet,
+    RuleSetError,
+    default_ruleset_path,
+    load_ruleset,
+    series_key,
 )
 
 SHIPPED = default_ruleset_path(2026)
@@ -258,7 +263,7 @@ def test_a_missing_top_level_key_is_named(tmp_path: Path, section: str) -> None:
     if section.startswith("[report]"):
         text = text.replace("min_chars = 3000\n", "", 1)
     message = refusal(write(tmp_path, text))
-    assert "文件顶层缺少" in message and section.strip(" =2026[]\n") in message
+    assert "文件顶层缺少" in message and section.strip(" =2026[]\n") in message  # noqa: B005 - strip a set of characters
 
 
 def test_a_missing_default_tenure_table_names_where_the_tenure_table_begins(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pipeline.domain.identity import make_id_number
 ID1 = make_id_number("43010219850315002")
 ID2 = make_id_number("43010219900101123")
 ID3 = make_id_number("43060319921212001")
-ROSTER = "姓名,身份证号\r\n张三,{}\r\n".format(ID1).encode("utf-8")
+ROSTER = f"姓名,身份证号\r\n张三,{ID1}\r\n".encode()
 
 
 def _zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
@@ -123,7 +123,7 @@ def test_gbk_names_without_utf8_flag_are_decoded_as_chinese(tmp_path: Path) -> N
     path = _raw_named_zip(tmp_path / "batch.zip", {
         "花名册.csv".encode("gbk"): ROSTER,
         f"{ID1}_张三/学历证书.jpg".encode("gbk"): b"jpg",
-        f"{ID2}_李四/述职报告.pdf".encode("utf-8"): b"pdf",  # macOS: UTF-8 without the flag
+        f"{ID2}_李四/述职报告.pdf".encode(): b"pdf",  # macOS: UTF-8 without the flag
     })
     with zipfile.ZipFile(path) as archive:
         assert all(not info.flag_bits & 0x800 for info in archive.infolist())

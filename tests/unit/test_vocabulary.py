@@ -10,8 +10,15 @@ import pytest
 
 from pipeline.domain.findings import RULES
 from pipeline.domain.regions import check_region, counties
-from pipeline.domain.vocabulary import (CHANGE_LABELS, EVENT_LABELS, RULE_LABELS, cn_date, cn_time,
-                                        event_label, rule_label)
+from pipeline.domain.vocabulary import (
+    CHANGE_LABELS,
+    EVENT_LABELS,
+    RULE_LABELS,
+    cn_date,
+    cn_time,
+    event_label,
+    rule_label,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -7,8 +7,19 @@ import click
 
 def build() -> click.Group:
     """The root command with every command group registered on it."""
-    from zhicheng.cli import (apps, demo, intake, jobs, publicity, recommend,  # noqa: F401
-                              report, review, serve, units, users)  # (modules register commands)
+    from zhicheng.cli import (  # noqa: F401
+        apps,
+        demo,
+        intake,
+        jobs,
+        publicity,
+        recommend,
+        report,  # (modules register commands)
+        review,
+        serve,
+        units,
+        users,
+    )
     from zhicheng.cli.root import cli
 
     return cli

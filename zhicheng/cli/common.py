@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from pipeline.errors import (ConfigError, NotFound, PermanentFault, Refused, TransientFault,
-                             ZhichengError, classify)
+from pipeline.errors import ConfigError, NotFound, PermanentFault, Refused, TransientFault, ZhichengError, classify
 from pipeline.settings import Settings
 from zhicheng.bootstrap import Runtime, bootstrap
 

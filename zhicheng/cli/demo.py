@@ -11,12 +11,12 @@ import click
 
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
+from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import rule_label
-from pipeline.services.errors import WorkflowError
 from pipeline.services import queries
+from pipeline.services.errors import WorkflowError
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
-from pipeline.domain.states import LABELS, State
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
 from zhicheng.cli.common import Fail, expected_errors
@@ -100,9 +100,9 @@ def demo(out: Path, applicants: int, seed: int) -> None:
 
 def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     """Steps 4–7 of DOMAIN.md on the sample: decisions, publicity, recommendation, reviews."""
+    from pipeline.domain.workdays import CalendarUnknown
     from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
     from pipeline.services.review import DECISIONS
-    from pipeline.domain.workdays import CalendarUnknown
 
     queue = review.review_queue(ctx, "unit")
     queue = [a for a in queue if a["id"] in app_ids]
@@ -213,7 +213,7 @@ def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
             continue
         trust = r.get("trust") or {}
 
-        def value(key: str, v: object) -> str:
+        def value(key: str, v: object, trust: dict[str, str] = trust) -> str:
             return "未能可靠识别" if trust.get(key) == "unsure" else str(v)
 
         shown = [f"{label} {value(key, r[key])}" for key, label in (

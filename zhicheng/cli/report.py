@@ -3,14 +3,15 @@ the unit's review sheet (issue 5). Each command prints the files it wrote, one p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from pipeline.services import queries
 from pipeline.domain.states import State
+from pipeline.services import queries
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from pipeline.context import Context
-from pipeline.services import offline_review as offline_reviews
-from pipeline.services import review as reviews
 from pipeline.domain.states import LABELS
 from pipeline.domain.vocabulary import STAGE_LABELS
+from pipeline.services import offline_review as offline_reviews
+from pipeline.services import review as reviews
 from zhicheng.cli.apps import echo_rows
 from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli

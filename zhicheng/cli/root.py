@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.services import queries, receipts, recovery
 from pipeline.domain.states import LABELS, State
+from pipeline.services import queries, receipts, recovery
 from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, expected_errors, say
 
 

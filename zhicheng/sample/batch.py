@@ -8,15 +8,17 @@ import random
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 from .flaws import plan_flaws
 from .materials import folder_name, write_materials
 from .people import Person, SampleApplicant, make_person
 from .roster import write_csv_roster, write_xlsx_roster
 from .units import UNREGISTERED_UNIT, SampleUnit, applicant_weights, choose_units, sample_units
+
 
 @dataclass
 class SampleBatch:

@@ -15,6 +15,7 @@ from .people import Person, SampleApplicant
 from .people_data import DISCIPLINE, ECONOMICS_MAJORS, LEVELS
 from .projects import invent_projects
 
+
 def _landscape(light: bool) -> tuple[int, int]:
     return (600, 420) if light else (1600, 1130)
 

@@ -14,6 +14,7 @@ from .people import Person, SampleApplicant, pick_name
 from .phrase_bank import COOPERATION, POLITICS, PROJECT_NOTES, WORK
 from .projects import fill_in, invent_papers, invent_projects
 
+
 def application_form_pdf(p: Person, light: bool, rng: random.Random) -> bytes:
     """The 专业技术职称评审表: basic facts, career, achievements, papers, the pledge."""
     a = p.applicant

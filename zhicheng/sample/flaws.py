@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 # Flaws that one applicant carries (rule code = the finding expected to fire).
 DEFAULT_FLAWS: tuple[str, ...] = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -22,7 +22,7 @@ _FALLBACK_FONTS = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def cjk_font(style: str, size: int) -> ImageFont.FreeTypeFont:
     """A CJK font, loaded once per style and size."""
     for path, index in _FONT_FILES.get(style, ()) + _FALLBACK_FONTS:
@@ -35,7 +35,7 @@ def cjk_font(style: str, size: int) -> ImageFont.FreeTypeFont:
 NO_LINE_START = set("，。、；：？！）》」』”’%")
 
 
-@lru_cache(maxsize=None)
+@cache
 def cached_glyph(style: str, size: int, ch: str) -> tuple[Image.Image | None, int, int, float]:
     """One character rendered once: (alpha mask, left, top, advance). Drawing certificates from
     cached glyphs is several times faster than asking FreeType for every line."""

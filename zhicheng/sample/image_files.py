@@ -7,6 +7,7 @@ import random
 
 from PIL import Image
 
+
 def jpeg_bytes(img: Image.Image, light: bool) -> bytes:
     """The image as a JPEG file."""
     buf = io.BytesIO()

@@ -20,6 +20,7 @@ from .image_files import jpeg_bytes, phone_photo_bytes, png_bytes
 from .people import Person, SampleApplicant, pick_name
 from .people_data import ID_REGIONS
 
+
 def write_materials(folder: Path, p: Person, flaw: str | None, light: bool, seed: int,
                     exif_photo: bool, second_achievement: bool) -> list[str]:
     """Write one applicant's materials into `folder`, flaw included; returns the file names."""

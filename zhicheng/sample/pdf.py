@@ -4,7 +4,7 @@ extracts; canvases are written in invariant mode, so the same content gives the 
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 from .fonts import NO_LINE_START
 

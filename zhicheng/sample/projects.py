@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from .people import SampleApplicant
 from .phrase_bank import (
@@ -17,6 +17,7 @@ from .phrase_bank import (
     TASKS,
     TOPICS,
 )
+
 
 def fill_in(template: str, rng: random.Random, a: SampleApplicant) -> str:
     """`template` with its places ({spec}, {c}, {c2}, {r}, {k}, {g}, {n}, {m}) filled from `rng`."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Sequence
 
 from .people import ROSTER_HEADERS, SampleApplicant
 from .workbook import xlsx_bytes

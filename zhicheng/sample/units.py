@@ -7,9 +7,9 @@ of `pipeline.domain.identity.make_uscc` at the end.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from pipeline.domain.identity import make_uscc
 

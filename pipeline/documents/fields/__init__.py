@@ -9,8 +9,7 @@ text: no OCR engine here, and nothing raises on any text. docs/ocr.md describes 
 
 from .dates import FoundDate, find_dates
 from .extract import LINE_CONFIDENCE, extract_fields, judge, merge
-from .model import (EXPECTED_FIELDS, FIELD_LABELS, TRUSTED, UNSURE, CertificateFields,
-                    missing_fields, untrusted_fields)
+from .model import EXPECTED_FIELDS, FIELD_LABELS, TRUSTED, UNSURE, CertificateFields, missing_fields, untrusted_fields
 from .numbers import IdCandidate, find_id_candidates, shown_id_numbers
 from .text import CJK, count_cjk, normalize_ocr_text
 

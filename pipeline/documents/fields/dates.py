@@ -251,7 +251,8 @@ def assign_dates(kind: MaterialKind, found: list[FoundDate]) -> AssignedDates:
     # before the holder could have finished school).
     free = [d for d in found if d.key is None and d.precision != "year"
             and (birth is None or _years_after(d.value, birth) >= 15)]
-    latest = (lambda d: (d.precision == "day", d.start))
+    def latest(d: FoundDate) -> tuple[bool, int]:
+        return (d.precision == "day", d.start)
 
     def put_free(key: str, d: FoundDate) -> None:
         put(key, d)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from pipeline.domain.identity import id_check_digit
 from pipeline.domain.materials import MaterialKind
 
 from .dates import assign_dates, find_dates
 from .hours import ce_hours, ce_year
-from .model import (DEFAULT_EXPECTED, EXPECTED_FIELDS, SCALAR_FIELDS, TRUSTED, UNSURE,
-                    CertificateFields, missing_fields)
+from .model import DEFAULT_EXPECTED, EXPECTED_FIELDS, SCALAR_FIELDS, TRUSTED, UNSURE, CertificateFields, missing_fields
 from .names import holder_name
 from .numbers import DIPLOMA_LEVEL_CODES, best_id, certificate_number, shown_id_numbers, year_at
 from .text import fixed_spans, normalize_ocr_text
@@ -185,7 +185,8 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
         else:
             dates[key] = v
             precision[key] = src.date_precision.get(key, "day")
-    merged = replace(CertificateFields(), **{k: values.get(k) for k in SCALAR_FIELDS})
+    scalars: dict[str, Any] = {k: values.get(k) for k in SCALAR_FIELDS}
+    merged = replace(CertificateFields(), **scalars)
     merged = replace(merged, dates=dates, date_precision=precision, doubts=doubts,
                      agreed=tuple(agreed))
     return judge(kind, merged)

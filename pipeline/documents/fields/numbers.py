@@ -162,18 +162,18 @@ def certificate_number(kind: MaterialKind, t: str) -> FoundNumber | None:
         labeled_ids = {c.value for c in find_id_candidates(t, normalized=True) if c.labeled}
         runs = [r for r in _digit_runs(t, 18) if year_at(r[0], 6) and r[0] not in labeled_ids]
         shaped = [r for r in runs if r[0][10:12] in DIPLOMA_LEVEL_CODES]
-        pick = (shaped or runs or [None])[0]
-        return FoundNumber(pick[0], pick[1], False) if pick else None
+        picks = shaped or runs
+        return FoundNumber(picks[0][0], picks[0][1], False) if picks else None
     if kind is MaterialKind.DEGREE_CERT:
         runs = [r for r in _digit_runs(t, 16) if year_at(r[0], 6)]
         shaped = [r for r in runs if r[0][5] in "234"]
-        pick = (shaped or runs or [None])[0]
-        return FoundNumber(pick[0], pick[1], False) if pick else None
+        picks = shaped or runs
+        return FoundNumber(picks[0][0], picks[0][1], False) if picks else None
     if kind in _CODED:
         for pattern in (_DOC_NUMBER, _LETTER_CODE):
-            m = pattern.search(t)
-            if m:
-                return FoundNumber(canonical_number(m.group(0)), m.start(), False)
+            coded = pattern.search(t)
+            if coded:
+                return FoundNumber(canonical_number(coded.group(0)), coded.start(), False)
     if kind is MaterialKind.TITLE_CERT:
         for m in re.finditer(r"(?<![0-9])[0-9]{10,20}(?![0-9Xx])", t):
             value = m.group(0)

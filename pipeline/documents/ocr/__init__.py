@@ -34,8 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import (ACCEPT_ANY, Confirm, EngineUnavailable, OcrEngine, OcrError, OcrResult,
-                     OcrTimeout)
+from .engine import ACCEPT_ANY, Confirm, EngineUnavailable, OcrEngine, OcrError, OcrResult, OcrTimeout
 from .preprocess import Preprocessing
 
 ENGINES = ("tesseract", "rapidocr", "cascade", "null")

@@ -18,10 +18,12 @@ single engine reads once and ignores it. `ACCEPT_ANY` asks for the first (fast) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from PIL import Image
+
 from pipeline.errors import ConfigError, PermanentFault, TransientFault
 
 
@@ -37,7 +39,7 @@ class OcrResult:
     # when the engine does not say.
     line_scores: tuple[float | None, ...] = ()
     # The fast engine's reading that a cascade did not accept, kept so fields can be compared.
-    first: Optional["OcrResult"] = None
+    first: OcrResult | None = None
 
 
 Confirm = Callable[[OcrResult], bool]
