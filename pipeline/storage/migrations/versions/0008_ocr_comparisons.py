@@ -1,14 +1,14 @@
 """ocr comparisons: the check stage's judgement of each field read from the certificates
 
-Revision ID: 0005_ocr
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_ocr'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
