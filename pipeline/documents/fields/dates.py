@@ -31,6 +31,7 @@ class FoundDate:
     end: int
     key: str | None
     clean: bool = True
+    numerals: bool = False   # written in Chinese numerals (二〇〇五年六月三十日)
 
 
 _DAYISH = r"[0-9OoIl|\]]"    # a digit of a month or day, as OCR may read it
@@ -174,11 +175,14 @@ def find_dates(text: str | None, *, normalized: bool = False) -> list[FoundDate]
     毕业, 授予, 批准 ...)."""
     t = (text or "") if normalized else normalize_ocr_text(text)
     raw: list[tuple[int, int, date, str, bool]] = []
+    numerals: set[int] = set()
     for pattern, convert in ((_NUMERIC_DATE, _numeric_match), (_CN_DATE, _cn_match)):
         for m in pattern.finditer(t):
             made = convert(m)
             if made is not None:
                 raw.append((m.start(), m.end(), *made))
+                if pattern is _CN_DATE:
+                    numerals.add(m.start())
     raw.sort()
     found: list[FoundDate] = []
     previous_end = 0
@@ -205,7 +209,7 @@ def find_dates(text: str | None, *, normalized: bool = False) -> list[FoundDate]
         if key is None and found and found[-1].key == "study_start" and \
                 _RANGE_CONNECTOR.fullmatch(t[found[-1].end:start]):
             key = "study_end"
-        found.append(FoundDate(value, precision, start, end, key, clean))
+        found.append(FoundDate(value, precision, start, end, key, clean, start in numerals))
         previous_end = end
     return found
 
@@ -239,6 +243,10 @@ def assign_dates(kind: MaterialKind, found: list[FoundDate]) -> AssignedDates:
             dates[key], precision[key], where[key] = d.value, d.precision, d.start
             if not d.clean:
                 doubts[key] = "misread-char"
+            elif d.numerals:
+                # 二十 and 三十, 一 and 二 differ by a stroke: one engine's reading of Chinese
+                # numerals is confirmed by a second engine's, or by the roster agreeing
+                doubts[key] = "cn-numerals"
 
     rename: dict[str, str] = {}
     if kind is MaterialKind.ID_CARD:  # an ID card's range is its validity, not a course of study

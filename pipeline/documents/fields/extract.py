@@ -29,7 +29,8 @@ from .text import fixed_spans, normalize_ocr_text
 LINE_CONFIDENCE = 0.55
 _HOUR_KEYS = ("ce_public_hours", "ce_professional_hours", "ce_total_hours")
 # Doubts about how a value was read, which a second engine reading the same value answers.
-READING_DOUBTS = frozenset({"low-confidence", "misread-char", "cut-short", "unsure", "engines-disagree"})
+READING_DOUBTS = frozenset({"low-confidence", "misread-char", "cut-short", "cn-numerals", "unsure",
+                            "engines-disagree"})
 
 
 def extract_fields(kind: MaterialKind, text: str | None,
