@@ -43,9 +43,11 @@ def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
 def inspect_all(ctx: Context, files: list[tuple[str, str]]) -> dict[tuple[str, str], Inspection]:
     """Inspect a chunk's files, in other processes when there are some (the work is CPU-bound:
     decoding images, parsing PDFs), so that it leaves the process that does the database work."""
-    pool = _pool(ctx)
     files = list(dict.fromkeys(files))
-    if pool is None or len(files) < 2:
+    if len(files) < POOL_FROM:
+        return {}  # a few files: not worth starting or feeding the processes
+    pool = _pool(ctx)
+    if pool is None:
         return {}
     args = [(str(ctx.blobs.path(sha)), name, ctx.settings.max_file_bytes, ctx.settings.max_pixels)
             for sha, name in files]
@@ -57,6 +59,7 @@ def _inspect(arg: tuple[str, str, int, int]) -> Inspection:
     return inspect_file(Path(path), name, max_bytes=max_bytes, max_pixels=max_pixels)
 
 
+POOL_FROM = 64   # files in a chunk from which inspection goes to the processes
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
