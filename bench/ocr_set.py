@@ -69,7 +69,7 @@ class Item:
     certificate_no: str | None
     dates: dict[str, str]
     hours: dict[str, int] | None
-    declared: dict[str, object]      # the roster's facts (CONTRACTS §1), for the cross-checks
+    declared: dict[str, object]      # the roster's facts (docs/reference.md §1), for the cross-checks
 
 
 def _people(seed: int, year: int, count: int) -> list[Person]:

@@ -1,6 +1,6 @@
 """Reading a batch (a folder, or the same folder as a .zip) safely: list and stream, never extract.
 
-Layout (CONTRACTS §1): the roster at the batch root, one folder per applicant named with the ID
+Layout (docs/reference.md §1): the roster at the batch root, one folder per applicant named with the ID
 number. Choices made here:
 - `Entry.relpath` is the path inside the zip or folder exactly as the operator sees it when opening
   it, wrapping top folder included; `BatchSource.root_name` is the zip's or folder's own name.

@@ -1,4 +1,4 @@
-"""Reading a unit registry file (CONTRACTS §1b), CSV or XLSX, with the roster's table reader."""
+"""Reading a unit registry file (docs/reference.md §1b), CSV or XLSX, with the roster's table reader."""
 
 from __future__ import annotations
 

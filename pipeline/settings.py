@@ -13,13 +13,13 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, with the defaults of CONTRACTS §5."""
+    """Everything configurable, with the defaults of docs/reference.md §5."""
 
     data_dir: Path = Path("var")
     database_url: str | None = None          # None: a SQLite file under data_dir
     broker_url: str | None = None            # None: the embedded in-process queue
     queue_namespace: str = "zhicheng"        # Redis key prefix; tests use their own
-    max_file_bytes: int = 10 * MB            # CONTRACTS §2: each file at most 10 MB
+    max_file_bytes: int = 10 * MB            # docs/reference.md §2: each file at most 10 MB
     max_pixels: int = 80_000_000             # refuse decompression bombs before decoding
     max_batch_bytes: int = 4 * 1024 * MB     # a zip that would unpack to more is refused
     free_space_margin: int = 512 * MB        # a batch is refused unless this much stays free after it

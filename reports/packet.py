@@ -1,4 +1,4 @@
-"""The application packet: a cover made from a template, then every material in CONTRACTS §2 order.
+"""The application packet: a cover made from a template, then every material in docs/reference.md §2 order.
 
 One WeasyPrint document holds the cover, the image pages and the notice pages, and one empty
 placeholder page for each page of each PDF material; the table of contents and the page footers

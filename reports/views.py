@@ -312,7 +312,7 @@ def _ordered(materials: list[Material]) -> list[Material]:
 
 
 def _material_views(ctx: Context, app: Application, materials: list[Material]) -> list[MaterialView]:
-    """Materials in the order of CONTRACTS §2, with a notice for each required one that is absent."""
+    """Materials in the order of docs/reference.md §2, with a notice for each required one that is absent."""
     present = {m.kind for m in materials}
     missing = [k for k in required_kinds(app.level, app.degree) if k.value not in present]
     out: list[MaterialView] = []

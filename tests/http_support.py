@@ -65,7 +65,7 @@ def materials(n: int) -> dict[str, bytes]:
 
 
 def batch_zip(people: list[dict[str, str]], target: Path | None = None) -> bytes:
-    """A batch zip (CONTRACTS §1) with a CSV roster and one folder of files per person."""
+    """A batch zip (docs/reference.md §1) with a CSV roster and one folder of files per person."""
     roster = io.StringIO()
     writer = csv.DictWriter(roster, fieldnames=list(people[0]))
     writer.writeheader()

@@ -1,4 +1,4 @@
-"""The HTTP upload endpoint (CONTRACTS §6): `create_app` builds the ASGI application."""
+"""The HTTP upload endpoint (docs/reference.md §6): `create_app` builds the ASGI application."""
 
 from intake.api.app import Limits, create_app
 

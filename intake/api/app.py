@@ -111,7 +111,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
     limits = limits or Limits(max_file_bytes=ctx.settings.max_file_bytes)
     app = FastAPI(title="zhicheng 职称申报上传接口", version="1", openapi_url="/openapi.json",
                   docs_url=None, redoc_url=None,
-                  description="单位上传批次与单份申报、查询批次回执与申报状态（CONTRACTS §6）。")
+                  description="单位上传批次与单份申报、查询批次回执与申报状态（docs/reference.md §6）。")
     app.state.ctx, app.state.start, app.state.limits = ctx, start, limits
     _recover(ctx)
     errors.install(app)

@@ -72,7 +72,7 @@ def _once(ctx: Context, principal: Principal, kind: str, digest: str, key: str |
 
 def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, digest: str,
                key: str | None, name: str, client: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Import an uploaded batch zip (CONTRACTS §1) for this principal."""
+    """Import an uploaded batch zip (docs/reference.md §1) for this principal."""
 
     def run() -> int:
         with open_batch(path, ctx.settings, submitted_by=principal.label) as intake:

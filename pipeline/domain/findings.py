@@ -17,7 +17,7 @@ class Severity(StrEnum):
 
 SEVERITY_LABELS = {Severity.BLOCK: "退回", Severity.WARN: "提示审核", Severity.INFO: "说明"}
 
-# The default severity of every rule code (CONTRACTS §3, plus our own in the same style).
+# The default severity of every rule code (docs/reference.md §3, plus our own in the same style).
 RULES: dict[str, Severity] = {
     "roster.invalid": Severity.BLOCK,
     "id_number.invalid": Severity.BLOCK,

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class MaterialKind(StrEnum):
-    """The canonical material names of CONTRACTS §2."""
+    """The canonical material names of docs/reference.md §2."""
 
     APPRAISAL_FORM = "专业技术职称评审表"
     DIPLOMA = "学历证书"
@@ -30,7 +30,7 @@ class Form(StrEnum):
     ANY = "any"
 
 
-# The order of CONTRACTS §2; also the order materials are listed in messages and packets.
+# The order of docs/reference.md §2; also the order materials are listed in messages and packets.
 ORDER: list[MaterialKind] = [
     MaterialKind.APPRAISAL_FORM,
     MaterialKind.DIPLOMA,

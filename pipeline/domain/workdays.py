@@ -108,7 +108,7 @@ class WorkCalendar:
     def last_day(self, start: date, working_days: int) -> date:
         """The last day of a period of `working_days` working days from `start`.
 
-        The start date counts as the first day when it is a working day (CONTRACTS §1c).
+        The start date counts as the first day when it is a working day (docs/reference.md §1c).
         """
         if not 1 <= working_days <= MAX_DAYS:
             raise ValueError(f"公示天数应在 1 到 {MAX_DAYS} 个工作日之间，实际为{working_days}")

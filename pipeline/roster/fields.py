@@ -236,7 +236,7 @@ def parse_fields(raw: Mapping[str, object], today: date) -> ParsedFields:
         if not text:
             values[column.field] = PATHS[0] if column.field == "path" else None
             if column.required:
-                # CONTRACTS §3: a missing required field is roster.invalid, whichever field it is.
+                # docs/reference.md §3: a missing required field is roster.invalid, whichever field it is.
                 missing = f"缺少必填项“{column.header}”，请在花名册中补填"
                 problems.append(_problem(column.field, "", missing, "roster.invalid"))
             continue

@@ -1,4 +1,4 @@
-"""The identity, roster, unit and material rules (CONTRACTS §3), as pure functions over facts."""
+"""The identity, roster, unit and material rules (docs/reference.md §3), as pure functions over facts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The OCR cross-checks (CONTRACTS §3): what each certificate shows against what the roster declares.
+"""The OCR cross-checks (docs/reference.md §3): what each certificate shows against what the roster declares.
 
 `ocr.name_mismatch`, `ocr.id_mismatch` and `ocr.unreadable`, the 认定单's hours and year against the
 roster, and the structure of the 毕业证书 / 学位证书 numbers against the declared level and year.

@@ -1,4 +1,4 @@
-"""The year's rule set (CONTRACTS §1c): the thresholds of one year, read from a TOML file.
+"""The year's rule set (docs/reference.md §1c): the thresholds of one year, read from a TOML file.
 
 `load_ruleset` turns the file into a frozen `RuleSet`, or refuses it with a `RuleSetError` whose
 Chinese message names the file and the line at fault: for TOML syntax errors (tomllib's own message
@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from pipeline.errors import ConfigError
 from pipeline.roster.fields import EDUCATIONS, GENDERS, LEVELS, PATHS
 
-# The kinds of unit of the registry (CONTRACTS §1b).
+# The kinds of unit of the registry (docs/reference.md §1b).
 UNIT_KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
 TENURE_LEVELS = LEVELS[1:]  # 初级 has no title below it
 DEFAULT_SERIES = "default"

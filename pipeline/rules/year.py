@@ -1,4 +1,4 @@
-"""The year's rules (CONTRACTS §1c, §3) as pure functions over `YearFacts` and a `RuleSet`.
+"""The year's rules (docs/reference.md §1c, §3) as pure functions over `YearFacts` and a `RuleSet`.
 
 tenure.insufficient, ce_hours.insufficient, report.too_short (report.unverified when a scanned
 report's OCR count cannot settle it), date.after_cutoff, age.over_limit, and path.relaxed: the `info` note that names the path (破格 / 绿色通道), what it lifted and what the

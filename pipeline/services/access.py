@@ -1,4 +1,4 @@
-"""Who may see what over HTTP (DESIGN lesson 12), and the log of every access to personal data.
+"""Who may see what over HTTP (docs/architecture.md), and the log of every access to personal data.
 
 - A unit sends and reads its own applications and those of its subordinate units: every unit
   below it by 上级单位 (parent_code), however deep.

@@ -2,7 +2,7 @@
 transaction (the others one by one), then enqueue.
 
 The database is written first and committed, and only then is the application's first stage
-sent to the queue (DESIGN lesson 1). A crash mid-import leaves each application whole or absent;
+sent to the queue (docs/architecture.md). A crash mid-import leaves each application whole or absent;
 importing the same batch again recognises what is there and creates nothing new.
 """
 

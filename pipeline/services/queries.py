@@ -43,7 +43,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def batch_receipt(ctx: Context, batch_id: int) -> dict[str, Any]:
-    """A batch's receipt (CONTRACTS §5): created, existing, applications and problems."""
+    """A batch's receipt (docs/reference.md §5): created, existing, applications and problems."""
     with ctx.db.uow() as s:
         batch = s.get(ImportBatch, batch_id)
         if batch is None:

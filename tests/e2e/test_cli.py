@@ -1,4 +1,4 @@
-"""The real `zhicheng` command in child processes, on SQLite and on PostgreSQL (CONTRACTS §5).
+"""The real `zhicheng` command in child processes, on SQLite and on PostgreSQL (docs/reference.md §5).
 
 Starting the command costs about a second, so the calls that do not depend on each other run in
 parallel, and one module-level scenario per database builds the state that most tests then read:
@@ -45,7 +45,7 @@ APP_KEYS = {"id", "name", "id_number", "unit_code", "year", "level", "state", "f
 FINDING_KEYS = {"rule", "severity", "material", "message"}
 UNIT_KEYS = {"code", "name", "region", "kind", "status", "parent_code"}
 
-# Every command and group of CONTRACTS §5.
+# Every command and group of docs/reference.md §5.
 CONTRACT_COMMANDS = [
     "init", "demo", "units", "units import", "units register", "units approve", "units link",
     "units list", "intake", "intake import", "worker", "status", "apps", "apps list", "apps show",

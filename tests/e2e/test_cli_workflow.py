@@ -1,6 +1,6 @@
 """The review workflow through the real `zhicheng` command, on SQLite and on PostgreSQL:
 unit decisions, a publicity with an objection, its closing, the recommendation, the supervising
-unit's and the center's review, the jobs and the scheduler (CONTRACTS §4, §5)."""
+unit's and the center's review, the jobs and the scheduler (docs/reference.md §4, §5)."""
 
 from __future__ import annotations
 

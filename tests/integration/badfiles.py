@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 UNIT_NAME = "湖南测试科技有限公司"
 
-# CONTRACTS §1, in the order a unit's spreadsheet usually has them.
+# docs/reference.md §1, in the order a unit's spreadsheet usually has them.
 HEADERS: dict[str, str] = {
     "name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "手机号码",
     "unit_code": "单位统一社会信用代码", "unit_name": "单位名称", "year": "申报年度",
@@ -41,7 +41,7 @@ HEADERS: dict[str, str] = {
     "ce_professional_hours": "专业科目学时", "path": "申报途径", "offline_review": "线下形式审查",
 }
 
-# The files of a complete 中级 application with a 学士 degree (CONTRACTS §2).
+# The files of a complete 中级 application with a 学士 degree (docs/reference.md §2).
 GOOD_FILES = ("专业技术职称评审表.pdf", "学历证书.jpg", "学位证书.png", "继续教育学时认定单.jpg",
               "现职称证书.jpg", "业绩材料.pdf", "述职报告.pdf")
 
@@ -88,7 +88,7 @@ def write_roster(path: Path, rows: Iterable[Mapping[str, object]], *,
                  blank_after: Iterable[int] = (), encoding: str = "gb18030") -> Path:
     """Write a roster: CSV in `encoding` (gb18030 or utf-8-sig) or XLSX, by the file's extension.
 
-    `columns` are canonical fields (default: all of CONTRACTS §1), `extra` maps unknown headers
+    `columns` are canonical fields (default: all of docs/reference.md §1), `extra` maps unknown headers
     to their cells, one per row; `blank_after` lists data rows (0-based) followed by an empty row.
     """
     path = Path(path)

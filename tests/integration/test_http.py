@@ -1,4 +1,4 @@
-"""The HTTP endpoint on a real uvicorn server on loopback, driven by httpx (CONTRACTS §6)."""
+"""The HTTP endpoint on a real uvicorn server on loopback, driven by httpx (docs/reference.md §6)."""
 
 from __future__ import annotations
 

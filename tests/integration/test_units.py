@@ -1,4 +1,4 @@
-"""The unit registry (CONTRACTS §1b) at the service level, on SQLite and on PostgreSQL."""
+"""The unit registry (docs/reference.md §1b) at the service level, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 

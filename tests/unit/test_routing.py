@@ -9,7 +9,7 @@ import pytest
 from pipeline.domain.findings import RULES, Finding, Severity, route
 from pipeline.domain.states import State
 
-# The minimum rule set of CONTRACTS §3, copied here so that a rename in code fails this test.
+# The minimum rule set of docs/reference.md §3, copied here so that a rename in code fails this test.
 CONTRACT_RULES = [
     "roster.invalid", "id_number.invalid", "phone.invalid", "gender.mismatch",
     "unit.unregistered", "unit.not_approved", "material.missing", "material.unknown_name",

@@ -1,4 +1,4 @@
-"""The application state machine allows exactly the moves of CONTRACTS §4 and refuses the rest."""
+"""The application state machine allows exactly the moves of docs/reference.md §4 and refuses the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pipeline.domain.states import AUTOMATIC, LABELS, InvalidTransition, State, 
 
 S = State
 
-# CONTRACTS §4, written out pair by pair. Where the contract needs a reading, the comment says which.
+# docs/reference.md §4, written out pair by pair. Where the contract needs a reading, the comment says which.
 ALLOWED: set[tuple[State, State]] = {
     (S.RECEIVED, S.NORMALIZED),
     (S.RECEIVED, S.RETURNED),             # returned at intake: the unit cannot file (no OCR spent)
@@ -89,7 +89,7 @@ def _name(pair: tuple[State, State]) -> str:
 
 
 def test_the_states_are_those_of_the_contract() -> None:
-    """Every state of CONTRACTS §4 exists, with these exact values, and no other."""
+    """Every state of docs/reference.md §4 exists, with these exact values, and no other."""
     assert {s.value for s in State} == {
         "received", "normalized", "extracted", "checked", "returned", "unit_review",
         "unit_passed", "rejected", "publicity", "publicity_passed", "publicity_failed",

@@ -1,4 +1,4 @@
-"""The `zhicheng` command: the operator's one tool (CONTRACTS §5)."""
+"""The `zhicheng` command: the operator's one tool (docs/reference.md §5)."""
 
 from __future__ import annotations
 

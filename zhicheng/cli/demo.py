@@ -99,7 +99,7 @@ def demo(out: Path, applicants: int, seed: int) -> None:
 
 
 def _review_chain(ctx: Context, app_ids: list[int]) -> None:
-    """Steps 4–7 of DOMAIN.md on the sample: decisions, publicity, recommendation, reviews."""
+    """Steps 4–7 of docs/reference.md on the sample: decisions, publicity, recommendation, reviews."""
     from pipeline.domain.workdays import CalendarUnknown
     from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
     from pipeline.services.review import DECISIONS

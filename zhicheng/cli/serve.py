@@ -1,4 +1,4 @@
-"""`zhicheng serve`: the HTTP upload endpoint (CONTRACTS §6)."""
+"""`zhicheng serve`: the HTTP upload endpoint (docs/reference.md §6)."""
 
 from __future__ import annotations
 

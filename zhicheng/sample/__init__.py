@@ -4,7 +4,7 @@ Used by `zhicheng demo`, by the benchmarks and by tests. Everything is determini
 (one `random.Random` per applicant, never the global one; PDFs are written with reportlab's
 invariant mode, workbooks and zips with fixed timestamps), so the same call writes the same bytes.
 
-`make_batch` writes the layout of CONTRACTS §1; with `flaws=True` about a third of the applicants
+`make_batch` writes the layout of docs/reference.md §1; with `flaws=True` about a third of the applicants
 carry one deliberate flaw each, and `SampleBatch.expected` says which rule codes should fire.
 `light=True` makes small images and one-page PDFs for benchmarks; the default is realistic.
 

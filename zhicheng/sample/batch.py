@@ -1,4 +1,4 @@
-"""A whole sample batch (CONTRACTS §1): the folders, the roster, optionally a zip, and the findings
+"""A whole sample batch (docs/reference.md §1): the folders, the roster, optionally a zip, and the findings
 to expect."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def make_batch(
     zip: bool = False,  # noqa: A002 - the name the callers use
     name: str | None = None,
 ) -> SampleBatch:
-    """Write a sample batch (CONTRACTS §1) under `out_dir` and say what it holds.
+    """Write a sample batch (docs/reference.md §1) under `out_dir` and say what it holds.
 
     `flaws=True` puts one deliberate flaw on every third applicant (cycling through
     DEFAULT_FLAWS) plus a roster row without a folder and a folder without a row; a list of codes

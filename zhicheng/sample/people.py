@@ -1,4 +1,4 @@
-"""Applicants: the roster row of CONTRACTS §1, and the making-up of one person from one seeded
+"""Applicants: the roster row of docs/reference.md §1, and the making-up of one person from one seeded
 `random.Random`, counted backwards from the application year so that age, studies, first job and
 current title fit together (or, where a flaw asks, do not)."""
 
@@ -41,7 +41,7 @@ ROSTER_HEADERS: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class SampleApplicant:
-    """One roster row (canonical field names of CONTRACTS §1) and what the sample did with it."""
+    """One roster row (canonical field names of docs/reference.md §1) and what the sample did with it."""
 
     name: str
     id_number: str

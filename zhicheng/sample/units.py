@@ -1,4 +1,4 @@
-"""The sample's unit registry: six Hunan units and the units file (CONTRACTS §1b).
+"""The sample's unit registry: six Hunan units and the units file (docs/reference.md §1b).
 
 Unit codes are real GB 32100 codes: a GB 11714 organization code in the middle, the check character
 of `pipeline.domain.identity.make_uscc` at the end.
@@ -44,7 +44,7 @@ UNIT_HEADERS: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class SampleUnit:
-    """One unit of the registry, with the columns of the units file (CONTRACTS §1b)."""
+    """One unit of the registry, with the columns of the units file (docs/reference.md §1b)."""
 
     code: str
     name: str

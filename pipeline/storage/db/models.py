@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models for the glossary of DOMAIN.md. Rows only: behaviour lives in the services."""
+"""SQLAlchemy 2 models for the glossary of docs/reference.md. Rows only: behaviour lives in the services."""
 
 from __future__ import annotations
 
