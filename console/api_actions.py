@@ -17,7 +17,8 @@ from console.web import Console
 from console.who import Hidden, Who, decision_stage, of_account, of_token, owns_unit_work, read_scope
 from intake.api.app import ERRORS, bearer
 from intake.api.errors import ApiError
-from pipeline.services import publicity, queries, recommend, tokens, worklist
+from pipeline.services import (access, publicity, publicity_closing, queries, recommend, tokens,
+                               withdrawal, worklist)
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
@@ -44,6 +45,10 @@ class ObjectionIn(BaseModel):
 class ResolutionIn(BaseModel):
     result: str = Field(description="upheld 异议成立 / dismissed 异议不成立")
     note: str = Field(max_length=2000)
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(max_length=2000, description="撤回原因")
 
 
 class RecommendIn(BaseModel):
@@ -95,7 +100,7 @@ def routes(c: Console) -> APIRouter:
             raise hidden("application") from None
         try:
             d = reviews.decide(c.ctx, application_id, body.decision, body.opinion,
-                               reviewer=who.actor, stage=stage, unit=who.unit_code)
+                               by=who.actor, stage=stage, unit=who.unit_code)
         except WorkflowError as exc:
             raise ApiError(409, "decision.refused", str(exc)) from None
         return {"application": application_id, "stage": d.stage, "decision": d.decision,
@@ -107,7 +112,7 @@ def routes(c: Console) -> APIRouter:
             raise ApiError(403, "publicity.unit_only", "公示由单位开始，中心令牌不能开始公示")
         try:
             pid = publicity.open_publicity(c.ctx, who.unit_code, body.start, body.days, body.contact,
-                                           body.phone, body.applications, actor=who.actor)
+                                           body.phone, body.applications, by=who.actor)
         except (WorkflowError, NotFound) as exc:
             raise ApiError(409, "publicity.refused", str(exc)) from None
         return publicity.publicity_view(c.ctx, pid)
@@ -131,7 +136,7 @@ def routes(c: Console) -> APIRouter:
                   who: Who = Depends(caller)) -> dict[str, Any]:
         own_publicity(who, publicity_id)
         try:
-            oid = publicity.object_to(c.ctx, publicity_id, body.applicant, body.reason, actor=who.actor)
+            oid = publicity.object_to(c.ctx, publicity_id, body.applicant, body.reason, by=who.actor)
         except (WorkflowError, NotFound) as exc:
             raise ApiError(409, "objection.refused", str(exc)) from None
         return {"id": oid, "publicity": publicity_id}
@@ -144,17 +149,43 @@ def routes(c: Console) -> APIRouter:
         if objection_id not in {o["id"] for o in publicity.publicity_view(c.ctx, publicity_id)["objections"]}:
             raise hidden("objection")
         try:
-            publicity.resolve(c.ctx, objection_id, body.result, body.note, actor=who.actor)
+            publicity.resolve(c.ctx, objection_id, body.result, body.note, by=who.actor)
         except (WorkflowError, NotFound) as exc:
             raise ApiError(409, "objection.refused", str(exc)) from None
         return {"id": objection_id, "result": body.result}
+
+    @api.post("/publicities/{publicity_id}/confirmation", tags=["公示"],
+              summary="确认公示结果（公示期满后，单位保存结果）")
+    def confirm(publicity_id: int = Path(ge=1, le=2**31 - 1), who: Who = Depends(caller)) -> dict[str, Any]:
+        own_publicity(who, publicity_id)
+        try:
+            done = publicity_closing.confirm(c.ctx, publicity_id, by=who.actor)
+        except (WorkflowError, NotFound) as exc:
+            raise ApiError(409, "publicity.refused", str(exc)) from None
+        return {"publicity": publicity_id, "passed": done.passed, "failed": done.failed,
+                "held": done.held}
+
+    @api.post("/applications/{application_id}/withdrawal", tags=["审核"],
+              summary="撤回申报（尚未经上级审核的）")
+    def withdraw(body: WithdrawIn, application_id: int = Path(ge=1, le=2**31 - 1),
+                 who: Who = Depends(caller)) -> dict[str, Any]:
+        if who.is_center or not access.can_read_application(c.ctx, who.principal, application_id):
+            raise hidden("application")
+        try:
+            done = withdrawal.withdraw(c.ctx, application_id, body.reason, by=who.actor,
+                                       unit=who.unit_code)
+        except NotFound:
+            raise hidden("application") from None
+        except WorkflowError as exc:
+            raise ApiError(409, "withdrawal.refused", str(exc)) from None
+        return {"application": application_id, "previous": str(done.previous), "state": "withdrawn"}
 
     @api.post("/recommendations", status_code=201, tags=["推荐上报"], summary="推荐上报一个年度公示通过的人员")
     def build(body: RecommendIn, who: Who = Depends(caller)) -> dict[str, Any]:
         if who.is_center or who.unit_code is None:
             raise ApiError(403, "recommend.unit_only", "推荐上报由单位提交，中心令牌不能推荐上报")
         try:
-            built = recommend.build(c.ctx, who.unit_code, body.year, actor=who.actor)
+            built = recommend.build(c.ctx, who.unit_code, body.year, by=who.actor)
         except (WorkflowError, NotFound) as exc:
             raise ApiError(409, "recommend.refused", str(exc)) from None
         if not built.created or built.batch_id is None:
@@ -163,8 +194,6 @@ def routes(c: Console) -> APIRouter:
 
     @api.get("/batches/{batch_id}/applications", tags=["查询"], summary="批次回执：每位申报人的状态与退回原因")
     def receipt(batch_id: int = Path(ge=1, le=2**31 - 1), who: Who = Depends(caller)) -> dict[str, Any]:
-        from pipeline.services import access
-
         if not access.can_read_batch(c.ctx, who.principal, batch_id):
             raise hidden("batch")
         rows, _ = worklist.search(c.ctx, read_scope(c.ctx, who), batch=batch_id, sort="id",

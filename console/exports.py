@@ -1,4 +1,4 @@
-"""The console's spreadsheets: the application list and a batch's per-applicant receipt."""
+"""The console's spreadsheet: the application list as filtered on screen."""
 
 from __future__ import annotations
 
@@ -36,11 +36,3 @@ def applications_workbook(rows: list[dict[str, Any]]) -> bytes:
             for r in rows]
     return _book("申报列表", headers, data, [10, 10, 22, 22, 8, 14, 14, 18, 10])
 
-
-def receipt_workbook(batch_id: int, rows: list[dict[str, Any]],
-                     blocking: dict[int, list[str]]) -> bytes:
-    """A batch's receipt, one line per applicant: state and why it was returned (退回清单)."""
-    headers = ["申报编号", "姓名", "身份证号", "状态", "退回原因"]
-    data = [[r["id"], r["name"], r["id_number"], r["state_label"], "；".join(blocking.get(r["id"], []))]
-            for r in rows]
-    return _book(f"批次{batch_id}回执", headers, data, [10, 10, 22, 14, 80])

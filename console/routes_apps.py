@@ -14,11 +14,13 @@ from starlette.datastructures import FormData
 
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, decision_stage, material, read_scope, readable
-from pipeline.domain.states import LABELS
-from pipeline.services import queries, worklist
+from pipeline.domain.states import LABELS, WITHDRAWABLE
+from pipeline.services import queries, withdrawal, worklist
+from pipeline.services.queries import NotFound
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 
+WITHDRAWABLE_STATES = {str(s) for s in WITHDRAWABLE}
 INLINE = {"application/pdf", "image/jpeg", "image/png"}
 PER_PAGE = 50
 DECLARED = (("name", "姓名"), ("id_number", "身份证号"), ("gender", "性别"), ("phone", "联系电话"),
@@ -28,7 +30,7 @@ DECLARED = (("name", "姓名"), ("id_number", "身份证号"), ("gender", "性�
             ("current_title_date", "现职称取得时间"), ("education", "最高学历"), ("degree", "学位"),
             ("school", "毕业院校"), ("graduation_date", "毕业时间"),
             ("work_start_date", "参加工作时间"), ("ce_hours", "继续教育学时"),
-            ("offline_review", "线下形式审查"))
+            ("offline_review", "线下形式审查（单位填报）"), ("offline_result", "线下形式审查（中心登记）"))
 
 
 def filters(request: Request) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def routes(c: Console) -> APIRouter:
             return again
         try:
             d = reviews.decide(c.ctx, app_id, text(form, "decision"), text(form, "opinion"),
-                               reviewer=who.actor, stage=stage, unit=who.unit_code)
+                               by=who.actor, stage=stage, unit=who.unit_code)
         except WorkflowError as exc:
             return _detail(c, request, who, app_id, errors=Errors(general=str(exc)), status=409)
         note = f"已记录：{reviews.DECISIONS[d.decision]}，申报现为“{LABELS[d.state]}”"
@@ -146,7 +148,7 @@ def routes(c: Console) -> APIRouter:
         for i in ids:
             try:
                 reviews.decide(c.ctx, i, text(form, "decision"), text(form, "opinion"),
-                               reviewer=who.actor, stage=stages[i], unit=who.unit_code)
+                               by=who.actor, stage=stages[i], unit=who.unit_code)
                 done += 1
             except WorkflowError as exc:
                 refused.append(str(exc))
@@ -154,6 +156,26 @@ def routes(c: Console) -> APIRouter:
         if refused:
             note += "；未执行：" + "；".join(refused[:5])
         return c.redirect(request, back, note, "warn" if refused else "ok")
+
+    @r.post("/applications/{app_id}/withdraw")
+    async def withdraw(request: Request, app_id: int) -> Response:
+        who, form = await c.posted(request)
+        if who.is_center:
+            raise Hidden()
+        readable(c.ctx, who, app_id)
+        if not text(form, "reason"):
+            return _detail(c, request, who, app_id, status=422,
+                           errors=Errors(fields={"reason": "撤回申报必须填写原因"}))
+        again = c.once(request, who, form, f"/applications/{app_id}")
+        if again:
+            return again
+        try:
+            withdrawal.withdraw(c.ctx, app_id, text(form, "reason"), by=who.actor, unit=who.unit_code)
+        except NotFound:
+            raise Hidden() from None
+        except WorkflowError as exc:
+            return _detail(c, request, who, app_id, errors=Errors(general=str(exc)), status=409)
+        return c.redirect(request, f"/applications/{app_id}", "申报已撤回")
 
     return r
 
@@ -186,4 +208,5 @@ def _detail(c: Console, request: Request, who: Who, app_id: int, *, errors: Erro
     return c.page(request, "application.html", status=status, title=f"申报{app_id} {app['name']}",
                   app=app, declared=declared, view=view, errors=errors or Errors(),
                   may_decide=_may_decide(c, who, app_id), inline=INLINE,
-                  decisions=reviews.DECISIONS, posted=form)
+                  decisions=reviews.DECISIONS, posted=form,
+                  may_withdraw=not who.is_center and app["state"] in WITHDRAWABLE_STATES)

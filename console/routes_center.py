@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
-from pipeline.services import accounts, jobs, queries, units, worklist
+from pipeline.services import accounts, jobs, offline_review, queries, units, worklist
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
@@ -36,7 +36,7 @@ def routes(c: Console) -> APIRouter:
         back = text(form, "back") or "/applications?state=center_review"
         back = back if back.startswith("/") and not back.startswith("//") else "/"
         ids, result = ints(form, "ids"), text(form, "result")
-        if not ids or result not in reviews.OFFLINE_RESULTS:
+        if not ids or result not in ("通过", "未通过"):
             return c.redirect(request, back, "请勾选申报并选择线下形式审查结果（通过/未通过）", "error")
         again = c.once(request, who, form, back)
         if again:
@@ -44,7 +44,7 @@ def routes(c: Console) -> APIRouter:
         refused = []
         for i in ids:
             try:
-                reviews.record_offline_review(c.ctx, i, result, reviewer=who.actor)
+                offline_review.record_offline_review(c.ctx, i, result, by=who.actor)
             except (WorkflowError, NotFound) as exc:
                 refused.append(str(exc))
         note = f"已登记{len(ids) - len(refused)}份申报的线下形式审查结果：{result}"
@@ -95,8 +95,7 @@ def routes(c: Console) -> APIRouter:
         if again:
             return again
         try:
-            # The refusal reason is asked for; storing it waits for the registry's own field.
-            units.set_status(c.ctx, code, decision, actor=who.actor)
+            units.set_status(c.ctx, code, decision, actor=who.actor, reason=text(form, "reason"))
         except units.UnitError:
             raise Hidden() from None
         return c.redirect(request, "/center/units", f"单位{code}：{decision}")

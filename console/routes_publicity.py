@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData
 
 from console.web import Console, Errors, ints, text
-from console.who import Hidden, Who, owns_unit_work
+from console.who import Hidden, Who, center_only, owns_unit_work
 from pipeline.domain.states import State
 from pipeline.domain.workdays import CalendarUnknown
-from pipeline.services import publicity, worklist
+from pipeline.services import publicity, publicity_closing, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 
@@ -103,7 +103,7 @@ def routes(c: Console) -> APIRouter:
             assert start is not None
             pid = publicity.open_publicity(c.ctx, unit, start, int(text(form, "days")),
                                            text(form, "contact"), text(form, "phone"), ids,
-                                           actor=who.actor)
+                                           by=who.actor)
         except (WorkflowError, NotFound) as exc:
             return new_page(request, who, 409, errors=Errors(general=str(exc)), **values)
         return c.redirect(request, f"/publicities/{pid}", f"公示已开始，至{end:%Y年%m月%d日}止")
@@ -133,7 +133,7 @@ def routes(c: Console) -> APIRouter:
             return again
         try:
             publicity.object_to(c.ctx, pid, text(form, "applicant"), text(form, "reason"),
-                                actor=who.actor)
+                                by=who.actor)
         except (WorkflowError, NotFound) as exc:
             return view(request, who, pid, 409, Errors(general=str(exc)))
         return c.redirect(request, f"/publicities/{pid}", "异议已登记")
@@ -153,11 +153,44 @@ def routes(c: Console) -> APIRouter:
         if again:
             return again
         try:
-            publicity.resolve(c.ctx, oid, text(form, "result"), text(form, "note"), actor=who.actor)
+            publicity.resolve(c.ctx, oid, text(form, "result"), text(form, "note"), by=who.actor)
         except (WorkflowError, NotFound) as exc:
             return view(request, who, pid, 409, Errors(general=str(exc)))
         return c.redirect(request, f"/publicities/{pid}",
                           f"异议{oid}已处理：异议{publicity.RESOLUTIONS[text(form, 'result')]}")
+
+    @r.post("/publicities/{pid}/confirm")
+    async def confirm(request: Request, pid: int) -> Response:
+        who, form = await c.posted(request)
+        owns_unit_work(who, worklist.publicity_owner(c.ctx, pid))
+        again = c.once(request, who, form, f"/publicities/{pid}")
+        if again:
+            return again
+        try:
+            done = publicity_closing.confirm(c.ctx, pid, by=who.actor)
+        except (WorkflowError, NotFound) as exc:
+            return view(request, who, pid, 409, Errors(general=str(exc)))
+        note = f"公示结果已确认：公示通过{len(done.passed)}人，公示未通过{len(done.failed)}人"
+        if done.held:
+            note += f"；{len(done.held)}人异议待处理"
+        return c.redirect(request, f"/publicities/{pid}", note)
+
+    @r.post("/publicities/{pid}/reopen")
+    async def reopen(request: Request, pid: int) -> Response:
+        who, form = await c.posted(request)
+        center_only(who, admin=False)
+        if worklist.publicity_owner(c.ctx, pid) is None:
+            raise Hidden()
+        if not text(form, "reason"):
+            return view(request, who, pid, 422, Errors(fields={"reopen": "重新开启公示必须填写原因"}))
+        again = c.once(request, who, form, f"/publicities/{pid}")
+        if again:
+            return again
+        try:
+            moved = publicity_closing.reopen(c.ctx, pid, text(form, "reason"), by=who.actor)
+        except (WorkflowError, NotFound) as exc:
+            return view(request, who, pid, 409, Errors(general=str(exc)))
+        return c.redirect(request, f"/publicities/{pid}", f"公示已重新开启，{len(moved)}人回到公示中")
 
     @r.get("/publicities/{pid}/notice.{ext}")
     def notice(request: Request, pid: int, ext: str) -> Response:

@@ -66,7 +66,7 @@ def routes(c: Console) -> APIRouter:
             return again
         assert year is not None
         try:
-            built = recommend.build(c.ctx, unit, year, actor=who.actor)
+            built = recommend.build(c.ctx, unit, year, by=who.actor)
         except (WorkflowError, NotFound) as exc:
             return page(request, who, 409, Errors(general=str(exc)), year)
         if not built.created or built.batch_id is None:

@@ -14,6 +14,7 @@ from intake.api.errors import ApiError
 from pipeline.services import access, queries, worklist
 
 MB = 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def routes(c: Console) -> APIRouter:
@@ -87,6 +88,13 @@ def routes(c: Console) -> APIRouter:
         note = "该压缩包此前已上传过，显示的是原批次" if body.get("replayed") else "已受理，正在自动审核"
         return c.redirect(request, f"/batches/{body['id']}", note)
 
+    @r.get("/upload/template.xlsx")
+    def template(request: Request) -> Response:
+        c.who(request)
+        from intake.template import template_bytes
+
+        return c.file(request, template_bytes(), "花名册模板.xlsx", XLSX)
+
     @r.get("/batches/{batch_id}")
     def batch(request: Request, batch_id: int) -> Response:
         who = c.who(request)
@@ -111,13 +119,14 @@ def routes(c: Console) -> APIRouter:
     def receipt_xlsx(request: Request, batch_id: int) -> Response:
         who = c.who(request)
         _readable_batch(c, who, batch_id)
-        from console.exports import receipt_workbook
+        import tempfile
+        from pathlib import Path
 
-        rows, _ = worklist.search(c.ctx, read_scope(c.ctx, who), batch=batch_id, sort="id",
-                                  per_page=100000)
-        data = receipt_workbook(batch_id, rows, _blocking(c, [r["id"] for r in rows]))
-        return c.file(request, data, f"批次{batch_id}-退回清单.xlsx",
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        from reports.receipt import write_receipt
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_receipt(c.ctx, batch_id, Path(tmp))
+            return c.file(request, path.read_bytes(), path.name, XLSX)
 
     return r
 

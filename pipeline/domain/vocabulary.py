@@ -91,7 +91,8 @@ EVENT_LABELS: dict[str, str] = {
     "token.issued": "发放接口令牌", "token.revoked": "吊销接口令牌",
     "job.forced": "按指定日期运行定时任务",
     "intake.blocked": "导入时即退回（单位问题）", "recheck": "重新检查",
-    "user.added": "新增账号", "user.disabled": "停用账号", "user.password_reset": "重置密码",
+    "user.added": "新增账号", "user.disabled": "停用账号", "user.enabled": "启用账号",
+    "user.password_reset": "重置密码",
 }
 JOB_LABELS: dict[str, str] = {
     "close-publicities": "关闭到期公示", "build-recommendations": "自动推荐上报",

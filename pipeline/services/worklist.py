@@ -72,7 +72,7 @@ def search(ctx: Context, scope: Scope, *, year: int | None = None, state: str | 
                  "unit_name": a.unit_name, "year": a.year, "title_name": a.title_name,
                  "level": a.level, "state": a.state, "state_label": LABELS[State(a.state)],
                  "state_changed_at": a.state_changed_at, "age_days": (now - a.state_changed_at).days,
-                 "review_unit_code": a.review_unit_code, "offline_review": a.offline_review,
+                 "review_unit_code": a.review_unit_code, "offline_review": a.offline_review, "offline_result": a.offline_result,
                  "blocking": blocks.get(a.id, 0)}
                 for a in apps], total
 
@@ -121,13 +121,19 @@ def publicities(ctx: Context, unit: str | None, *, session: Any = None,
         people = dict(s.execute(select(PublicityEntry.publicity_id, func.count())
                                 .where(PublicityEntry.publicity_id.in_(ids))
                                 .group_by(PublicityEntry.publicity_id)).all()) if ids else {}
+        proposed = dict(s.execute(select(PublicityEntry.publicity_id, func.count())
+                                  .where(PublicityEntry.publicity_id.in_(ids),
+                                         PublicityEntry.proposal.is_not(None),
+                                         PublicityEntry.result.is_(None))
+                                  .group_by(PublicityEntry.publicity_id)).all()) if ids else {}
         pending = dict(s.execute(select(Objection.publicity_id, func.count())
                                  .where(Objection.publicity_id.in_(ids), Objection.resolution.is_(None))
                                  .group_by(Objection.publicity_id)).all()) if ids else {}
         return [{"id": p.id, "unit_code": p.unit_code, "start_date": p.start_date,
                  "end_date": p.end_date, "days": p.days, "state": p.state, "contact": p.contact,
                  "people": people.get(p.id, 0), "open_objections": pending.get(p.id, 0),
-                 "due": p.state == "open" and p.end_date < today}
+                 "due": p.state == "open" and p.end_date < today,
+                 "to_confirm": proposed.get(p.id, 0)}
                 for p in rows]
 
     if session is not None:

@@ -111,7 +111,6 @@ def test_the_seed_process_from_upload_to_the_centers_formal_review(site) -> None
         page.reload()
         assert page.url.endswith("mine=1")
 
-        first = page.url  # noqa: F841 - kept for a reader following the steps
         visit(page, base + "/applications?state=unit_passed")
         page.click("tbody tr >> nth=0 >> a")
         check_accessible(page)
@@ -143,18 +142,26 @@ def test_the_seed_process_from_upload_to_the_centers_formal_review(site) -> None
         check_accessible(page)
         shot(page, "publicity")
 
-        # The publicity period ends: the scheduler's closing job (no confirm step exists yet).
+        # The publicity period ends: the scheduler's closing job proposes the results.
         from datetime import date
 
         from pipeline.context import Context
         from pipeline.services import publicity
+        from pipeline.services.publicity_closing import close_due
         from pipeline.settings import Settings
 
         ctx = Context.from_settings(Settings(data_dir=Path(env["ZHICHENG_DATA_DIR"]),
                                              database_url=db_url, ocr_engine="null"))
         end = date.fromisoformat(publicity.publicity_view(ctx, publicity_id)["end_date"])
-        publicity.close_due(ctx, end + timedelta(days=1))
+        close_due(ctx, end + timedelta(days=1), by="定时任务", force=True,
+                  reason="测试：模拟公示期满")
         ctx.db.dispose()
+
+        visit(page, f"{base}/publicities/{publicity_id}")
+        assert "拟通过" in page.content()
+        page.click("#confirm-form button[type=submit]")
+        assert "公示结果已确认：公示通过3人" in flash(page)
+        check_accessible(page)
 
         visit(page, base + "/recommend")
         assert "湖南省交通运输厅" in page.content()       # the superior it goes to

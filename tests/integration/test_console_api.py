@@ -34,6 +34,8 @@ def test_the_new_paths_are_in_the_openapi_document(api) -> None:  # type: ignore
     paths = client.get("/openapi.json").json()["paths"]
     assert "get" in paths["/api/v1/applications"] and "post" in paths["/api/v1/applications"]
     for path in ("/api/v1/applications/{application_id}/decisions", "/api/v1/publicities",
+                 "/api/v1/publicities/{publicity_id}/confirmation",
+                 "/api/v1/applications/{application_id}/withdrawal",
                  "/api/v1/publicities/{publicity_id}/objections", "/api/v1/recommendations",
                  "/api/v1/batches/{batch_id}/applications"):
         assert path in paths, path
@@ -77,7 +79,12 @@ def test_a_unit_system_takes_its_applications_through_publicity_to_recommendatio
     assert resolved.status_code == 200
     from datetime import date, timedelta
 
-    close_due(ctx, date.fromisoformat(opened.json()["end_date"]) + timedelta(days=1))
+    close_due(ctx, date.fromisoformat(opened.json()["end_date"]) + timedelta(days=1), by="定时任务",
+              force=True, reason="测试：模拟公示期满")
+    assert client.post(f"/api/v1/publicities/{pid}/confirmation",
+                       headers=auth(tokens, MINISTRY)).status_code == 404
+    confirmed = client.post(f"/api/v1/publicities/{pid}/confirmation", headers=auth(tokens, DESIGN))
+    assert confirmed.status_code == 200 and sorted(confirmed.json()["passed"]) == sorted(waiting)
     built = client.post("/api/v1/recommendations", headers=auth(tokens, DESIGN), json={"year": 2026})
     assert built.status_code == 201, built.text
     assert {a["id"] for a in built.json()["applications"]} == set(waiting)
