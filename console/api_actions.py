@@ -17,8 +17,7 @@ from console.web import Console
 from console.who import Hidden, Who, decision_stage, of_account, of_token, owns_unit_work, read_scope
 from intake.api.app import ERRORS, bearer
 from intake.api.errors import ApiError
-from pipeline.services import (access, publicity, publicity_closing, queries, recommend, tokens,
-                               withdrawal, worklist)
+from pipeline.services import access, publicity, publicity_closing, queries, recommend, tokens, withdrawal, worklist
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound

@@ -16,9 +16,9 @@ from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, decision_stage, material, read_scope, readable
 from pipeline.domain.states import LABELS, WITHDRAWABLE
 from pipeline.services import queries, withdrawal, worklist
-from pipeline.services.queries import NotFound
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
+from pipeline.services.queries import NotFound
 
 WITHDRAWABLE_STATES = {str(s) for s in WITHDRAWABLE}
 INLINE = {"application/pdf", "image/jpeg", "image/png"}

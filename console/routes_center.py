@@ -9,7 +9,6 @@ from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
 from pipeline.services import accounts, jobs, offline_review, queries, units, worklist
-from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 
