@@ -9,7 +9,6 @@ processes that died (killed mid-upload), and leaves those of live servers sharin
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import uuid
@@ -281,10 +280,3 @@ async def form_to_files(chunks: AsyncIterator[bytes], content_type: str, folder:
         raise BadForm("请求体不完整：multipart 内容没有以结束分隔符结尾（上传可能被中断），整份申报未受理；"
                       "请重新提交")
     return sink.form
-
-
-def remove_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
