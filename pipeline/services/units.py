@@ -16,6 +16,7 @@ from pipeline.context import Context
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.problems import Problem
 from pipeline.domain.regions import check_region
+from pipeline.domain.text import unsafe_chars
 from pipeline.domain.vocabulary import CENTER
 from pipeline.errors import Refused
 from pipeline.storage.db.models import Unit
@@ -85,6 +86,11 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
     name = _clean(raw.get("name"))
     if not name:
         errors.append(f"{where}缺少单位名称")
+    for key, label in (("name", "单位名称"), ("contact_name", "经办人"),
+                       ("business_category", "业务类别"), ("region", "统筹区")):
+        if bad := unsafe_chars(_clean(raw.get(key)), newlines_ok=False):
+            errors.append(f"{where}{label}含有不可见的控制字符或文字方向字符（{'、'.join(bad)}），"
+                          "请删去后重新填写")
     kind = _clean(raw.get("kind"))
     if kind and kind not in KINDS:
         errors.append(f"{where}单位性质“{kind}”无效，应为：{'、'.join(KINDS)}")

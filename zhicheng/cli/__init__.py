@@ -26,4 +26,7 @@ def build() -> click.Group:
 
 
 def main() -> None:
+    from zhicheng.cli.terminal import install
+
+    install()  # nothing a unit typed can act on the operator's terminal
     build()(prog_name="zhicheng")
