@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.web import Console, Errors, text
+from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who
 from pipeline.services import recommend, worklist
 from pipeline.services.errors import WorkflowError
@@ -30,7 +30,7 @@ def routes(c: Console) -> APIRouter:
         return who.unit_code
 
     def page(request: Request, who: Who, status: int = 200, errors: Errors | None = None,
-             year: int | None = None) -> Response:
+             year: int | None = None, ticked: list[int] | None = None) -> Response:
         unit = unit_of(who)
         ready = worklist.to_recommend(c.ctx, unit)
         years = sorted({p["year"] for p in ready})
@@ -41,6 +41,7 @@ def routes(c: Console) -> APIRouter:
         return c.page(request, "recommend.html", status=status, title="推荐上报",
                       ready=[p for p in ready if p["year"] == year], years=years, year=year,
                       target=target, target_name=target_name, errors=errors or Errors(),
+                      ticked=ticked,
                       batches=worklist.recommendations(c.ctx, unit))
 
     @r.get("/recommend")
@@ -57,18 +58,21 @@ def routes(c: Console) -> APIRouter:
         ready = [p for p in worklist.to_recommend(c.ctx, unit) if p["year"] == year]
         if year is None or not ready:
             errors.fields["year"] = "该年度没有公示通过、待推荐上报的人员"
+        ticked = ints(form, "ids")
+        if ready and not ticked:
+            errors.fields["ids"] = "请勾选要推荐上报的人员"
         if text(form, "confirm") != "1":
             errors.fields["confirm"] = "请核对名单后勾选确认"
         if errors:
-            return page(request, who, 422, errors, year)
+            return page(request, who, 422, errors, year, ticked)
         again = c.once(request, who, form, "/recommend")
         if again:
             return again
         assert year is not None
         try:
-            built = recommend.build(c.ctx, unit, year, by=who.actor)
+            built = recommend.build(c.ctx, unit, year, by=who.actor, ids=ticked)
         except (WorkflowError, NotFound) as exc:
-            return page(request, who, 409, Errors(general=str(exc)), year)
+            return page(request, who, 409, Errors(general=str(exc)), year, ticked)
         if not built.created or built.batch_id is None:
             return c.redirect(request, "/recommend", "没有新的人员可推荐上报", "warn")
         return c.redirect(request, f"/recommendations/{built.batch_id}",

@@ -9,6 +9,7 @@ does not duplicate: the unit's row is locked while a batch is built, and only ap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -49,8 +50,10 @@ def _candidates(unit: str, year: int) -> tuple[Any, ...]:
             Application.id.in_(publicised))
 
 
-def build(ctx: Context, unit: str, year: int, *, by: str = "单位经办人") -> Built:
-    """Put every 公示通过 application of the unit's publicities of `year` into one batch."""
+def build(ctx: Context, unit: str, year: int, *, by: str = "单位经办人",
+          ids: Sequence[int] | None = None) -> Built:
+    """Put every 公示通过 application of the unit's publicities of `year` into one batch, or only
+    those of `ids` (the people the 经办人 ticked); an id that cannot go is refused, nothing built."""
     unit, actor = unit.strip().upper(), by.strip() or "单位经办人"
     now = ctx.clock.now()
     with ctx.db.uow() as s:
@@ -59,6 +62,14 @@ def build(ctx: Context, unit: str, year: int, *, by: str = "单位经办人") ->
         if row is None:
             raise NotFound(f"单位{unit}未登记")
         where = _candidates(unit, year)
+        if ids is not None:
+            chosen = sorted(set(ids))
+            ready = set(s.scalars(select(Application.id).where(*where, Application.id.in_(chosen))))
+            if not chosen or len(ready) != len(chosen):
+                wrong = "、".join(str(i) for i in chosen if i not in ready) or "（未选择）"
+                raise WorkflowError(f"申报{wrong}不是本单位{year}年度已确认“公示通过”、待推荐上报的申报，"
+                                    "未生成推荐上报批次；请核对所选人员")
+            where = (*where, Application.id.in_(chosen))
         count = s.scalar(select(func.count()).select_from(Application).where(*where)) or 0
         if not count:
             latest = s.scalar(select(func.max(RecommendationBatch.id))

@@ -196,3 +196,27 @@ def test_a_unit_cannot_upload_another_units_applicants(site, small_zip) -> None:
                           files={"zip": ("b.zip", small_zip.read_bytes(), "application/zip")})
     assert r.status_code == 403 and 'id="err-zip"' in r.text and "不是本单位或本单位的下级单位" in r.text
     assert count(site.ctx, ImportBatch) == before
+
+
+def test_the_unit_recommends_only_the_ticked_people(site) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from pipeline.services import publicity_closing
+
+    first, second = site.ids[0], site.ids[1]
+    for app in (first, second):
+        reviews.decide(site.ctx, app, "pass", reviewer="t")
+    pid = publicity.open_publicity(site.ctx, DESIGN, site.ctx.today(), 5, "张三", "13800000000",
+                                   [first, second])
+    end = publicity.publicity_view(site.ctx, pid)["end_date"]
+    from datetime import date as day
+
+    publicity_closing.close_due(site.ctx, day.fromisoformat(end) + timedelta(days=1), force=True,
+                                reason="测试：公示期已满")
+    publicity_closing.confirm(site.ctx, pid, by="设计院经办")
+    none = post_form(site.client, "/recommend", "/recommend", {"year": "2026", "confirm": "1"})
+    assert none.status_code == 422 and "请勾选要推荐上报的人员" in none.text
+    ok = post_form(site.client, "/recommend", "/recommend",
+                   {"year": "2026", "confirm": "1", "ids": str(second)})
+    assert ok.status_code == 303 and "已推荐上报1人" in site.client.get(ok.headers["location"]).text
+    assert state(site.ctx, first) == "publicity_passed" and state(site.ctx, second) != "publicity_passed"

@@ -383,6 +383,20 @@ def test_a_recommendation_goes_to_the_supervising_unit_then_the_center(ctx, unit
     assert [x["id"] for x in review.review_queue(ctx, "center")] == [a]
 
 
+def test_the_unit_recommends_only_the_people_it_ticked(ctx, units) -> None:  # type: ignore[no-untyped-def]
+    a, b, c = (seed_application(ctx, PRIVATE, state="publicity_passed") for _ in range(3))
+    _publicised(ctx, PRIVATE, [a, b, c])
+    other = seed_application(ctx, PRIVATE, state="unit_passed")
+    with pytest.raises(WorkflowError, match=str(other)):       # not ready: refused, nothing built
+        recommend.build(ctx, PRIVATE, 2026, ids=[a, other])
+    assert {state_of(ctx, i) for i in (a, b, c)} == {State.PUBLICITY_PASSED}
+    built = recommend.build(ctx, PRIVATE, 2026, ids=[a, c])
+    assert built.created and built.count == 2
+    assert state_of(ctx, b) == State.PUBLICITY_PASSED and state_of(ctx, a) != State.PUBLICITY_PASSED
+    rest = recommend.build(ctx, PRIVATE, 2026)                  # the one left, later
+    assert rest.created and rest.count == 1 and state_of(ctx, b) != State.PUBLICITY_PASSED
+
+
 def test_building_twice_does_not_duplicate(ctx, units) -> None:  # type: ignore[no-untyped-def]
     first = [seed_application(ctx, PRIVATE, state="publicity_passed") for _ in range(3)]
     _publicised(ctx, PRIVATE, first)

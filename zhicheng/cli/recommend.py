@@ -16,16 +16,17 @@ def recommend() -> None:
 
 
 @recommend.command()
+@click.argument("ids", type=int, nargs=-1)
 @click.option("--unit", required=True, help="推荐单位的统一社会信用代码")
 @click.option("--year", type=int, required=True, help="申报年度")
 @click.option("--by", "by", default="", help="经办人姓名（在推荐上报名册上署名）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 @expected_errors
-def build(obj: Obj, unit: str, year: int, by: str, as_json: bool) -> None:
-    """把单位该年度所有已确认“公示通过”的申报放入一个推荐上报批次，报送上级审核。"""
+def build(obj: Obj, ids: tuple[int, ...], unit: str, year: int, by: str, as_json: bool) -> None:
+    """把单位该年度已确认“公示通过”的申报（或只是列出的申报编号）放入一个推荐上报批次，报送上级审核。"""
     ctx = obj.runtime().ctx
-    b = recommendations.build(ctx, unit, year, by=by)
+    b = recommendations.build(ctx, unit, year, by=by, ids=list(ids) or None)
     if b.batch_id is None:
         raise Fail(f"单位{unit.upper()} {year}年度没有“公示通过”的申报，未生成推荐上报批次")
     if as_json:
