@@ -170,7 +170,7 @@ def test_a_roster_past_the_cap_is_refused_with_one_message(flow: Flow) -> None:
         for i in range(2001):
             w.writerow([str(i + 1), f"申报人{i}", make_id_number(f"4301021990{i:07d}"[:17])])
     run = zhicheng("intake", "import", str(batch), "--json", env=flow.env, cwd=flow.work)
-    assert run.code == 2, run
+    assert run.code == 3, run  # refused: the error tree's code
     receipt = json.loads(run.out)
     assert [p["code"] for p in receipt["problems"]] == ["roster.too_many_rows"]
     assert "每批上限 2000 人" in receipt["problems"][0]["message"]
