@@ -204,7 +204,7 @@ def test_text_output_is_chinese_with_no_codes_and_no_iso_stamps(ctx, cli) -> Non
     listed = ok(cli("jobs", "list")).out
     assert not ISO_STAMP.search(listed)
     r = cli("review", "list", "--stage", "unit", "--unit", "91430000MA4XXXXX00")
-    assert_clean_failure(r)
+    assert_clean_failure(r, code=4)  # an unknown unit: not found
     assert "未登记" in r.err
     round_ = ok(cli("scheduler", "--once"))
     assert "本轮定时任务" in round_.err and "关闭到期公示" in round_.err
