@@ -126,7 +126,7 @@ def test_a_wait_on_a_lease_held_elsewhere_ends_at_its_bound_with_a_message(tmp_p
     # the unleased work is processed here first; then only the held work is left, and the wait
     # says who holds it, and ends at its bound
     run = zhicheng(env, "intake", "import", str(batch), "--wait", "--timeout", "150", timeout=400)
-    assert run.returncode == 1, run.stderr
+    assert run.returncode == 7, run.stderr  # a transient fault: the wait ended, the work is safe
     assert "另一个处理进程持有" in run.stderr and "等待超时" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
     left = states(ctx)
