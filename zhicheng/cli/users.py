@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.services import accounts
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Obj, emit_json, expected_errors, say
 from zhicheng.cli.root import cli
 
 ROLES = click.Choice(list(accounts.ROLES))
@@ -31,11 +31,8 @@ def users() -> None:
 def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None, password: str,
         as_json: bool) -> None:
     """建立一个账号。"""
-    try:
-        user_id = accounts.add_user(obj.runtime().ctx, username, display_name, password, role, unit,
-                                    actor="命令行")
-    except accounts.AccountError as exc:
-        raise Fail(str(exc)) from None
+    user_id = accounts.add_user(obj.runtime().ctx, username, display_name, password, role, unit,
+                                actor="命令行")
     if as_json:
         emit_json({"id": user_id, "username": username, "role": role, "unit_code": unit})
     else:
@@ -65,10 +62,7 @@ def list_(obj: Obj, unit: str | None, as_json: bool) -> None:
 @expected_errors
 def disable(obj: Obj, username: str) -> None:
     """停用账号：其登录会话立即失效。"""
-    try:
-        accounts.set_disabled(obj.runtime().ctx, username, True, actor="命令行")
-    except accounts.AccountError as exc:
-        raise Fail(str(exc)) from None
+    accounts.set_disabled(obj.runtime().ctx, username, True, actor="命令行")
     say(f"账号 {username} 已停用")
 
 
@@ -78,10 +72,7 @@ def disable(obj: Obj, username: str) -> None:
 @expected_errors
 def enable(obj: Obj, username: str) -> None:
     """重新启用已停用的账号。"""
-    try:
-        accounts.set_disabled(obj.runtime().ctx, username, False, actor="命令行")
-    except accounts.AccountError as exc:
-        raise Fail(str(exc)) from None
+    accounts.set_disabled(obj.runtime().ctx, username, False, actor="命令行")
     say(f"账号 {username} 已启用")
 
 
@@ -92,8 +83,5 @@ def enable(obj: Obj, username: str) -> None:
 @expected_errors
 def reset_password(obj: Obj, username: str, password: str) -> None:
     """重置密码：该账号的所有登录会话立即失效。"""
-    try:
-        accounts.reset_password(obj.runtime().ctx, username, password, actor="命令行")
-    except accounts.AccountError as exc:
-        raise Fail(str(exc)) from None
+    accounts.reset_password(obj.runtime().ctx, username, password, actor="命令行")
     say(f"账号 {username} 的密码已重置")
