@@ -38,6 +38,10 @@ class Settings:
     ocr_engine: str = "cascade"              # tesseract | rapidocr | cascade | null (no OCR)
     db_busy_seconds: float = 60.0            # SQLite: how long to wait for another writer's lock
     pdf_text_seconds: float = 20.0           # a PDF's text layer is read within this (docs/limits.md)
+    # Argon2id parameters of new password hashes. "fast" (one pass over 1 MiB) exists for the test
+    # suite, which makes hundreds of accounts; it is never read from the environment, so no
+    # deployment can weaken its hashes by a variable. Verifying reads the parameters from the hash.
+    password_hashing: str = "strong"         # strong | fast
 
     @property
     def resolved_database_url(self) -> str:

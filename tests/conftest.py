@@ -107,17 +107,22 @@ def migrated_database(request: pytest.FixtureRequest, kind: str, folder: Path) -
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test that takes this runs twice: on SQLite and on PostgreSQL."""
+    """Each test that takes this runs twice: on SQLite and on PostgreSQL.
+
+    The PostgreSQL half belongs to the slow tier: the fast loop checks the logic on SQLite, the
+    whole suite (CI) checks it again on PostgreSQL."""
     return migrated_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # No OCR unless a test asks for an engine: the OCR tests use real tesseract on purpose.
+    # Cheap Argon2 parameters: the suite makes hundreds of accounts (tests/unit/test_accounts_hash.py
+    # keeps the deployed parameters strong).
     return Settings(data_dir=tmp_path / "var", database_url=database_url, worker_threads=2,
-                    ocr_engine="null")
+                    ocr_engine="null", password_hashing="fast")
 
 
 @pytest.fixture

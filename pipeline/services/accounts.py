@@ -28,7 +28,12 @@ MAX_FAILURES_PER_USER = 5        # within the window, then refused until the old
 MAX_FAILURES_PER_CLIENT = 20
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,50}$")
-_hasher = PasswordHasher()
+_HASHERS = {"strong": PasswordHasher(),  # argon2-cffi's defaults (RFC 9106's second choice)
+            "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)}
+
+
+def _hasher(ctx: Context) -> PasswordHasher:
+    return _HASHERS[ctx.settings.password_hashing]
 
 
 class AccountError(Refused):
@@ -101,7 +106,7 @@ def add_user(ctx: Context, username: str, display_name: str, password: str, role
         if s.scalar(select(User.id).where(User.username == username)) is not None:
             raise AccountError(f"用户名“{username}”已被使用")
         user = User(username=username, display_name=display_name,
-                    password_hash=_hasher.hash(password), role=role, unit_code=code,
+                    password_hash=_hasher(ctx).hash(password), role=role, unit_code=code,
                     disabled=False, sessions_valid_after=now, created_at=now, updated_at=now)
         s.add(user)
         try:
@@ -154,7 +159,7 @@ def reset_password(ctx: Context, username: str, password: str, *, actor: str = S
     with ctx.db.uow() as s:
         user = _user(s, username)
         user.password_hash, user.sessions_valid_after, user.updated_at = (
-            _hasher.hash(password), now, now)
+            _hasher(ctx).hash(password), now, now)
         log_event(s, now=now, subject="user", subject_id=user.username,
                   action="user.password_reset", actor=actor)
         s.commit()
@@ -183,7 +188,7 @@ def login(ctx: Context, username: str, password: str, client: str) -> Account | 
         ok = False
         if user is not None and not user.disabled:
             try:
-                ok = _hasher.verify(user.password_hash, password)
+                ok = _hasher(ctx).verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
                 ok = False
         if not ok:

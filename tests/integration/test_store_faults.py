@@ -150,6 +150,7 @@ def test_a_store_not_mounted_on_the_worker_fails_the_application_not_the_applica
     assert not rules & {"material.unreadable", "report.too_short", "report.unverified"}, rules
 
 
+@pytest.mark.slow  # runs the CLI in subprocesses
 def test_the_import_command_exits_non_zero_with_a_chinese_message_on_a_full_disk(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     batch = build(tmp_path, people(3))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from intake.bulk import open_batch
 from intake.source import MAX_FILES_PER_FOLDER, RATIO_MIN_BYTES, BatchSource
 from pipeline.domain.identity import make_id_number
@@ -25,6 +27,7 @@ def small_member_bomb(target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # builds a zip that unpacks to 381 MB
 def test_many_small_members_that_unpack_to_hundreds_of_megabytes_are_refused(tmp_path: Path) -> None:
     path = small_member_bomb(tmp_path / "batch.zip")
     assert path.stat().st_size < 1_000_000 and 1_000_000 < RATIO_MIN_BYTES
