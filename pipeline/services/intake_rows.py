@@ -51,6 +51,10 @@ class Prepared:
         return strip_unsafe(text(self.values.get("name") or self.raw.get("name")))
 
 
+def jsonable(value: object) -> object:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
 def text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
