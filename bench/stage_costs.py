@@ -53,7 +53,7 @@ def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
     ids: list[int] = []
     t = time.process_time()
     with open_batch(batch, rt.settings) as intake:
-        submit_batch(rt.ctx, intake, ids.append)
+        submit_batch(rt.ctx, intake, lambda _, sent: ids.extend(sent))
     costs: dict[str, float] = defaultdict(float)
     costs["intake"] = time.process_time() - t
     size = rt.settings.stage_chunk

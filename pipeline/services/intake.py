@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -20,14 +21,13 @@ from typing import TypeVar
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.problems import Problem, collapse
-from pipeline.roster.record import RosterRecord
 from pipeline.services import orphans
 from pipeline.services.intake_commit import commit_one
-from pipeline.services.intake_guards import record_of, return_if_blocked, safe_files
+from pipeline.services.intake_guards import record_of, safe_files
 from pipeline.services.intake_rows import Prepared, StoredFile, insert_new, jsonable
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.blobstore import StoredBlob
-from pipeline.storage.db.models import Application, BatchProblem, ImportBatch
+from pipeline.storage.db.models import BatchProblem, ImportBatch
 from pipeline.storage.faults import StoreFault, is_store_fault
 from pipeline.storage.transitions import log_event
 
@@ -35,20 +35,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 PREPARING = 4   # threads storing files (hashing and copying release the GIL)
-Start = Callable[[int], None]
 Send = Callable[[str, Sequence[int]], None]
-# The check stage's name: findings written at intake for batch-level blockers carry it, so the
-# stage's next run (after a fix and `zhicheng recheck`) replaces them.
-CHECK_STAGE = "check"
 
 
-def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send | None = None,
-                 stages: Stages = STAGES) -> int:
-    """Import a batch; return its id. Each application is committed, then `start` is called.
-
-    An application already waiting at an automatic stage (a crash before its message reached
-    the queue, or its worker died) is sent again to the stage it actually waits for, on that
-    stage's queue (`send`; without it, only new work is sent)."""
+def submit_batch(ctx: Context, batch: BatchIntake, send: Send, *, stages: Stages = STAGES) -> int:
+    """Import a batch; return its id. Each chunk of applications is committed, then sent on:
+    `send(stage name, ids)` for the stage each waits for (the queue's `send`)."""
     now = ctx.clock.now()
     today = ctx.today()  # one date for the whole batch: every row is parsed against it
     with ctx.db.uow() as s:
@@ -76,19 +68,17 @@ def submit_batch(ctx: Context, batch: BatchIntake, start: Start, *, send: Send |
                 # the batch stops here; importing it again once the store is fixed goes on from here.
                 _interrupt(ctx, batch_id, chunk[0].line, chunk[0].folder, exc)
                 raise
-            for app_id, outcome, state in submitted:
-                waiting = stages.waiting_in(state)
-                if outcome in ("created", "resubmitted"):
-                    if waiting is stages.first:  # not when returned at intake (unit blocked)
-                        start(app_id)
-                elif waiting is not None:
-                    # An existing application still waiting at an automatic stage may have lost
-                    # its message: send it again where it waits (a worker holding it makes
-                    # this a no-op); without `send`, only those that wait for the first stage.
-                    if send is not None:
-                        send(waiting.name, [app_id])
-                    elif waiting is stages.first:
-                        start(app_id)
+            # New and resubmitted work waits for the first stage (not when returned at intake:
+            # its unit cannot file). An existing application still waiting at an automatic stage
+            # may have lost its message (a crash before it reached the queue, or its worker
+            # died): it is sent again where it waits (a worker holding it makes this a no-op).
+            waiting: dict[str, list[int]] = defaultdict(list)
+            for app_id, _, state in submitted:
+                stage = stages.waiting_in(state)
+                if stage is not None:
+                    waiting[stage.name].append(app_id)
+            for name, ids in waiting.items():  # the chunk is committed: one message per stage
+                send(name, ids)
     with ctx.db.uow() as s:
         finished = s.get(ImportBatch, batch_id)
         assert finished is not None
@@ -115,8 +105,7 @@ def _submit_chunk(ctx: Context, batch_id: int, chunk: list[ApplicationIntake],
     except Exception:  # a concurrent import, a fault: each applicant on its own below
         log.warning("chunk insert failed; committing one by one", exc_info=True)
         created, rest = [], prepared
-    out = [(app_id, "created", _block_if_unit_cannot_file(ctx, app_id, p.record))
-           for app_id, p in created]
+    out = [(app_id, "created", state) for app_id, state in created]
     for p in rest:
         committed = _attempt(commit_one, ctx, batch_id, p)
         if isinstance(committed, Exception):
@@ -124,16 +113,6 @@ def _submit_chunk(ctx: Context, batch_id: int, chunk: list[ApplicationIntake],
         else:
             out.append(committed)
     return out
-
-
-def _block_if_unit_cannot_file(ctx: Context, app_id: int, record: RosterRecord) -> str:
-    """Return a just-created application at once when its unit cannot file it; its state."""
-    with ctx.db.uow() as s:
-        app = s.get(Application, app_id)
-        assert app is not None
-        return_if_blocked(s, app, record, ctx.clock.now())
-        s.commit()
-        return app.state
 
 
 def _attempt(fn: Callable[..., T], *args: object) -> T | Exception:
@@ -215,15 +194,6 @@ def prepare(ctx: Context, intake: ApplicationIntake, today: date | None = None) 
     return Prepared(intake, stored, record, raw, _digest({"raw": raw, "extra": intake.extra}),
                     _digest(sorted((sf.file.relpath, sf.blob.sha256 or f"x{sf.blob.size}")
                                    for sf in stored)), name_problems)
-
-
-def submit_application(ctx: Context, batch_id: int, intake: ApplicationIntake,
-                       today: date | None = None) -> tuple[int, str, str]:
-    """Store one applicant's files and commit its application; return (id, outcome, state)."""
-    prepared = prepare(ctx, intake, today)
-    for problem in prepared.problems:
-        _add_problem(ctx, batch_id, problem)
-    return commit_one(ctx, batch_id, prepared)
 
 
 def _brief(exc: BaseException) -> str:

@@ -32,7 +32,7 @@ def apps(runtime) -> int:  # type: ignore[no-untyped-def]
 
 
 def watcher(runtime, inbox: Path, importer=None) -> InboxWatcher:  # type: ignore[no-untyped-def]
-    return InboxWatcher(inbox, importer or make_importer(runtime.ctx, runtime.queue.start))
+    return InboxWatcher(inbox, importer or make_importer(runtime.ctx, runtime.queue.send))
 
 
 def folder_batch(target: Path, people: list[dict[str, str]]) -> Path:
@@ -134,7 +134,7 @@ def test_a_batch_that_cannot_be_imported_goes_to_rejected_with_a_chinese_note(ru
 
 
 def test_a_transient_error_is_retried_at_the_next_poll_not_dropped(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
-    real = make_importer(runtime.ctx, runtime.queue.start)
+    real = make_importer(runtime.ctx, runtime.queue.send)
     calls: list[str] = []
 
     def flaky(path: Path):  # type: ignore[no-untyped-def]
