@@ -34,7 +34,7 @@ from pipeline.storage.transitions import log_event
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-PREPARING = 4   # threads storing files (hashing and copying release the GIL)
+PREPARING = 8   # threads storing files (hashing, copying and fsync release the GIL)
 Send = Callable[[str, Sequence[int]], None]
 
 

@@ -25,6 +25,8 @@ error) raises StoreFault: a technical failure, retried, never a reading of an em
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +48,6 @@ from pipeline.storage.db.models import Application, Extraction, Material
 
 # The cache key (and which materials are read at all) is decided in documents.extraction_key.
 TEXT_KINDS = set(KEY_TEXT_KINDS)  # a set a test may narrow
-TEXT_READERS = 2  # text layers read at once in a chunk (one reader process each)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class ToRead:
 def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
     """Read every document a rule needs that was not read before (once per content in a chunk).
 
-    What the chunk needs is loaded in one transaction; the text layers are read TEXT_READERS at
-    a time (each in its own bounded reader process), the rest one after the other."""
+    What the chunk needs is loaded in one transaction; the text layers are read a core's worth
+    at a time (each in its own bounded reader process), the rest one after the other."""
     found = _to_read(ctx, app_ids)
     todo: dict[tuple[str, str], tuple[ToRead, DeclaredFacts]] = {}
     for declared, items in found.values():
@@ -72,11 +73,8 @@ def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
             todo.setdefault(key, (item, declared))  # read once, stored with the first application
     texts = [k for k, (item, _) in todo.items() if _is_text(item)]
     done: dict[tuple[str, str], CachedReading] = {}
-    if texts:
-        with ThreadPoolExecutor(min(TEXT_READERS, len(texts)), thread_name_prefix="pdf-text") as pool:
-            for key, reading in zip(texts, pool.map(lambda k: _read(ctx, todo[k][0], todo[k][1]),
-                                                    texts)):
-                done[key] = _stored(ctx, todo[key][0], reading)
+    for key, reading in zip(texts, _text_pool().map(lambda k: _read(ctx, *todo[k]), texts)):
+        done[key] = _stored(ctx, todo[key][0], reading)
     for key, (item, declared) in todo.items():
         if key not in done:
             done[key] = _stored(ctx, item, _read(ctx, item, declared))
@@ -87,6 +85,21 @@ def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
         stored.update(mine)
         out[app_id] = StageResult(readings=tuple(done[k] for k in mine))
     return out
+
+
+_TEXT_POOL: ThreadPoolExecutor | None = None
+_TEXT_POOL_LOCK = threading.Lock()
+
+
+def _text_pool() -> ThreadPoolExecutor:
+    """The threads that wait on the text readers, one per core, shared by every chunk of this
+    process: at most that many reader processes are busy (and kept) at once."""
+    global _TEXT_POOL
+    with _TEXT_POOL_LOCK:
+        if _TEXT_POOL is None:
+            _TEXT_POOL = ThreadPoolExecutor(len(os.sched_getaffinity(0)),
+                                            thread_name_prefix="pdf-text")
+        return _TEXT_POOL
 
 
 def _is_text(item: ToRead) -> bool:
