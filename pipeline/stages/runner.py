@@ -244,11 +244,13 @@ def finish(ctx: Context, stage: Stage, results: dict[int, StageResult]) -> dict[
                    for material_id, values in results[i].materials.items()]
         if updates:  # one executemany, by primary key
             s.execute(update(Material), updates)
-        for i in moved:
+        columns: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for i in moved:  # one executemany by primary key per set of columns
             if results[i].application:
-                s.execute(update(Application).where(Application.id == i)
-                          .values(**results[i].application)
-                          .execution_options(synchronize_session=False))
+                columns[tuple(sorted(results[i].application))].append(
+                    {"id": i, **results[i].application})
+        for rows in columns.values():
+            s.execute(update(Application), rows)
         _cache(s, [r for i in moved for r in results[i].readings])
         _note(s, now, [n for i in moved for n in results[i].notes])
         state = {i: stage.gives for i in moved}
