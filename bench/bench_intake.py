@@ -129,9 +129,14 @@ def child(args: argparse.Namespace) -> None:
 
 def _helpers_cpu() -> float:
     """CPU seconds of this process's live child processes (inspection processes, text readers)."""
+    return _cpu_of(descendants(os.getpid()))
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) of these live processes."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in descendants(os.getpid()):
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -160,12 +165,15 @@ def _measure(args: argparse.Namespace, batch: Path, env: dict[str, str]) -> tupl
                                        str(args.processes), "--threads", str(args.threads)],
                                       env=env, start_new_session=True, stderr=subprocess.DEVNULL)
             time.sleep(3)  # let the worker processes boot before the clock starts
+            workers_cpu = _cpu_of([worker.pid, *descendants(worker.pid)])
         out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(batch)], env=env,
                              capture_output=True, text=True)
         if out.returncode:
             sys.exit(out.stderr)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         peaks = [peak_rss_kb(pid) for pid in descendants(worker.pid)] if worker else []
+        if worker:
+            result["workers_cpu"] = _cpu_of([worker.pid, *descendants(worker.pid)]) - workers_cpu
         return result, peaks
     finally:
         if worker is not None:
@@ -219,8 +227,13 @@ def main() -> None:
     print(f"pipeline / bare work: {rate / bare_rate:.2f}")
     print(f"CPU, importing process: {result['cpu']:.1f} s ({1000 * result['cpu'] / n:.1f} ms per application)")
     helpers = result["helpers_cpu"]
-    print(f"CPU, its helper processes (file inspection, PDF text readers): {helpers:.1f} s "
-          f"({1000 * helpers / n:.1f} ms per application)")
+    if not redis:
+        print(f"CPU, its helper processes (file inspection, PDF text readers): {helpers:.1f} s "
+              f"({1000 * helpers / n:.1f} ms per application)")
+    else:
+        workers = result["workers_cpu"]
+        print(f"CPU, worker processes and their text readers: {workers:.1f} s "
+              f"({1000 * workers / n:.1f} ms per application)")
     print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
     if worker_peaks:
         print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))
