@@ -373,3 +373,23 @@ def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, s
     for app_id in ids:
         actions = [e["action"] for e in queries.show_application(runtime.ctx, app_id)["events"]]
         assert actions.count("stage.normalize") == 1
+
+
+def test_a_results_notes_are_logged_once_per_application_action_and_reason(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.stages import Note
+
+    real = STAGES.named("check").run
+
+    def noting(ctx, app_ids):  # type: ignore[no-untyped-def]
+        # Every application of the chunk notes every one of them: each note comes several times.
+        out = real(ctx, app_ids)
+        every = tuple(Note(j, "center", "test.noted", "同一批次") for j in sorted(out))
+        return {i: dataclasses.replace(r, notes=r.notes + every) for i, r in out.items()}
+
+    rt = with_stages(STAGES.replace("check", run=noting))
+    batch_id = import_batch(rt, sample.path, wait=True, timeout=120)
+    checked = _reaching_stages(rt, batch_id)
+    assert len(checked) > 1
+    with rt.ctx.db.uow() as s:
+        noted = list(s.scalars(select(Event.application_id).where(Event.action == "test.noted")))
+    assert sorted(noted) == sorted(checked)
