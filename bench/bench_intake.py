@@ -114,15 +114,35 @@ def child(args: argparse.Namespace) -> None:
     migrate.upgrade(rt.ctx.db.engine)
     import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
     before = bare_work(Path(args.batch))
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu, helpers = time.perf_counter(), _cpu(), _helpers_cpu()
     batch_id = import_batch(rt, Path(args.batch), wait=True, timeout=3600)
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    helpers = _helpers_cpu() - helpers
     receipt = queries.batch_receipt(rt.ctx, batch_id)
     rt.close()
     # before and after the run, the faster of the two: the same page cache as the pipeline had
     bare = min(before, bare_work(Path(args.batch)), key=lambda b: b["seconds"])
     print(json.dumps({"bare": bare, "seconds": seconds, "applications": len(receipt["applications"]),
-                      "states": receipt["states"], "peak_rss_kb": peak_rss_kb(os.getpid()), "cpu": cpu}))
+                      "states": receipt["states"], "peak_rss_kb": peak_rss_kb(os.getpid()), "cpu": cpu,
+                      "helpers_cpu": helpers}))
+
+
+def _helpers_cpu() -> float:
+    """CPU seconds of this process's live child processes (inspection processes, text readers)."""
+    return _cpu_of(descendants(os.getpid()))
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) of these live processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def _cpu() -> float:
@@ -145,12 +165,15 @@ def _measure(args: argparse.Namespace, batch: Path, env: dict[str, str]) -> tupl
                                        str(args.processes), "--threads", str(args.threads)],
                                       env=env, start_new_session=True, stderr=subprocess.DEVNULL)
             time.sleep(3)  # let the worker processes boot before the clock starts
+            workers_cpu = _cpu_of([worker.pid, *descendants(worker.pid)])
         out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(batch)], env=env,
                              capture_output=True, text=True)
         if out.returncode:
             sys.exit(out.stderr)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         peaks = [peak_rss_kb(pid) for pid in descendants(worker.pid)] if worker else []
+        if worker:
+            result["workers_cpu"] = _cpu_of([worker.pid, *descendants(worker.pid)]) - workers_cpu
         return result, peaks
     finally:
         if worker is not None:
@@ -203,6 +226,14 @@ def main() -> None:
           f"{bare_rate:.1f} applications/s ({1000 * bare['cpu'] / bare['applicants']:.1f} ms CPU each)")
     print(f"pipeline / bare work: {rate / bare_rate:.2f}")
     print(f"CPU, importing process: {result['cpu']:.1f} s ({1000 * result['cpu'] / n:.1f} ms per application)")
+    helpers = result["helpers_cpu"]
+    if not redis:
+        print(f"CPU, its helper processes (file inspection, PDF text readers): {helpers:.1f} s "
+              f"({1000 * helpers / n:.1f} ms per application)")
+    else:
+        workers = result["workers_cpu"]
+        print(f"CPU, worker processes and their text readers: {workers:.1f} s "
+              f"({1000 * workers / n:.1f} ms per application)")
     print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
     if worker_peaks:
         print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))

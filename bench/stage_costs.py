@@ -1,5 +1,7 @@
 """Where the time goes: CPU milliseconds per application of intake and of each stage, run in
-chunks one after the other in this process (no queue, no worker threads), on SQLite or PostgreSQL.
+chunks one after the other in this process (no queue, no worker threads), on SQLite or PostgreSQL;
+beside each stage, the CPU its helper processes spent meanwhile (normalize: the file inspection
+processes; extract: the PDF text readers).
 
     python bench/stage_costs.py --applicants 100
     python bench/stage_costs.py --applicants 100 --database-url postgresql://postgres@127.0.0.1/test
@@ -27,7 +29,7 @@ from zhicheng.bootstrap import bootstrap
 from zhicheng.sample import sample_units
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_intake import batch_for, fresh_database  # noqa: E402
+from bench_intake import _helpers_cpu, batch_for, fresh_database  # noqa: E402
 
 
 def main() -> None:
@@ -50,11 +52,13 @@ def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
     rt = bootstrap(Settings(data_dir=data_dir, database_url=database_url, ocr_engine="null"))
     migrate.upgrade(rt.ctx.db.engine)
     import_units(rt.ctx, [(i + 2, asdict(u)) for i, u in enumerate(sample_units())])
+    _start_helpers(rt)
     ids: list[int] = []
     t = time.process_time()
     with open_batch(batch, rt.settings) as intake:
-        submit_batch(rt.ctx, intake, ids.append)
+        submit_batch(rt.ctx, intake, lambda _, sent: ids.extend(sent))
     costs: dict[str, float] = defaultdict(float)
+    helpers: dict[str, float] = defaultdict(float)
     costs["intake"] = time.process_time() - t
     size = rt.settings.stage_chunk
     todo: dict[str, list[int]] = {STAGES.first.name: ids}
@@ -62,9 +66,10 @@ def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
         stage = next(iter(todo))
         waiting = todo.pop(stage)
         for i in range(0, len(waiting), size):
-            t = time.process_time()
+            t, h = time.process_time(), _helpers_cpu()
             outcome = run_chunk(rt.ctx, STAGES, stage, waiting[i:i + size])
             costs[stage] += time.process_time() - t
+            helpers[stage] += _helpers_cpu() - h
             for name, following in outcome.next.items():
                 todo.setdefault(name, []).extend(following)
     total = sum(costs.values())
@@ -72,10 +77,21 @@ def _run(batch: Path, data_dir: Path, database_url: str | None) -> None:
           f"{1000 * total / len(ids):.1f} ms of CPU per application in all "
           "(a stage also lists the stages that share its queue and ran in its message)")
     for name, seconds in costs.items():
-        print(f"  {name:<10} {1000 * seconds / len(ids):6.1f} ms  ({100 * seconds / total:4.1f} %)")
+        print(f"  {name:<10} {1000 * seconds / len(ids):6.1f} ms  ({100 * seconds / total:4.1f} %)"
+              + (f"   + helper processes {1000 * helpers[name] / len(ids):5.1f} ms" if helpers[name] else ""))
     rt.close()
 
 
+def _start_helpers(rt) -> None:  # type: ignore[no-untyped-def]
+    """Start the inspection processes and a text reader before the clock: their start-up (an
+    interpreter, and this script imported as the main module) is not the stages' work."""
+    from pipeline.documents.pdf_text import read_text
+    from pipeline.stages import normalize
+
+    pool = normalize._pool(rt.ctx)
+    if pool is not None:
+        list(pool.map(normalize.inspect_stored, [(__file__, "a.py", 1 << 20, 1 << 20)] * 4))
+    read_text(Path(__file__))
 
 
 if __name__ == "__main__":

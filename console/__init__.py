@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,7 +17,7 @@ from pipeline.context import Context
 API_PREFIXES = ("/api/", "/healthz", "/openapi.json")
 
 
-def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Limits,
+def install(app: FastAPI, ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits,
             secure_cookies: bool = False) -> Console:
     """Add the console's pages, files and JSON actions to the API's application."""
     from console import (
@@ -30,7 +30,7 @@ def install(app: FastAPI, ctx: Context, start: Callable[[int], None], limits: Li
         routes_unit,
     )
 
-    c = Console(ctx, start, limits, secure_cookies)
+    c = Console(ctx, send, limits, secure_cookies)
     app.state.console = c
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_unit, routes_apps, routes_publicity, routes_recommend,

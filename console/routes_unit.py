@@ -77,7 +77,7 @@ def routes(c: Console) -> APIRouter:
                 return c.redirect(request, "/", "该表单已经提交过，没有再次导入", "warn")
             try:
                 status, body = await run_in_threadpool(
-                    submit.import_zip, c.ctx, c.start, who.principal, zipped.path, zipped.sha256,
+                    submit.import_zip, c.ctx, c.send, who.principal, zipped.path, zipped.sha256,
                     None, streaming.safe_name(zipped.name) or "batch.zip")
             except ApiError as exc:
                 if exc.code == "batch.rejected":

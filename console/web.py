@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -66,9 +66,9 @@ def _cn_date(value: date | None) -> str:
 class Console:
     """The console's shared parts for one application instance."""
 
-    def __init__(self, ctx: Context, start: Callable[[int], None], limits: Limits,
+    def __init__(self, ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits,
                  secure_cookies: bool = False) -> None:
-        self.ctx, self.start, self.limits = ctx, start, limits
+        self.ctx, self.send, self.limits = ctx, send, limits
         self.sessions = Sessions(ctx, secure_cookies)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,

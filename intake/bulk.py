@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from intake.entries import ApplicantFolder, Entry
 from intake.roster import Roster, RosterRow, read_roster
-from intake.source import ApplicantFolder, BatchSource, Entry
+from intake.source import BatchSource
 from pipeline.domain.identity import mask_id_number
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.domain.problems import Problem

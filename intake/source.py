@@ -9,7 +9,7 @@ number. Choices made here:
 - A folder with no ID number in its name is still listed (`id_number=None`) and reported; of two
   folders with the same ID number the first in name order wins, the other is reported and not listed.
 - Unsafe, symlinked, encrypted, unreadable and duplicate members are reported and never listed.
-- Every stream (zip member or file) stops with `EntryTooLarge` once more than `max_member_bytes`
+- Every stream (zip member or file, `intake.entries`) stops with `EntryTooLarge` once more than `max_member_bytes`
   have actually been read; corrupt member data raises `EntryCorrupt`. Entries can be opened only
   while the `BatchSource` is open.
 """
@@ -17,22 +17,25 @@ number. Choices made here:
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import re
 import stat
 import zipfile
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
+from intake.entries import (
+    MAX_MEMBER_BYTES,
+    ApplicantFolder,
+    Entry,
+    human_size,
+    is_junk,
+    open_file,
+    parent_of,
+    safe_path,
+    zip_name,
+)
 from pipeline.domain.identity import find_id_number
 from pipeline.domain.problems import Problem
-from pipeline.errors import Refused
 
-MAX_MEMBER_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 4 * 1024**3
 MAX_MEMBERS = 20_000
 MAX_RATIO = 200
@@ -46,116 +49,8 @@ MAX_FILES_PER_FOLDER = 60  # an applicant has ~7-15 materials; a folder of page-
 
 ROSTER_SUFFIXES = (".csv", ".xlsx", ".xls")
 _ROSTER_STEMS = ("roster", "花名册", "名单")
-_JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 _READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _REPACK = "请直接把批次文件夹压缩为zip后重新提交。"
-
-
-class EntryError(Refused, OSError):
-    """A batch entry cannot be read to the end."""
-
-
-class EntryTooLarge(EntryError):
-    """More than the batch's per-entry byte cap was read from an entry."""
-
-
-class EntryCorrupt(EntryError):
-    """An entry's data is damaged (bad CRC, truncated or undecodable compressed data)."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file of a batch: its path as shown to operators, declared size, and a way to stream it."""
-
-    relpath: str  # posix path relative to the batch root, as shown to operators
-    size: int  # declared size in bytes
-    _opener: Callable[[], BinaryIO] = field(repr=False, compare=False)
-    max_bytes: int = field(default=MAX_MEMBER_BYTES, compare=False)
-
-    @property
-    def name(self) -> str:
-        """The file name without its folders."""
-        return PurePosixPath(self.relpath).name
-
-    def open(self) -> BinaryIO:
-        """A binary stream of the content, raising EntryTooLarge past `max_bytes` read."""
-        return io.BufferedReader(_CappedReader(self._opener(), self.relpath, self.max_bytes))
-
-
-@dataclass
-class ApplicantFolder:
-    """A folder of one applicant's materials at the batch root."""
-
-    name: str  # folder name as shown
-    id_number: str | None  # the 18-character ID number found in the name, upper-case X
-    files: list[Entry] = field(default_factory=list)  # every file below it, sorted by relpath
-
-
-class _CappedReader(io.RawIOBase):
-    def __init__(self, inner: BinaryIO, relpath: str, limit: int) -> None:
-        self._inner, self._relpath, self._limit, self._read = inner, relpath, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        want = min(len(buffer), self._limit + 1 - self._read)
-        try:
-            data = self._inner.read(want)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise EntryCorrupt(f"{self._relpath}: {exc}") from exc
-        self._read += len(data)
-        if self._read > self._limit:
-            raise EntryTooLarge(f"{self._relpath}: more than {self._limit} bytes")
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._inner.close()
-        super().close()
-
-
-def _human(size: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} 字节"
-
-
-def _zip_name(info: zipfile.ZipInfo) -> str:
-    """The member name, re-decoded when the UTF-8 flag is unset (Windows zips use GBK)."""
-    if info.flag_bits & 0x800:
-        return info.orig_filename
-    raw = info.orig_filename.encode("cp437")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.orig_filename
-
-
-def _safe_path(raw: str) -> str | None:
-    """The normalized posix path, or None for `..`, absolute, drive, UNC or control-character paths."""
-    name = raw.replace("\\", "/")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or any(ord(c) < 32 for c in name):
-        return None
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if not parts or ".." in parts:
-        return None
-    return "/".join(parts)
-
-
-def _is_junk(relpath: str) -> bool:
-    parts = relpath.split("/")
-    base = parts[-1]
-    return ("__MACOSX" in parts or base.lower() in _JUNK_NAMES or base.startswith("~$")
-            or any(p.startswith(".") for p in parts))
-
-
-def _parent(relpath: str) -> str:
-    return relpath.rpartition("/")[0]
 
 
 class BatchSource:
@@ -219,28 +114,28 @@ class BatchSource:
             self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”包含{len(infos)}个文件，超过上限{max_members}个，"
                        f"疑似异常压缩包，已拒绝处理。请只放入花名册和申报材料，必要时分批打包后重新提交。")
         elif total > max_total:
-            self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”声明解压后共{_human(total)}，超过上限"
-                       f"{_human(max_total)}，疑似压缩炸弹，已拒绝处理。请检查压缩包内容后重新打包提交。")
+            self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”声明解压后共{human_size(total)}，超过上限"
+                       f"{human_size(max_total)}，疑似压缩炸弹，已拒绝处理。请检查压缩包内容后重新打包提交。")
         elif worst[1] is not None and worst[0] > max_ratio:
-            self._fail("batch.zip_bomb", f"压缩包中的“{_zip_name(worst[1])}”压缩比异常（约{worst[0]:.0f}:1），"
+            self._fail("batch.zip_bomb", f"压缩包中的“{zip_name(worst[1])}”压缩比异常（约{worst[0]:.0f}:1），"
                        f"疑似压缩炸弹，整个压缩包已拒绝处理。请删除该文件或重新打包后提交。")
         elif total > BATCH_RATIO_MIN_BYTES and total > MAX_BATCH_RATIO * max(packed, 1):
-            self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”只有{_human(self.path.stat().st_size)}，"
-                       f"解压后却有{_human(total)}（约{total / max(packed, 1):.0f}:1，扫描件和照片一般不到2:1），"
+            self._fail("batch.zip_bomb", f"压缩包“{self.root_name}”只有{human_size(self.path.stat().st_size)}，"
+                       f"解压后却有{human_size(total)}（约{total / max(packed, 1):.0f}:1，扫描件和照片一般不到2:1），"
                        f"疑似压缩炸弹，整个压缩包已拒绝处理。请检查压缩包内容（是否混入了大量空白或重复文件）后重新打包提交。")
         if self.fatal:
             return
         for info in infos:
-            raw = _zip_name(info)
-            rel = _safe_path(raw)
+            raw = zip_name(info)
+            rel = safe_path(raw)
             if rel is None:
                 self._report("batch.unsafe_path", f"压缩包中的“{raw}”路径不安全（含“..”或是绝对路径），"
                              f"已跳过。{_REPACK}", raw)
                 continue
-            if _is_junk(rel):
+            if is_junk(rel):
                 continue
-            if _parent(rel):
-                dirs.add(_parent(rel))  # a folder stays even when its only member is skipped
+            if parent_of(rel):
+                dirs.add(parent_of(rel))  # a folder stays even when its only member is skipped
             if stat.S_ISLNK(info.external_attr >> 16):
                 self._report("batch.unsafe_path", f"“{rel}”是符号链接，已跳过。请放入文件本身而不是链接，"
                              f"然后重新打包提交。", rel)
@@ -274,7 +169,7 @@ class BatchSource:
                 continue
             for child in children:
                 rel = f"{prefix}/{child.name}" if prefix else child.name
-                if _is_junk(rel):
+                if is_junk(rel):
                     continue
                 if child.is_symlink():
                     self._report("batch.unsafe_path", f"“{rel}”是符号链接（快捷方式），已跳过。请放入文件本身而不是链接。", rel)
@@ -288,20 +183,20 @@ class BatchSource:
                         continue  # vanished while listing
                     self._stats.append((rel, st.st_size, st.st_mtime_ns))
                     self.total_bytes += st.st_size
-                    files[rel] = Entry(rel, st.st_size, lambda p=Path(child.path): _open_file(p), self._max_bytes)
+                    files[rel] = Entry(rel, st.st_size, lambda p=Path(child.path): open_file(p), self._max_bytes)
                 else:
                     self._report("batch.unsafe_path", f"“{rel}”不是普通文件（设备、管道等），已跳过。", rel)
 
     def _layout(self, files: dict[str, Entry], dirs: set[str]) -> None:
         for rel in [*files, *dirs]:
-            parent = _parent(rel)
+            parent = parent_of(rel)
             while parent:
                 dirs.add(parent)
-                parent = _parent(parent)
+                parent = parent_of(parent)
         prefix, stray = "", []
         while True:
-            level_files = sorted(r for r in files if _parent(r) == prefix)
-            level_dirs = sorted(d for d in dirs if _parent(d) == prefix)
+            level_files = sorted(r for r in files if parent_of(r) == prefix)
+            level_dirs = sorted(d for d in dirs if parent_of(d) == prefix)
             candidates = [r for r in level_files if PurePosixPath(r).suffix.lower() in ROSTER_SUFFIXES]
             if candidates or len(level_dirs) != 1 or find_id_number(PurePosixPath(level_dirs[0]).name):
                 break
@@ -383,9 +278,3 @@ class BatchSource:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _open_file(path: Path) -> BinaryIO:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    return os.fdopen(fd, "rb")
-

@@ -25,7 +25,7 @@ import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,7 +255,7 @@ class InboxWatcher:
         return self.pending()
 
 
-def make_importer(ctx: Any, start: Callable[[int], None]) -> Importer:
+def make_importer(ctx: Any, send: Callable[[str, Sequence[int]], None]) -> Importer:
     """An importer through the same services as `intake import`, skipping known content; a
     batch from a unit's folder is refused whole unless every row is within that unit's scope."""
     from intake.bulk import open_batch
@@ -281,7 +281,7 @@ def make_importer(ctx: Any, start: Callable[[int], None]) -> Importer:
                 note = note_for(queries.batch_receipt(ctx, existing), shown).note
                 return Imported(existing, False, f"“{shown}”与已导入的批次{existing}内容相同，"
                                 "未重复导入。该批次目前的情况如下：\n" + note)
-            batch_id = submit_batch(ctx, intake, start)
+            batch_id = submit_batch(ctx, intake, send)
         return note_for(queries.batch_receipt(ctx, batch_id), shown)
 
     return run

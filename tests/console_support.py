@@ -45,8 +45,8 @@ def import_design_batch(runtime, folder: Path, n: int = 4) -> int:  # type: igno
 @contextmanager
 def console_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     limits = limits or Limits()
-    app = create_app(runtime.ctx, runtime.queue.start, limits)
-    install(app, runtime.ctx, runtime.queue.start, limits)
+    app = create_app(runtime.ctx, runtime.queue.send, limits)
+    install(app, runtime.ctx, runtime.queue.send, limits)
     with LiveServer(app) as server:
         yield server
 

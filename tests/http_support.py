@@ -116,6 +116,6 @@ class LiveServer:
 
 @contextmanager
 def live_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    app = create_app(runtime.ctx, runtime.queue.start, limits)
+    app = create_app(runtime.ctx, runtime.queue.send, limits)
     with LiveServer(app) as server:
         yield server

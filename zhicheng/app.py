@@ -35,7 +35,7 @@ def import_batch(runtime: Runtime, path: Path, *, wait: bool, timeout: float | N
 
     with runtime.workers() as here:
         with open_batch(path, runtime.settings, submitted_by) as intake:
-            batch_id = submit_batch(runtime.ctx, intake, runtime.start, send=runtime.queue.send,
+            batch_id = submit_batch(runtime.ctx, intake, runtime.queue.send,
                                     stages=runtime.stages)
         if wait or here.local:
             runtime.settle(batch_id, timeout=timeout, progress=progress, notice=notice)

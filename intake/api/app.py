@@ -8,7 +8,7 @@ off by the client never reaches the import: its folder is removed and no row is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,16 +103,16 @@ def _declared_length(request: Request) -> int | None:
         return None
 
 
-def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None = None, *,
+def create_app(ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits | None = None, *,
                health: Callable[[], dict[str, Any]] | None = None,
                metrics: Callable[[], bytes] | None = None) -> FastAPI:
-    """The application for these ports; `start` sends an application's first stage; `health`
+    """The application for these ports; `send` sends applications to a stage (the queue's send); `health`
     (from the composition root) tells /healthz about the broker, the workers and the queues."""
     limits = limits or Limits(max_file_bytes=ctx.settings.max_file_bytes)
     app = FastAPI(title="zhicheng 职称申报上传接口", version="1", openapi_url="/openapi.json",
                   docs_url=None, redoc_url=None,
                   description="单位上传批次与单份申报、查询批次回执与申报状态（docs/reference.md §6）。")
-    app.state.ctx, app.state.start, app.state.limits = ctx, start, limits
+    app.state.ctx, app.state.send, app.state.limits = ctx, send, limits
     _recover(ctx)
     errors.install(app)
     http_metrics.install(app, metrics)
@@ -155,7 +155,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
             if got.size == 0:
                 raise ApiError(400, "body.empty", "请求体为空：请以请求体上传批次 zip 压缩包")
             status, body = await run_in_threadpool(
-                submit.import_zip, ctx, start, principal, got.path, got.sha256,
+                submit.import_zip, ctx, send, principal, got.path, got.sha256,
                 idempotency_key, streaming.safe_name(name) or "batch.zip", errors.client_of(request))
         return JSONResponse(body, status_code=status)
 
@@ -187,7 +187,7 @@ def create_app(ctx: Context, start: Callable[[int], None], limits: Limits | None
                 message = str(exc) if isinstance(exc, streaming.BadForm) else "multipart 请求体格式错误"
                 raise ApiError(400, "form.invalid", f"{message}；请检查后重新提交") from None
             status, body = await run_in_threadpool(
-                submit.import_application, ctx, start, principal, form, idempotency_key,
+                submit.import_application, ctx, send, principal, form, idempotency_key,
                 errors.client_of(request))
         return JSONResponse(body, status_code=status)
 

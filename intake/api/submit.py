@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from pipeline.services import access, queries, uploads
 from pipeline.services.intake import submit_batch
 from pipeline.services.tokens import Principal
 
-Start = Callable[[int], None]
+Send = Callable[[str, Sequence[int]], None]   # the queue's send: a stage's name, the ids
 
 
 def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:
@@ -70,7 +70,7 @@ def _once(ctx: Context, principal: Principal, kind: str, digest: str, key: str |
     return batch_id, False
 
 
-def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, digest: str,
+def import_zip(ctx: Context, send: Send, principal: Principal, path: Path, digest: str,
                key: str | None, name: str, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import an uploaded batch zip (docs/reference.md §1) for this principal."""
 
@@ -78,7 +78,7 @@ def import_zip(ctx: Context, start: Start, principal: Principal, path: Path, dig
         with open_batch(path, ctx.settings, submitted_by=principal.label) as intake:
             _check_send(ctx, principal, intake.applications)
             intake.source, intake.source_kind = f"HTTP上传：{name}（{principal.label}）", "upload"
-            return submit_batch(ctx, intake, start)
+            return submit_batch(ctx, intake, send)
 
     batch_id, replayed = _once(ctx, principal, "batch", digest, key, run)
     access.log_access(ctx, principal, "upload.batch", "batch", batch_id, 200 if replayed else 201,
@@ -131,7 +131,7 @@ def form_digest(form: Form) -> str:
     return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def import_application(ctx: Context, start: Start, principal: Principal, form: Form,
+def import_application(ctx: Context, send: Send, principal: Principal, form: Form,
                        key: str | None, client: str | None = None) -> tuple[int, dict[str, Any]]:
     """Import one application (roster fields and files) as a one-row batch."""
     intake = application_intake(form)
@@ -142,7 +142,7 @@ def import_application(ctx: Context, start: Start, principal: Principal, form: F
         batch = BatchIntake(source=f"HTTP上传：单份申报（{principal.label}）", source_kind="upload",
                             digest=digest, applications=[intake], submitted_by=principal.label,
                             problems=unknown_fields(form))
-        return submit_batch(ctx, batch, start)
+        return submit_batch(ctx, batch, send)
 
     batch_id, replayed = _once(ctx, principal, "application", digest, key, run)
     access.log_access(ctx, principal, "upload.application", "batch", batch_id,

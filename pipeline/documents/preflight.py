@@ -77,3 +77,10 @@ def inspect_file(
         raise
     except Exception as exc:  # whatever the bytes, a finding, never a crash
         return unreadable(result, f"“{filename}”已损坏或格式异常，无法打开，请重新导出后上传", exc, path)
+
+
+def inspect_stored(arg: tuple[str, str, int, int]) -> Inspection:
+    """`inspect_file` on (path, name, max_bytes, max_pixels): what an inspection process runs
+    (this module and what it imports are all such a process loads)."""
+    path, name, max_bytes, max_pixels = arg
+    return inspect_file(Path(path), name, max_bytes=max_bytes, max_pixels=max_pixels)

@@ -7,8 +7,10 @@ returned at once, with its findings, instead of after OCR.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from pipeline.domain.findings import Finding, Severity
@@ -17,10 +19,10 @@ from pipeline.domain.problems import Problem
 from pipeline.domain.states import State
 from pipeline.domain.text import strip_unsafe, unsafe_chars
 from pipeline.roster.record import RosterRecord
-from pipeline.rules.application import unit_findings
+from pipeline.rules.application import UnitFacts, unit_findings
 from pipeline.services.facts import unit_facts
 from pipeline.storage.db.models import Application, FindingRow
-from pipeline.storage.transitions import move
+from pipeline.storage.transitions import move_many
 
 # The check stage's name: findings written at intake for batch-level blockers carry it, so the
 # stage's next run (after a fix and `zhicheng recheck`) replaces them.
@@ -54,25 +56,43 @@ def safe_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[Prob
 
 
 def return_if_blocked(s: Session, app: Application, record: RosterRecord, now: datetime) -> None:
-    """Return an application at once when its unit cannot file it (before any OCR is spent).
+    """`return_blocked` for one application held by the session (refreshed when returned)."""
+    s.flush()
+    if return_blocked(s, [(app.id, record)], now):
+        s.refresh(app)
+
+
+def return_blocked(s: Session, apps: Sequence[tuple[int, RosterRecord]], now: datetime) -> set[int]:
+    """Return at once the received applications whose unit cannot file them (before any OCR is
+    spent); the ids returned. Each unit's facts are read once for all of `apps`.
 
     Unregistered, not approved, or its superior not configured: the same findings the check
     stage writes (under its name, so its next run replaces them); `zhicheng recheck` after the fix.
     """
-    blocking = [f for f in unit_findings(record.unit_key, unit_facts(s, record.unit_key),
-                                         record.values) if f.level is Severity.BLOCK]
-    if not blocking:
-        return
-    # Told at once with the unit's findings: what is wrong in the roster row itself.
-    findings = [Finding(p.rule, p.message) for p in record.problems] + blocking
-    s.flush()
-    s.query(FindingRow).filter(FindingRow.application_id == app.id,
-                               FindingRow.stage == CHECK_STAGE).delete()
-    s.add_all(FindingRow(application_id=app.id, stage=CHECK_STAGE, rule=f.rule,
-                         severity=str(f.level), material=f.material, message=f.message,
-                         created_at=now) for f in findings)
-    blocking = [f for f in findings if f.level is Severity.BLOCK]
-    reason = "；".join(f"{i}. {f.message}" for i, f in enumerate(blocking, 1))
-    move(s, app.id, State.RECEIVED, State.RETURNED, now=now, action="intake.blocked",
-         reason=reason, attempts=0, lease_until=None)
-    s.refresh(app)
+    facts: dict[str, UnitFacts | None] = {}
+    told: dict[int, list[Finding]] = {}
+    for app_id, record in apps:
+        unit = record.unit_key
+        if unit not in facts:
+            facts[unit] = unit_facts(s, unit)
+        blocking = [f for f in unit_findings(unit, facts[unit], record.values)
+                    if f.level is Severity.BLOCK]
+        if blocking:
+            # Told at once with the unit's findings: what is wrong in the roster row itself.
+            told[app_id] = [Finding(p.rule, p.message) for p in record.problems] + blocking
+    if not told:
+        return set()
+    s.execute(delete(FindingRow).where(FindingRow.application_id.in_(told),
+                                       FindingRow.stage == CHECK_STAGE)
+              .execution_options(synchronize_session=False))
+    s.execute(insert(FindingRow), [
+        dict(application_id=app_id, stage=CHECK_STAGE, rule=f.rule, severity=str(f.level),
+             material=f.material, message=f.message, created_at=now)
+        for app_id, findings in told.items() for f in findings])
+
+    def reason(app_id: int) -> str:
+        blocks = [f for f in told[app_id] if f.level is Severity.BLOCK]
+        return "；".join(f"{i}. {f.message}" for i, f in enumerate(blocks, 1))
+
+    return set(move_many(s, list(told), State.RECEIVED, State.RETURNED, now=now,
+                         action="intake.blocked", reason=reason, attempts=0, lease_until=None))

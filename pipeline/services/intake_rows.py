@@ -15,6 +15,7 @@ from pipeline.domain.problems import Problem
 from pipeline.domain.states import State
 from pipeline.domain.text import strip_unsafe
 from pipeline.roster.record import TYPED, RosterRecord
+from pipeline.services.intake_guards import return_blocked
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.storage.db.models import Applicant, Application, BatchItem, Event, Material
 
@@ -51,6 +52,10 @@ class Prepared:
         return strip_unsafe(text(self.values.get("name") or self.raw.get("name")))
 
 
+def jsonable(value: object) -> object:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
 def text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
@@ -80,10 +85,11 @@ def application_row(p: Prepared, now: datetime) -> dict[str, object]:
 
 
 def insert_new(ctx: Context, batch_id: int, prepared: list[Prepared]
-               ) -> tuple[list[tuple[int, Prepared]], list[Prepared]]:
-    """Insert the applicants of a chunk that have no application yet, in one transaction;
-    return (new id, applicant) pairs and the applicants left for one-by-one handling (existing ones, and a
-    second row of the same key in the chunk)."""
+               ) -> tuple[list[tuple[int, str]], list[Prepared]]:
+    """Insert the applicants of a chunk that have no application yet, in one transaction, and
+    return at once those whose unit cannot file (`return_blocked`); return (new id, its state)
+    pairs and the applicants left for one-by-one handling (existing ones, and a second row of
+    the same key in the chunk)."""
     now = ctx.clock.now()
     keys = [tuple(p.key[k] for k in ("id_number", "year", "unit_code", "title_name")) for p in prepared]
     with ctx.db.uow() as s:
@@ -119,5 +125,6 @@ def insert_new(ctx: Context, batch_id: int, prepared: list[Prepared]
                  reason=f"批次{batch_id}第{p.intake.line}行") for i, p in zip(ids, new)])
         s.execute(insert(BatchItem), [dict(batch_id=batch_id, application_id=i, outcome="created",
                                            roster_line=p.intake.line) for i, p in zip(ids, new)])
+        returned = return_blocked(s, [(i, p.record) for i, p in zip(ids, new)], now)
         s.commit()
-    return list(zip(ids, new)), rest
+    return [(i, str(State.RETURNED if i in returned else State.RECEIVED)) for i in ids], rest

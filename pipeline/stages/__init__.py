@@ -11,7 +11,8 @@ The contract
 - ``run`` writes nothing about an application. The runner alone persists a result, in one
   transaction per chunk: the move ``takes → gives`` as a compare-and-set (one event per move),
   the stage's findings (replacing what an earlier run of the same stage wrote), the updates to
-  materials, the readings for the content-addressed cache, and then the routing move.
+  materials, the readings for the content-addressed cache, the notes (events logged once), and
+  then the routing move.
 - ``run`` is idempotent: the queue may deliver a chunk twice, a worker may die half-way, and
   recovery may send the work again. The claim (a lease per application) makes a duplicate a
   no-op while the first runs; the compare-and-set makes a late finish a no-op.
@@ -49,6 +50,17 @@ class CachedReading:
 
 
 @dataclass(frozen=True)
+class Note:
+    """An event a result asks to log once: the runner skips it when the application already has
+    an event with the same action and reason (the check stage's duplicate.flagged)."""
+
+    application_id: int
+    subject: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class StageResult:
     """What a stage's work produced for one application; the runner persists it."""
 
@@ -60,6 +72,8 @@ class StageResult:
     reason: str | None = None       # why, for the event of the last move
     # Columns of the application to set with the result (the check stage's OCR comparisons).
     application: Mapping[str, object] = field(default_factory=dict)
+    # Events to log once, on this or another application (never shown to units).
+    notes: tuple[Note, ...] = ()
 
 
 Run = Callable[[Context, Sequence[int]], Mapping[int, StageResult]]

@@ -1,13 +1,17 @@
-"""Checks and routing: load the facts in one short transaction, run the pure rules outside it,
+"""Checks and routing: load a chunk's facts in one short transaction, run the pure rules outside it,
 then route on every finding (this stage's and the earlier stages'): returned with every blocking
 problem listed at once (一次性告知), or the unit's review queue."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.documents.extraction_key import CERTIFICATES, extraction_method
@@ -25,81 +29,131 @@ from pipeline.rules.application import (
 )
 from pipeline.rules.year import ScannedReport
 from pipeline.services.facts import unit_facts
-from pipeline.stages import StageResult
-from pipeline.storage.db.models import Applicant, Application, Event, Extraction, FindingRow, Material
-from pipeline.storage.transitions import log_event
+from pipeline.stages import Note, StageResult
+from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
 
 STAGE = "check"
 
 
+@dataclass
+class Loaded:
+    """What the check of one application reads: the rules' facts, the earlier stages' findings,
+    and its 述职报告 readings the reader's bounds stopped (report.unverified)."""
+
+    facts: ApplicationFacts
+    earlier: list[Finding]
+    unfinished: list[Finding]
+
+
 def load_facts(ctx: Context, app_id: int) -> tuple[ApplicationFacts, list[Finding]]:
     """The facts the rules read about one application, and the earlier stages' findings."""
+    loaded = load_chunk(ctx, [app_id]).get(app_id)
+    if loaded is None:
+        raise ApplicationMissing(f"申报{app_id}不存在（已被删除？）")
+    return loaded.facts, loaded.earlier
+
+
+def load_chunk(ctx: Context, app_ids: Sequence[int]) -> dict[int, Loaded]:
+    """What the rules read about each application of a chunk still there: one transaction, one
+    query per kind of fact for the whole chunk (each unit's facts read once)."""
+    engine_name = ctx.ocr_engine_name
+    today = ctx.today()
     with ctx.db.uow() as s:
-        app = s.get(Application, app_id)
-        if app is None:
-            raise ApplicationMissing(f"申报{app_id}不存在（已被删除？）")
-        facts_of_unit = unit_facts(s, app.unit_code)
-        kinds = list(s.scalars(select(Material.kind).where(Material.application_id == app_id)))
-        others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state) for o in s.scalars(
-            select(Application).where(Application.id_number == app.id_number,
-                                      Application.year == app.year, Application.id != app_id)
-            .order_by(Application.id))]
-        earlier = [Finding(r.rule, r.message, r.material, Severity(r.severity)) for r in s.execute(
-            select(FindingRow.rule, FindingRow.severity, FindingRow.message, FindingRow.material)
-            .where(FindingRow.application_id == app_id, FindingRow.stage != STAGE)
-            .order_by(FindingRow.id))]
-        report_chars, report_scan = _work_report(s, app_id, ctx.ocr_engine_name)
-        columns = {name: getattr(app, name) for name in (*TYPED, *KEY_FIELDS)}
-        record = RosterRecord.from_stored(columns, app.roster, ctx.today())
-        facts = ApplicationFacts(raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
-                                 unit=facts_of_unit, material_kinds=kinds, others_same_year=others,
-                                 record=record,
-                                 work_report_chars=report_chars, work_report_scan=report_scan,
-                                 readings=_readings(s, app_id, ctx.ocr_engine_name))
-        return facts, earlier
+        apps = list(s.scalars(select(Application).where(Application.id.in_(app_ids))
+                              .order_by(Application.id)))
+        ids = [a.id for a in apps]
+        units = {code: unit_facts(s, code) for code in {a.unit_code for a in apps}}
+        kinds: dict[int, list[str]] = defaultdict(list)
+        for app_id, kind in s.execute(select(Material.application_id, Material.kind)
+                                      .where(Material.application_id.in_(ids))
+                                      .order_by(Material.id)):
+            kinds[app_id].append(kind)
+        same_person: dict[tuple[str, int | None], list[Any]] = defaultdict(list)
+        for o in s.execute(select(Application.id, Application.unit_code, Application.title_name,
+                                  Application.state, Application.id_number, Application.year)
+                           .where(Application.id_number.in_({a.id_number for a in apps}))
+                           .order_by(Application.id)):
+            same_person[(o.id_number, o.year)].append(o)
+        earlier: dict[int, list[Finding]] = defaultdict(list)
+        for r in s.execute(select(FindingRow.application_id, FindingRow.rule, FindingRow.severity,
+                                  FindingRow.message, FindingRow.material)
+                           .where(FindingRow.application_id.in_(ids), FindingRow.stage != STAGE)
+                           .order_by(FindingRow.id)):
+            earlier[r.application_id].append(Finding(r.rule, r.message, r.material,
+                                                     Severity(r.severity)))
+        reports = _work_reports(s, ids, engine_name)
+        readings = _readings(s, ids, engine_name)
+        out = {}
+        for app in apps:
+            columns = {name: getattr(app, name) for name in (*TYPED, *KEY_FIELDS)}
+            chars, scan = _work_report(reports.get(app.id, []), engine_name)
+            others = [OtherApplication(o.id, o.unit_code, o.title_name, o.state)
+                      for o in same_person[(app.id_number, app.year)] if o.id != app.id]
+            facts = ApplicationFacts(
+                raw=dict(app.roster.get("raw", {})), unit_code=app.unit_code,
+                unit=units[app.unit_code], material_kinds=kinds[app.id], others_same_year=others,
+                record=RosterRecord.from_stored(columns, app.roster, today),
+                work_report_chars=chars, work_report_scan=scan, readings=readings.get(app.id, []))
+            out[app.id] = Loaded(facts, earlier[app.id], _unfinished_reports(reports.get(app.id, [])))
+        return out
 
 
-def _readings(s, app_id: int, engine_name: str) -> list[CertificateReading]:  # type: ignore[no-untyped-def]
-    """What was read from each certificate of the application (none where nothing was read)."""
+def _readings(s: Session, app_ids: list[int], engine_name: str
+              ) -> dict[int, list[CertificateReading]]:
+    """What was read from each certificate of the applications (none where nothing was read)."""
     rows = s.execute(
-        select(Material.original_name, Material.kind, Material.media_type,
-               Material.has_text_layer, Extraction.method, Extraction.text, Extraction.fields)
+        select(Material.application_id, Material.original_name, Material.kind,
+               Material.media_type, Material.has_text_layer, Extraction.method, Extraction.text,
+               Extraction.fields)
         .join(Extraction, Extraction.sha256 == Material.sha256)
-        .where(Material.application_id == app_id, Material.kind.in_(CERTIFICATES),
+        .where(Material.application_id.in_(app_ids), Material.kind.in_(CERTIFICATES),
                Material.media_type.is_not(None))
         .order_by(Material.id)).all()
-    return [CertificateReading(r.original_name, r.kind, r.text, dict(r.fields)) for r in rows
-            if r.method == extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)]
+    out: dict[int, list[CertificateReading]] = defaultdict(list)
+    for r in rows:
+        if r.method == extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name):
+            out[r.application_id].append(CertificateReading(r.original_name, r.kind, r.text,
+                                                            dict(r.fields)))
+    return out
 
 
-def _work_report(s, app_id: int, engine_name: str  # type: ignore[no-untyped-def]
-                 ) -> tuple[int | None, ScannedReport | None]:
-    """Characters of the 述职报告's text layer (all its parts; None when it has none to read), and
-    what OCR counted on its scanned parts (PDFs without a text layer; None when there are none)."""
+def _work_reports(s: Session, app_ids: list[int], engine_name: str
+                  ) -> dict[int, list[SimpleNamespace]]:
+    """The 述职报告 PDFs of the applications that opened, one row per material with its reading
+    under the key extraction_key gives it (chars and fields None when there is none)."""
     found = s.execute(
-        select(Material.id, Material.sha256, Material.kind, Material.media_type,
-               Material.has_text_layer, Material.pages, Extraction.method, Extraction.chars,
-               Extraction.fields)
+        select(Material.application_id, Material.id, Material.original_name, Material.sha256,
+               Material.kind, Material.media_type, Material.has_text_layer, Material.pages,
+               Extraction.method, Extraction.chars, Extraction.fields)
         .outerjoin(Extraction, Extraction.sha256 == Material.sha256)
-        .where(Material.application_id == app_id, Material.kind == str(MaterialKind.WORK_REPORT),
+        .where(Material.application_id.in_(app_ids),
+               Material.kind == str(MaterialKind.WORK_REPORT),
                Material.media_type == "application/pdf", Material.has_text_layer.is_not(None))
         .order_by(Material.id)).all()
-    # One row per material: its reading under the key extraction_key gives it, or none.
     by_id: dict[int, SimpleNamespace] = {}
     for r in found:
         keyed = r.method == extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)
         if keyed or r.id not in by_id:
-            row = SimpleNamespace(**r._asdict())
+            row = SimpleNamespace(**r._asdict(), keyed=keyed)
             if not keyed:
                 row.chars = row.fields = None
             by_id[r.id] = row
-    rows = [by_id[i] for i in sorted(by_id)]
+    out: dict[int, list[SimpleNamespace]] = defaultdict(list)
+    for material_id in sorted(by_id):
+        out[by_id[material_id].application_id].append(by_id[material_id])
+    return out
+
+
+def _work_report(rows: list[SimpleNamespace], engine_name: str
+                 ) -> tuple[int | None, ScannedReport | None]:
+    """Characters of the 述职报告's text layer (all its parts; None when it has none to read), and
+    what OCR counted on its scanned parts (PDFs without a text layer; None when there are none)."""
     text = [r for r in rows if r.has_text_layer]
     scans = [r for r in rows if not r.has_text_layer]
     if any(r.chars is None for r in text):
         return None, None  # a text layer not read (cannot happen after the extract stage)
     if any(_unfinished(r.fields) for r in text):
-        return None, None  # not counted: the reviewer is asked instead (unfinished_reports)
+        return None, None  # not counted: the reviewer is asked instead (report.unverified)
     chars = sum(r.chars for r in text) if text else None
     if not scans:
         return chars, None
@@ -131,22 +185,11 @@ def _unfinished(fields: object) -> str | None:
     return _STOPPED.get(str(stopped)) if stopped else None
 
 
-def unfinished_reports(ctx: Context, app_id: int) -> list[Finding]:
+def _unfinished_reports(rows: list[SimpleNamespace]) -> list[Finding]:
     """report.unverified for each 述职报告 whose text layer the reader's bounds stopped."""
-    with ctx.db.uow() as s:
-        found = s.execute(
-            select(Material.original_name, Material.kind, Material.media_type,
-                   Material.has_text_layer, Extraction.method, Extraction.chars, Extraction.fields)
-            .join(Extraction, Extraction.sha256 == Material.sha256)
-            .where(Material.application_id == app_id,
-                   Material.kind == str(MaterialKind.WORK_REPORT),
-                   Material.has_text_layer.is_(True))
-            .order_by(Material.id)).all()
-    rows = [r for r in found if r.method == extraction_method(
-        r.kind, r.media_type, r.has_text_layer, ctx.ocr_engine_name)]
     out = []
     for r in rows:
-        why = _unfinished(r.fields)
+        why = _unfinished(r.fields) if r.keyed and r.has_text_layer else None
         if why:
             fields = dict(r.fields)
             out.append(Finding(
@@ -161,47 +204,25 @@ def unfinished_reports(ctx: Context, app_id: int) -> list[Finding]:
 DUPLICATE_FLAGGED = "duplicate.flagged"
 
 
-def _flag_duplicates(ctx: Context, app_id: int, details: list[tuple[int, str]]) -> None:
-    """Tell the center, on both applications, of another unit's application of the same person.
-
-    An event the center reads (never shown to units); written once per pair and wording.
-    """
-    if not details:
-        return
-    with ctx.db.uow() as s:
-        # The two applications of a pair may be checked at the same moment: the person's row is
-        # locked (PostgreSQL) so that one of them writes the pair's events and the other sees them.
-        person = s.scalar(select(Application.id_number).where(Application.id == app_id))
-        s.execute(select(Applicant.id_number).where(Applicant.id_number == person).with_for_update())
-        for other_id, reason in details:
-            for subject in (app_id, other_id):
-                exists = s.scalar(select(Event.id).where(
-                    Event.application_id == subject, Event.action == DUPLICATE_FLAGGED,
-                    Event.reason == reason).limit(1))
-                if exists is None:
-                    log_event(s, now=ctx.clock.now(), subject="center", subject_id=subject,
-                              action=DUPLICATE_FLAGGED, application_id=subject, reason=reason)
-        s.commit()
+def _duplicate_notes(app_id: int, details: list[tuple[int, str]]) -> tuple[Note, ...]:
+    """Tell the center, on both applications, of another unit's application of the same person:
+    an event the center reads (never shown to units), logged once per pair and wording (the
+    runner skips a note the application already has)."""
+    return tuple(Note(subject, "center", DUPLICATE_FLAGGED, reason)
+                 for other_id, reason in details for subject in (app_id, other_id))
 
 
 def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
     """Check each application of a chunk (an application no longer there is left out)."""
-    out: dict[int, StageResult] = {}
-    for app_id in app_ids:
-        try:
-            out[app_id] = check(ctx, app_id)
-        except ApplicationMissing:
-            continue
-    return out
+    return {app_id: check(ctx, app_id, loaded) for app_id, loaded in load_chunk(ctx, app_ids).items()}
 
 
-def check(ctx: Context, app_id: int) -> StageResult:
+def check(ctx: Context, app_id: int, loaded: Loaded) -> StageResult:
     """Run the identity, roster, unit and material rules, and route on all findings."""
-    facts, earlier = load_facts(ctx, app_id)
+    facts = loaded.facts
     findings, judged = check_application(facts, ctx.rules.for_year, ctx.today())
-    findings += unfinished_reports(ctx, app_id)
-    _flag_duplicates(ctx, app_id, duplicate_details(facts, app_id))
-    everything = earlier + findings
+    findings += loaded.unfinished
+    everything = loaded.earlier + findings
     target = route(everything)
     if target is State.RETURNED:
         blocks = [f.message for f in everything if f.level is Severity.BLOCK]
@@ -210,4 +231,5 @@ def check(ctx: Context, app_id: int) -> StageResult:
         warns = sum(1 for f in everything if f.level is Severity.WARN)
         reason = f"进入所在单位初审，提示{warns}项" if warns else "进入所在单位初审"
     return StageResult(tuple(findings), route=target, reason=reason,
-                       application={"ocr_comparisons": [j.to_json() for j in judged]})
+                       application={"ocr_comparisons": [j.to_json() for j in judged]},
+                       notes=_duplicate_notes(app_id, duplicate_details(facts, app_id)))

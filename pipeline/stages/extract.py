@@ -25,7 +25,10 @@ error) raises StoreFault: a technical failure, retried, never a reading of an em
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -59,52 +62,80 @@ class ToRead:
 
 
 def run(ctx: Context, app_ids: Sequence[int]) -> Mapping[int, StageResult]:
-    """Read every document a rule needs that was not read before (once per content in a chunk)."""
+    """Read every document a rule needs that was not read before (once per content in a chunk).
+
+    What the chunk needs is loaded in one transaction; the text layers are read a core's worth
+    at a time (each in its own bounded reader process), the rest one after the other."""
+    found = _to_read(ctx, app_ids)
+    todo: dict[tuple[str, str], tuple[ToRead, DeclaredFacts]] = {}
+    for declared, items in found.values():
+        for key, item in items.items():
+            todo.setdefault(key, (item, declared))  # read once, stored with the first application
+    texts = [k for k, (item, _) in todo.items() if _is_text(item)]
     done: dict[tuple[str, str], CachedReading] = {}
+    for key, reading in zip(texts, _text_pool().map(lambda k: _read(ctx, *todo[k]), texts)):
+        done[key] = _stored(ctx, todo[key][0], reading)
+    for key, (item, declared) in todo.items():
+        if key not in done:
+            done[key] = _stored(ctx, item, _read(ctx, item, declared))
     out: dict[int, StageResult] = {}
-    for app_id in app_ids:
-        found = _to_read(ctx, app_id, done)
-        if found is None:
-            continue  # the application is gone
-        declared, todo = found
-        readings = []
-        for key, item in todo.items():
-            reading = _stored(ctx, item, _read(ctx, item, declared))
-            done[key] = reading
-            readings.append(reading)
-        out[app_id] = StageResult(readings=tuple(readings))
+    stored: set[tuple[str, str]] = set()
+    for app_id, (_, items) in found.items():
+        mine = [k for k in items if k not in stored]
+        stored.update(mine)
+        out[app_id] = StageResult(readings=tuple(done[k] for k in mine))
     return out
 
 
-def _to_read(ctx: Context, app_id: int, done: Mapping[tuple[str, str], object]
-             ) -> tuple[DeclaredFacts, dict[tuple[str, str], ToRead]] | None:
-    """The declared name and ID number, and the documents of an application still to be read."""
+_TEXT_POOL: ThreadPoolExecutor | None = None
+_TEXT_POOL_LOCK = threading.Lock()
+
+
+def _text_pool() -> ThreadPoolExecutor:
+    """The threads that wait on the text readers, one per core, shared by every chunk of this
+    process: at most that many reader processes are busy (and kept) at once."""
+    global _TEXT_POOL
+    with _TEXT_POOL_LOCK:
+        if _TEXT_POOL is None:
+            _TEXT_POOL = ThreadPoolExecutor(len(os.sched_getaffinity(0)),
+                                            thread_name_prefix="pdf-text")
+        return _TEXT_POOL
+
+
+def _is_text(item: ToRead) -> bool:
+    return item.method == TEXT_LAYER and item.kind in TEXT_KINDS
+
+
+def _to_read(ctx: Context, app_ids: Sequence[int]
+             ) -> dict[int, tuple[DeclaredFacts, dict[tuple[str, str], ToRead]]]:
+    """For each application of the chunk still there: the declared name and ID number, and its
+    documents still to be read (not in the cache)."""
     engine_name = ctx.ocr_engine_name
     with ctx.db.uow() as s:
-        app = s.get(Application, app_id)
-        if app is None:
-            return None
-        declared = _declared(app)
-        rows = s.execute(select(Material.sha256, Material.normalized_sha256, Material.kind,
-                                Material.media_type, Material.has_text_layer, Material.pages)
-                         .where(Material.application_id == app_id,
+        apps = {a.id: a for a in s.scalars(select(Application).where(Application.id.in_(app_ids)))}
+        rows = s.execute(select(Material.application_id, Material.sha256,
+                                Material.normalized_sha256, Material.kind, Material.media_type,
+                                Material.has_text_layer, Material.pages)
+                         .where(Material.application_id.in_(list(apps)),
                                 Material.kind.in_(TEXT_KINDS | CERTIFICATES),
-                                Material.media_type.is_not(None))).all()
-        todo = {}
+                                Material.media_type.is_not(None))
+                         .order_by(Material.application_id, Material.id)).all()
+        out: dict[int, tuple[DeclaredFacts, dict[tuple[str, str], ToRead]]] = {
+            app_id: (_declared(app), {}) for app_id, app in apps.items()}
         for r in rows:
             method = extraction_method(r.kind, r.media_type, r.has_text_layer, engine_name)
-            if method is None:
-                continue
-            if (r.sha256, method) in done:
-                continue  # read earlier in this chunk: stored with that application's result
-            todo[(r.sha256, method)] = ToRead(r.sha256, r.normalized_sha256 or r.sha256, r.kind,
-                                              r.media_type, r.has_text_layer, method, r.pages)
-        if todo:
-            known = {(sha, method) for sha, method in s.execute(
-                select(Extraction.sha256, Extraction.method)
-                .where(Extraction.sha256.in_([k[0] for k in todo])))}
-            todo = {k: v for k, v in todo.items() if k not in known}
-    return declared, todo
+            if method is not None:
+                out[r.application_id][1][(r.sha256, method)] = ToRead(
+                    r.sha256, r.normalized_sha256 or r.sha256, r.kind, r.media_type,
+                    r.has_text_layer, method, r.pages)
+        hashes = list({k[0] for _, items in out.values() for k in items})
+        known = {(sha, method) for sha, method in s.execute(
+            select(Extraction.sha256, Extraction.method).where(Extraction.sha256.in_(hashes)))
+        } if hashes else set()
+    for _, items in out.values():
+        for key in known & set(items):
+            del items[key]
+    return {app_id: out[app_id] for app_id in app_ids if app_id in out}
 
 
 def _declared(app: Application | None) -> DeclaredFacts:
@@ -150,8 +181,7 @@ def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText
     """A reading as the cache row the runner stores (with the fields read from a certificate)."""
     now = ctx.clock.now()
     if isinstance(reading, PdfText):
-        return CachedReading(item.sha256, item.method, reading.text,
-                             sum(1 for c in reading.text if not c.isspace()),
+        return CachedReading(item.sha256, item.method, reading.text, _chars(reading.text),
                              {"engine": TEXT_LAYER, "pages": reading.pages,
                               "pages_read": reading.pages_read, "stopped": reading.stopped},
                              None, now)
@@ -169,5 +199,10 @@ def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText
         confidence = found.confidence
     if reading.error:
         fields["error"] = reading.error
-    return CachedReading(item.sha256, item.method, reading.text,
-                         sum(1 for c in reading.text if not c.isspace()), fields, confidence, now)
+    return CachedReading(item.sha256, item.method, reading.text, _chars(reading.text), fields,
+                         confidence, now)
+
+
+def _chars(text: str) -> int:
+    """The characters that are not white space (str.split splits on exactly those)."""
+    return sum(map(len, text.split()))

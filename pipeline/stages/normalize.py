@@ -8,13 +8,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from pipeline.context import Context
-from pipeline.documents.preflight import Inspection, inspect_file, normalized_image
+from pipeline.documents.preflight import Inspection, inspect_file, inspect_stored, normalized_image
 from pipeline.domain.findings import Finding
 from pipeline.domain.materials import EXPECTED_FORM, Form, MaterialKind
 from pipeline.stages import StageResult
@@ -51,12 +50,7 @@ def inspect_all(ctx: Context, files: list[tuple[str, str]]) -> dict[tuple[str, s
         return {}
     args = [(str(ctx.blobs.path(sha)), name, ctx.settings.max_file_bytes, ctx.settings.max_pixels)
             for sha, name in files]
-    return dict(zip(files, pool.map(_inspect, args, chunksize=max(1, len(args) // 8))))
-
-
-def _inspect(arg: tuple[str, str, int, int]) -> Inspection:
-    path, name, max_bytes, max_pixels = arg
-    return inspect_file(Path(path), name, max_bytes=max_bytes, max_pixels=max_pixels)
+    return dict(zip(files, pool.map(inspect_stored, args, chunksize=max(1, len(args) // 8))))
 
 
 POOL_FROM = 64   # files in a chunk from which inspection goes to the processes
@@ -76,8 +70,11 @@ def _pool(ctx: Context) -> ProcessPoolExecutor | None:
         return None
     with _POOL_LOCK:
         if _POOL is None:
-            # forkserver: a clean process to fork from, never this one with its threads
-            _POOL = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
+            # forkserver: a clean process to fork from, never this one with its threads; it
+            # imports the preflight once, so that a new inspection process starts ready
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["pipeline.documents.preflight"])
+            _POOL = ProcessPoolExecutor(n, mp_context=context)
         return _POOL
 
 

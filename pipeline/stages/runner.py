@@ -11,7 +11,8 @@
 3. finish: one transaction for the chunk: the moves `takes → gives` as one compare-and-set
    UPDATE per target (one event per move), the stage's findings replaced, materials updated,
    readings cached, then the routing moves. An application another worker finished first is
-   not moved, and its results are not written.
+   not moved, and its results are not written; the notes (events to log once) are written with
+   the moves.
 
 The runner alone persists a stage's result (pipeline.stages documents the contract).
 """
@@ -24,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,9 +33,9 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.domain.states import State
 from pipeline.errors import TransientFault, is_permanent
-from pipeline.stages import CachedReading, Stage, StageResult, Stages
-from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
-from pipeline.storage.transitions import move, move_many
+from pipeline.stages import CachedReading, Note, Stage, StageResult, Stages
+from pipeline.storage.db.models import Application, Event, Extraction, FindingRow, Material
+from pipeline.storage.transitions import SYSTEM, move, move_many
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,12 @@ def finish(ctx: Context, stage: Stage, results: dict[int, StageResult]) -> dict[
     """Persist a chunk's results in one transaction; return the state each moved application is in."""
     now = ctx.clock.now()
     action = f"stage.{stage.name}"
+    notes = [n for r in results.values() for n in r.notes]
     with ctx.db.uow(durable=False) as s:
+        if notes:  # the rows of every application concerned, locked in one order (PostgreSQL)
+            s.execute(select(Application.id)
+                      .where(Application.id.in_({*results, *(n.application_id for n in notes)}))
+                      .order_by(Application.id).with_for_update())
         moved = move_many(s, list(results), stage.takes, stage.gives, now=now, action=action,
                           reason=lambda i: None if results[i].route else results[i].reason,
                           attempts=0, last_error=None, lease_until=None)
@@ -238,12 +244,15 @@ def finish(ctx: Context, stage: Stage, results: dict[int, StageResult]) -> dict[
                    for material_id, values in results[i].materials.items()]
         if updates:  # one executemany, by primary key
             s.execute(update(Material), updates)
-        for i in moved:
+        columns: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for i in moved:  # one executemany by primary key per set of columns
             if results[i].application:
-                s.execute(update(Application).where(Application.id == i)
-                          .values(**results[i].application)
-                          .execution_options(synchronize_session=False))
+                columns[tuple(sorted(results[i].application))].append(
+                    {"id": i, **results[i].application})
+        for rows in columns.values():
+            s.execute(update(Application), rows)
         _cache(s, [r for i in moved for r in results[i].readings])
+        _note(s, now, [n for i in moved for n in results[i].notes])
         state = {i: stage.gives for i in moved}
         routes: dict[State, list[int]] = defaultdict(list)
         for i in moved:
@@ -256,6 +265,26 @@ def finish(ctx: Context, stage: Stage, results: dict[int, StageResult]) -> dict[
             state.update({i: target for i in done})
         s.commit()
     return state
+
+
+def _note(s: Session, now: datetime, notes: list[Note]) -> None:
+    """Log each note once: not when its application already has the same action and reason
+    (the rows are locked: two chunks noting the same pair write it once)."""
+    if not notes:
+        return
+    seen = {tuple(r) for r in s.execute(
+        select(Event.application_id, Event.action, Event.reason)
+        .where(Event.application_id.in_({n.application_id for n in notes}),
+               Event.action.in_({n.action for n in notes})))}
+    rows = []
+    for n in notes:
+        if (n.application_id, n.action, n.reason) not in seen:
+            seen.add((n.application_id, n.action, n.reason))
+            rows.append(dict(application_id=n.application_id, subject=n.subject,
+                             subject_id=str(n.application_id), action=n.action, actor=SYSTEM,
+                             reason=n.reason, created_at=now))
+    if rows:
+        s.execute(insert(Event), rows)
 
 
 def _cache(s: Session, readings: list[CachedReading]) -> None:

@@ -432,7 +432,7 @@ def _crash_mid_import(runtime, tmp_path: Path, people: list[Person]) -> Path:  #
     with open_batch(batch, runtime.settings) as intake:
         intake.applications = _die_after_two(list(intake.applications))
         with pytest.raises(KeyboardInterrupt):
-            submit_batch(runtime.ctx, intake, sent.append)
+            submit_batch(runtime.ctx, intake, lambda _, ids: sent.extend(ids))
     assert len(sent) == 2
     return batch
 
@@ -460,7 +460,7 @@ def test_a_crash_mid_import_leaves_each_application_whole_or_absent(runtime, tmp
     # The operator imports the same batch again: the rest is created, the two are recognised.
     sent: list[int] = []
     with open_batch(batch, runtime.settings) as intake:
-        batch_id = submit_batch(runtime.ctx, intake, sent.append)
+        batch_id = submit_batch(runtime.ctx, intake, lambda _, ids: sent.extend(ids))
     receipt = queries.batch_receipt(runtime.ctx, batch_id)
     assert sorted(receipt["existing"]) == sorted(apps.values())
     assert len(receipt["created"]) == 1

@@ -49,7 +49,7 @@ def test_symlinks_at_the_top_are_set_aside_never_followed(runtime, inbox, tmp_pa
     batch_zip([person(2, DESIGN)], tmp_path / "linked.zip")
     (inbox / "目录链接").symlink_to(outside / "别人的批次")
     (inbox / "链接.zip").symlink_to(tmp_path / "linked.zip")
-    w = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start))
+    w = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send))
     outcomes = settle(w)
     assert sorted(o.name for o in outcomes) == ["目录链接", "链接.zip"]
     assert all(o.imported.rejected for o in outcomes) and batches(runtime) == 0
@@ -64,7 +64,7 @@ def test_a_symlink_inside_a_batch_folder_refuses_the_batch(runtime, inbox, tmp_p
     batch = folder_batch(inbox / "带链接", [person(1, DESIGN)])
     applicant = next(p for p in batch.iterdir() if p.is_dir())
     (applicant / "业绩材料-2.pdf").symlink_to(secret)
-    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start)))
+    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send)))
     assert outcome.imported.rejected and batches(runtime) == 0
     assert "业绩材料-2.pdf" in note(outcome.moved_to) and "符号链接" in note(outcome.moved_to)
 
@@ -72,7 +72,7 @@ def test_a_symlink_inside_a_batch_folder_refuses_the_batch(runtime, inbox, tmp_p
 def test_a_fifo_never_blocks_the_watcher(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
     os.mkfifo(inbox / "管道.zip")
     batch_zip([person(1, DESIGN)], inbox / "正常.zip")
-    w = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start))
+    w = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send))
     result: list = []  # type: ignore[type-arg]
     poller = threading.Thread(target=lambda: result.extend(settle(w)), daemon=True)
     poller.start()
@@ -105,7 +105,7 @@ def test_a_batch_replaced_during_its_import_is_not_moved_as_imported(runtime, in
         os.replace(inbox / "tmp-new.zip", inbox / "批次.zip")  # swapped under the same name
 
     batch_zip(first, inbox / "批次.zip")
-    w = InboxWatcher(inbox, replacing(make_importer(runtime.ctx, runtime.queue.start), replace))
+    w = InboxWatcher(inbox, replacing(make_importer(runtime.ctx, runtime.queue.send), replace))
     w.poll()
     assert w.poll() == [] and (inbox / "批次.zip").exists()  # imported the first, not moved
     assert batches(runtime) == 1 and names(runtime) == {"测试1"}
@@ -128,7 +128,7 @@ def test_a_folder_extended_during_its_import_is_imported_again(runtime, inbox) -
                 p.rename(batch / p.name)
         roster.write_bytes(_merged(roster, late / "roster.csv"))
 
-    w = InboxWatcher(inbox, replacing(make_importer(runtime.ctx, runtime.queue.start), extend))
+    w = InboxWatcher(inbox, replacing(make_importer(runtime.ctx, runtime.queue.send), extend))
     w.poll()
     assert w.poll() == [] and batch.exists() and names(runtime) == {"测试1"}
     [outcome] = settle(w)
@@ -146,7 +146,7 @@ def test_a_units_folder_imports_its_own_and_its_subordinates_applicants(runtime,
     mine = inbox / MINISTRY
     mine.mkdir()
     batch_zip([person(1, MINISTRY), person(2, DESIGN)], mine / "厅和设计院.zip")  # DESIGN is below
-    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start)))
+    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send)))
     assert outcome.name == f"{MINISTRY}/厅和设计院.zip" and not outcome.imported.rejected
     assert outcome.moved_to.parent == mine / "processed" and apps(runtime) == 2
     with runtime.ctx.db.uow() as s:
@@ -162,7 +162,7 @@ def test_a_unit_cannot_drop_another_units_applicants_in_its_folder(runtime, inbo
     pending.mkdir()
     batch_zip([person(3, PENDING)], pending / "待审核单位.zip")
     outcomes = {o.name: o for o in settle(InboxWatcher(inbox, make_importer(runtime.ctx,
-                                                                            runtime.queue.start)))}
+                                                                            runtime.queue.send)))}
     smuggled = outcomes[f"{DESIGN}/夹带.zip"]
     assert smuggled.imported.rejected and smuggled.moved_to.parent == design / "rejected"
     assert "花名册第3行" in note(smuggled.moved_to) and TECH in note(smuggled.moved_to)
@@ -173,7 +173,7 @@ def test_a_unit_cannot_drop_another_units_applicants_in_its_folder(runtime, inbo
 
 def test_the_centers_flat_inbox_still_takes_any_unit(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
     batch_zip([person(1, DESIGN), person(2, TECH)], inbox / "中心.zip")
-    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start)))
+    [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send)))
     assert not outcome.imported.rejected and apps(runtime) == 2
 
 
@@ -181,5 +181,5 @@ def test_a_snapshot_left_by_a_dead_watcher_is_removed_at_start(runtime, inbox) -
     left = inbox / ".snapshots" / "dead" / "x.zip"
     left.parent.mkdir(parents=True)
     left.write_bytes(io.BytesIO(b"PK").getvalue())
-    InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.start))
+    InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send))
     assert not (inbox / ".snapshots").exists()

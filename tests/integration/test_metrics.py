@@ -25,7 +25,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 @pytest.fixture
 def client(runtime):  # type: ignore[no-untyped-def]
-    app = create_app(runtime.ctx, runtime.start, health=lambda: health(runtime),
+    app = create_app(runtime.ctx, runtime.queue.send, health=lambda: health(runtime),
                      metrics=lambda: exposition(runtime))
     with TestClient(app) as c:
         yield c
@@ -64,7 +64,7 @@ def test_healthz_says_what_waits_with_no_worker_and_what_to_run(runtime, client,
     register_sample_units(runtime.ctx)
     batch = make_batch(tmp_path / "in", applicants=3, seed=4, light=True, flaws=False)
     with open_batch(Path(batch.path), runtime.settings) as intake:  # committed, never processed
-        submit_batch(runtime.ctx, intake, lambda app_id: None)
+        submit_batch(runtime.ctx, intake, lambda stage, ids: None)
     body = client.get("/healthz").json()
     assert body["status"] == "degraded" and body["database"]["ok"] and body["broker"]["ok"]
     assert body["workers"]["count"] == 0 and body["waiting"] == 3

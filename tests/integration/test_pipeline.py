@@ -260,7 +260,7 @@ def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtim
     from zhicheng.app import drain
 
     with open_batch(sample.path, runtime.settings) as intake:  # committed, never sent: a crash
-        batch_id = submit_batch(runtime.ctx, intake, lambda app_id: None)
+        batch_id = submit_batch(runtime.ctx, intake, lambda stage, ids: None)
     waiting = len(_reaching_stages(runtime, batch_id))
     assert 0 < waiting < len(sample.applicants)  # the sample's unit flaws: returned at intake
     assert queries.batch_pending(runtime.ctx, batch_id) == waiting
@@ -297,7 +297,7 @@ def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, s
 
     with open_batch(sample.path, runtime.settings) as intake:
         ids: list[int] = []
-        submit_batch(runtime.ctx, intake, ids.append)
+        submit_batch(runtime.ctx, intake, lambda _, sent: ids.extend(sent))
     real = STAGES.named("normalize").run
     seen: list[object] = []
 
@@ -321,7 +321,7 @@ def test_one_failing_application_does_not_hold_back_the_rest_of_its_chunk(runtim
 
     with open_batch(sample.path, runtime.settings) as intake:
         ids: list[int] = []
-        submit_batch(runtime.ctx, intake, ids.append)
+        submit_batch(runtime.ctx, intake, lambda _, sent: ids.extend(sent))
     real = STAGES.named("normalize").run
     bad = ids[3]
 
@@ -357,7 +357,7 @@ def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, s
 
     with open_batch(sample.path, runtime.settings) as intake:
         ids: list[int] = []
-        submit_batch(runtime.ctx, intake, ids.append)
+        submit_batch(runtime.ctx, intake, lambda _, sent: ids.extend(sent))
     runtime.ctx.settings = runtime.ctx.settings.with_(stage_lease_seconds=1)
     real = STAGES.named("normalize").run
     seen: list[object] = []
@@ -373,3 +373,23 @@ def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, s
     for app_id in ids:
         actions = [e["action"] for e in queries.show_application(runtime.ctx, app_id)["events"]]
         assert actions.count("stage.normalize") == 1
+
+
+def test_a_results_notes_are_logged_once_per_application_action_and_reason(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.stages import Note
+
+    real = STAGES.named("check").run
+
+    def noting(ctx, app_ids):  # type: ignore[no-untyped-def]
+        # Every application of the chunk notes every one of them: each note comes several times.
+        out = real(ctx, app_ids)
+        every = tuple(Note(j, "center", "test.noted", "同一批次") for j in sorted(out))
+        return {i: dataclasses.replace(r, notes=r.notes + every) for i, r in out.items()}
+
+    rt = with_stages(STAGES.replace("check", run=noting))
+    batch_id = import_batch(rt, sample.path, wait=True, timeout=120)
+    checked = _reaching_stages(rt, batch_id)
+    assert len(checked) > 1
+    with rt.ctx.db.uow() as s:
+        noted = list(s.scalars(select(Event.application_id).where(Event.action == "test.noted")))
+    assert sorted(noted) == sorted(checked)

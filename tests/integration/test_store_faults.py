@@ -57,7 +57,7 @@ def submit(ctx, path: Path, leave_free: int | None = None) -> tuple[int, list[in
             blobs = ctx.settings.data_dir / "blobs"
             free = os.statvfs(blobs).f_bavail * os.statvfs(blobs).f_frsize
             (blobs / "filler").write_bytes(bytes(max(0, free - leave_free)))
-        return submit_batch(ctx, intake, started.append), started
+        return submit_batch(ctx, intake, lambda _, ids: started.extend(ids)), started
 
 
 def test_blobs_on_their_own_filesystem_are_stored_whole(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def apps(runtime) -> int:  # type: ignore[no-untyped-def]
 
 
 def watcher(runtime, inbox: Path, importer=None) -> InboxWatcher:  # type: ignore[no-untyped-def]
-    return InboxWatcher(inbox, importer or make_importer(runtime.ctx, runtime.queue.start))
+    return InboxWatcher(inbox, importer or make_importer(runtime.ctx, runtime.queue.send))
 
 
 def folder_batch(target: Path, people: list[dict[str, str]]) -> Path:
@@ -134,7 +134,7 @@ def test_a_batch_that_cannot_be_imported_goes_to_rejected_with_a_chinese_note(ru
 
 
 def test_a_transient_error_is_retried_at_the_next_poll_not_dropped(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
-    real = make_importer(runtime.ctx, runtime.queue.start)
+    real = make_importer(runtime.ctx, runtime.queue.send)
     calls: list[str] = []
 
     def flaky(path: Path):  # type: ignore[no-untyped-def]
@@ -169,3 +169,25 @@ def test_a_failed_move_is_retried_without_importing_again(runtime, inbox, monkey
     assert w.poll() == [] and batches(runtime) == 1      # imported, committed, not moved
     [outcome] = w.poll()
     assert outcome.moved_to.parent.name == "processed" and batches(runtime) == 1
+
+
+def test_an_application_left_waiting_at_a_later_stage_is_sent_there_by_the_next_batch(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.stages import STAGES
+    from pipeline.stages.runner import run_chunk
+
+    lost: list[tuple[str, list[int]]] = []   # a crash: the messages never reach the queue
+    sent: list[tuple[str, list[int]]] = []
+    batch_zip([person(1, DESIGN)], inbox / "一批.zip")
+    first = watcher(runtime, inbox, make_importer(runtime.ctx, lambda n, ids: lost.append((n, list(ids)))))
+    first.poll()
+    assert [o.name for o in first.poll()] == ["一批.zip"]
+    [(stage, [waiting])] = lost
+    assert stage == "normalize"
+    run_chunk(runtime.ctx, STAGES, "normalize", [waiting])   # normalized; its extract message lost
+    batch_zip([person(1, DESIGN), person(2, DESIGN)], inbox / "二批.zip")
+    second = watcher(runtime, inbox, make_importer(runtime.ctx, lambda n, ids: sent.append((n, list(ids)))))
+    second.poll()
+    assert [o.name for o in second.poll()] == ["二批.zip"]
+    with runtime.ctx.db.uow() as s:
+        new = s.scalar(select(Application.id).where(Application.id != waiting))
+    assert sorted(sent) == [("extract", [waiting]), ("normalize", [new])]

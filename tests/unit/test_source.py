@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from intake.entries import EntryCorrupt, EntryTooLarge
 from intake.roster import read_roster
-from intake.source import BatchSource, EntryCorrupt, EntryTooLarge
+from intake.source import BatchSource
 from pipeline.domain.identity import make_id_number
 
 ID1 = make_id_number("43010219850315002")

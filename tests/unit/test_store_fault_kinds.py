@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from intake.source import EntryCorrupt
+from intake.entries import EntryCorrupt
 from pipeline.documents.preflight import inspect_file
 from pipeline.storage.faults import StoreFault, is_store_fault
 from tests.conftest import unavailable

@@ -64,7 +64,7 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     inbox.mkdir(parents=True, exist_ok=True)
     if interval <= 0:
         raise Fail("--interval 必须大于 0")
-    watcher = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.start))
+    watcher = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send))
 
     def report(o: Outcome) -> None:
         where = "已拒收" if o.imported.rejected else "已处理"

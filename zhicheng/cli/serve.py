@@ -32,11 +32,11 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
     limits = Limits(max_file_bytes=settings.max_file_bytes,
                     max_application_bytes=max_request_mb * 1024 * 1024,
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
-    app = create_app(runtime.ctx, runtime.start, limits, health=lambda: health(runtime),
+    app = create_app(runtime.ctx, runtime.queue.send, limits, health=lambda: health(runtime),
                      metrics=lambda: exposition(runtime))
     from console import install
 
-    install(app, runtime.ctx, runtime.start, limits, secure_cookies=https)
+    install(app, runtime.ctx, runtime.queue.send, limits, secure_cookies=https)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                            access_log=False, proxy_headers=False))
     say(f"工作台：http://{host}:{port}/ （账号用 zhicheng users add 建立）")
