@@ -20,7 +20,7 @@ from pipeline.domain.states import State
 from pipeline.domain.text import strip_unsafe, unsafe_chars
 from pipeline.roster.record import RosterRecord
 from pipeline.rules.application import UnitFacts, unit_findings
-from pipeline.services.facts import unit_facts
+from pipeline.stages.facts import unit_facts
 from pipeline.storage.db.models import Application, FindingRow
 from pipeline.storage.transitions import move_many
 

@@ -28,8 +28,8 @@ from pipeline.rules.application import (
     duplicate_details,
 )
 from pipeline.rules.year import ScannedReport
-from pipeline.services.facts import unit_facts
 from pipeline.stages import Note, StageResult
+from pipeline.stages.facts import unit_facts
 from pipeline.storage.db.models import Application, Extraction, FindingRow, Material
 
 STAGE = "check"
