@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import errors
 from pipeline.context import CHINA, Context
-from pipeline.domain.states import AUTOMATIC, LABELS, State
+from pipeline.domain.states import LABELS, WAITING, State
 from pipeline.services import receipts
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.db.models import (
@@ -31,7 +31,6 @@ REVIEW_QUEUES = {
 }
 
 
-WAITING = [str(x) for x in AUTOMATIC]
 
 
 class NotFound(errors.NotFound):
@@ -82,7 +81,7 @@ def batch_pending(ctx: Context, batch_id: int) -> int:
             select(func.count()).select_from(BatchItem).join(
                 Application, Application.id == BatchItem.application_id)
             .where(BatchItem.batch_id == batch_id,
-                   Application.state.in_([str(x) for x in AUTOMATIC]))) or 0
+                   Application.state.in_(WAITING))) or 0
 
 
 def pending(ctx: Context, batch_id: int | None = None) -> dict[str, int]:
@@ -130,7 +129,7 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
                            "oldest_age_seconds": _age(now, oldest)})
         stuck = s.execute(select(Application.id, Application.name, Application.state,
                                  Application.state_changed_at, Application.attempts)
-                          .where(Application.state.in_([str(x) for x in AUTOMATIC]),
+                          .where(Application.state.in_(WAITING),
                                  Application.state_changed_at < _minus(now, stuck_after))
                           .order_by(Application.state_changed_at).limit(100)).all()
         failed = s.execute(select(Application.id, Application.name, Application.last_error,
