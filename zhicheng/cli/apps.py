@@ -10,7 +10,7 @@ from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, cn_time, event_label, rule_label
 from pipeline.services import queries
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Obj, emit_json, say
 from zhicheng.cli.root import cli
 
 READ_LABELS = (("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
@@ -30,7 +30,6 @@ def apps() -> None:
 @click.option("--batch", type=int, default=None, help="按批次筛选")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch: int | None,
           as_json: bool) -> None:
     """列出申报及其审核发现。"""
@@ -61,7 +60,6 @@ def echo_rows(rows: list[dict], flags_detail: bool = False) -> None:  # type: ig
 @click.argument("app_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def show(obj: Obj, app_id: int, as_json: bool) -> None:
     """显示一份申报：基本信息、材料、审核发现与处理记录。"""
     a = queries.show_application(obj.runtime().ctx, app_id)
@@ -132,7 +130,6 @@ def _when(iso: str | None) -> str:
 @click.option("--by", "by", required=True, help="操作人员姓名")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def withdraw(obj: Obj, app_id: int, reason: str, by: str, as_json: bool) -> None:
     """撤回一份尚未经上级审核的申报（已撤回的申报不再占用本年度的申报名额）。"""
     from pipeline.services.withdrawal import withdraw as take_back

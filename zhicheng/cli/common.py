@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +59,6 @@ def emit_json(data: Any) -> None:
 def say(message: str = "") -> None:
     """A line for the person at the terminal (stderr, so stdout stays for ids and JSON)."""
     click.echo(message, err=True)
-
-
-def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Kept so that commands read as before: errors are handled once, by the root group."""
-    return fn
 
 
 EXIT_CODES = (

@@ -19,7 +19,7 @@ from pipeline.services.units import import_units
 from pipeline.settings import Settings
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
-from zhicheng.cli.common import Fail, expected_errors
+from zhicheng.cli.common import Fail
 from zhicheng.cli.root import cli
 
 MARKER = ".zhicheng-demo"
@@ -33,7 +33,6 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
               show_default=True, help="演示文件与数据写入的目录")
 @click.option("--applicants", type=int, default=16, show_default=True, help="样例申报人数")
 @click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同样例）")
-@expected_errors
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
     from intake.units_file import read_units_file

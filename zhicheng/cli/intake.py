@@ -9,7 +9,7 @@ import click
 from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
 from zhicheng.app import import_batch, terminal_progress
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.root import _print_receipt, cli
 
 
@@ -24,7 +24,6 @@ def intake() -> None:
 @click.option("--timeout", type=float, default=None, help="--wait 最多等待的秒数")
 @click.option("--json", "as_json", is_flag=True, help="输出批次回执 JSON（含 id）")
 @click.pass_obj
-@expected_errors
 def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bool) -> None:
     """导入一个批次（文件夹或 zip），输出批次号。"""
     if not path.exists():
@@ -49,7 +48,6 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
 @click.option("--interval", type=float, default=5.0, show_default=True, help="轮询间隔（秒）")
 @click.option("--once", is_flag=True, help="导入收件箱中已有的批次后退出")
 @click.pass_obj
-@expected_errors
 def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     """监视收件箱：批次文件夹或 zip 不再变化后导入一次，再移入 processed/ 或 rejected/（附说明）。
 
@@ -99,7 +97,6 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
               help="Redis 模式下最多等待的秒数")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None, state: str,
             actor: str, timeout: float | None, as_json: bool) -> None:
     """单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"""
@@ -132,7 +129,6 @@ def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None,
 @intake.command()
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("花名册模板.xlsx"),
               show_default=True, help="模板文件保存到哪里")
-@expected_errors
 def template(out: Path) -> None:
     """生成花名册模板（标准列名、下拉选项、文本格式、填写示例与材料清单）。"""
     from intake.template import write_template

@@ -12,7 +12,7 @@ import click
 
 from pipeline.domain.states import State
 from pipeline.services import queries
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.root import cli
 
 OUT = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -66,7 +66,6 @@ def report() -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | None,
            batch: int | None, out_dir: Path, as_json: bool) -> None:
@@ -101,7 +100,6 @@ def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | No
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def publicity(obj: Obj, publicity_id: int, out_dir: Path, as_json: bool) -> None:
     """生成公示名单（PDF 与 XLSX；身份证号、手机号码部分隐藏）。"""
@@ -115,7 +113,6 @@ def publicity(obj: Obj, publicity_id: int, out_dir: Path, as_json: bool) -> None
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def batch(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
     """生成推荐上报名单（PDF 与 XLSX）及含名单和全部审核包的 ZIP。"""
@@ -129,7 +126,6 @@ def batch(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def review_sheet(obj: Obj, unit: str, out_dir: Path, as_json: bool) -> None:
     """生成单位待审核清单（PDF）：等待该单位审核的申报及需留意的问题。"""
@@ -143,7 +139,6 @@ def review_sheet(obj: Obj, unit: str, out_dir: Path, as_json: bool) -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def receipt(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
     """批次回执（退回清单 XLSX）：每位申报人的状态与退回原因，交给申报单位。"""

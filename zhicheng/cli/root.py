@@ -11,7 +11,7 @@ import click
 
 from pipeline.domain.states import LABELS, State
 from pipeline.services import queries, receipts, recovery
-from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, expected_errors, say
+from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, say
 
 
 @click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]},
@@ -33,7 +33,6 @@ def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
 
 @cli.command()
 @click.pass_obj
-@expected_errors
 def init(obj: Obj) -> None:
     """创建或升级数据库。"""
     from pipeline.storage.db import migrate
@@ -56,7 +55,6 @@ def _where(obj: Obj) -> str:
 @click.argument("batch", type=int, required=False)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def status(obj: Obj, batch: int | None, as_json: bool) -> None:
     """各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"""
     runtime = obj.runtime()
@@ -135,7 +133,6 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
 @click.option("--metrics-port", type=int, default=None,
               help="在该端口提供 Prometheus 指标 /metrics（Redis 模式；默认 ZHICHENG_WORKER_METRICS_PORT，不设则不提供）")
 @click.pass_obj
-@expected_errors
 def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...],
            metrics_port: int | None) -> None:
     """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
@@ -179,7 +176,6 @@ def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
 @click.argument("ids", type=int, nargs=-1)
 @click.option("--stalled", is_flag=True, help="同时重新发送停滞在自动阶段的申报")
 @click.pass_obj
-@expected_errors
 def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
     """排除故障后，重新处理技术故障（failed）的申报。"""
     runtime = obj.runtime()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhicheng.cli.common import Obj, expected_errors, say
+from zhicheng.cli.common import Obj, say
 from zhicheng.cli.root import cli
 
 
@@ -17,7 +17,6 @@ from zhicheng.cli.root import cli
 @click.option("--https", "https", is_flag=True,
               help="经 HTTPS 反向代理访问时使用：登录会话的 Cookie 只经 HTTPS 发送（Secure）")
 @click.pass_obj
-@expected_errors
 def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int,
           https: bool) -> None:
     """运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""

@@ -8,7 +8,7 @@ import click
 
 from pipeline.errors import NotFound, Refused
 from pipeline.services import units as svc
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.root import cli
 
 
@@ -21,7 +21,6 @@ def units() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
     from intake.units_file import read_units_file
@@ -58,7 +57,6 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--category", "business_category", default="", help="业务类别")
 @click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def register(obj: Obj, by: str, **raw: str | None) -> None:
     """注册一个单位（待审核）；主管单位须已注册，统筹区须为湖南省的统筹区。"""
     ctx = obj.runtime().ctx
@@ -76,7 +74,6 @@ def register(obj: Obj, by: str, **raw: str | None) -> None:
 @click.option("--reason", default="", help="未通过的原因")
 @click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
     status = "未通过" if refuse else svc.APPROVED
@@ -89,7 +86,6 @@ def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
 @click.option("--reason", required=True, help="注册审核不通过的原因（告知单位）")
 @click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
     """单位注册审核不通过，记录原因。"""
     svc.refuse(obj.runtime().ctx, code, reason, by=by or "系统")
@@ -101,7 +97,6 @@ def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
 @click.option("--parent", default=None, help="上级单位统一社会信用代码")
 @click.option("--center", is_flag=True, help="上级为中心（清除上级单位）")
 @click.pass_obj
-@expected_errors
 def link(obj: Obj, code: str, parent: str | None, center: bool) -> None:
     """配置上下级关系：单位的申报在本单位之后由谁审核。"""
     if bool(parent) == center:
@@ -113,7 +108,6 @@ def link(obj: Obj, code: str, parent: str | None, center: bool) -> None:
 @units.command("list")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, as_json: bool) -> None:
     """列出所有单位。"""
     rows = svc.list_units(obj.runtime().ctx)
@@ -135,7 +129,6 @@ def list_(obj: Obj, as_json: bool) -> None:
 @click.option("--label", default="", help="备注，如“人事科张三的上传脚本”")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（含 id 与 token）")
 @click.pass_obj
-@expected_errors
 def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -> None:
     """为单位（或 --center 为中心）签发 HTTP 接口令牌；令牌只显示这一次，系统只保存其摘要。"""
     from pipeline.services import tokens
@@ -158,7 +151,6 @@ def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -
 @click.option("--center", is_flag=True, help="只列出中心的令牌")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
     """列出令牌（不显示令牌本身）：某单位的、中心的或全部。"""
     from pipeline.services import tokens as svc_tokens
@@ -178,7 +170,6 @@ def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
 @units.command("revoke-token")
 @click.argument("token_id", type=int)
 @click.pass_obj
-@expected_errors
 def revoke_token(obj: Obj, token_id: int) -> None:
     """吊销一个令牌：此后用它的请求一律拒绝。"""
     from pipeline.services import tokens as svc_tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.services import accounts
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
+from zhicheng.cli.common import Obj, emit_json, say
 from zhicheng.cli.root import cli
 
 ROLES = click.Choice(list(accounts.ROLES))
@@ -27,7 +27,6 @@ def users() -> None:
 @click.option("--password", **PASSWORD)  # type: ignore[arg-type]
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None, password: str,
         as_json: bool) -> None:
     """建立一个账号。"""
@@ -43,7 +42,6 @@ def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None,
 @click.option("--unit", default=None, help="只列出该单位的账号")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, unit: str | None, as_json: bool) -> None:
     """列出账号（不含密码）。"""
     rows = accounts.list_users(obj.runtime().ctx, unit)
@@ -59,7 +57,6 @@ def list_(obj: Obj, unit: str | None, as_json: bool) -> None:
 @users.command("disable")
 @click.argument("username")
 @click.pass_obj
-@expected_errors
 def disable(obj: Obj, username: str) -> None:
     """停用账号：其登录会话立即失效。"""
     accounts.set_disabled(obj.runtime().ctx, username, True, actor="命令行")
@@ -69,7 +66,6 @@ def disable(obj: Obj, username: str) -> None:
 @users.command("enable")
 @click.argument("username")
 @click.pass_obj
-@expected_errors
 def enable(obj: Obj, username: str) -> None:
     """重新启用已停用的账号。"""
     accounts.set_disabled(obj.runtime().ctx, username, False, actor="命令行")
@@ -80,7 +76,6 @@ def enable(obj: Obj, username: str) -> None:
 @click.argument("username")
 @click.option("--password", **PASSWORD)  # type: ignore[arg-type]
 @click.pass_obj
-@expected_errors
 def reset_password(obj: Obj, username: str, password: str) -> None:
     """重置密码：该账号的所有登录会话立即失效。"""
     accounts.reset_password(obj.runtime().ctx, username, password, actor="命令行")
