@@ -101,18 +101,19 @@ def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None,
             actor: str, timeout: float | None, as_json: bool) -> None:
     """单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"""
     from pipeline.services import recheck as service
-    from zhicheng.app import drain, wait_for_applications
+    from zhicheng.app import wait_for_applications
 
     if not ids and unit is None and batch is None:
         raise Fail("请给出要重新检查的申报编号，或用 --unit / --batch 选定范围")
     runtime = obj.runtime()
     chosen = service.select_returned(runtime.ctx, list(ids) or None, unit, batch)
     chosen += [i for i in ids if i not in chosen]  # named but not returned: said why below
-    started = service.start_recheck(runtime.ctx, chosen, runtime.queue.start, actor)
-    if runtime.settings.embedded:
-        drain(runtime, terminal_progress("重新检查"))
-    else:
-        wait_for_applications(runtime, started.started, timeout)
+    with runtime.workers() as here:
+        started = service.start_recheck(runtime.ctx, chosen, runtime.queue.start, actor)
+        if here.local:
+            runtime.settle(progress=terminal_progress("重新检查"))
+        else:
+            wait_for_applications(runtime, started.started, timeout)
     summary = service.summarize(runtime.ctx, started.started)
     if as_json:
         emit_json({"started": started.started,

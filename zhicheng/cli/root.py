@@ -11,6 +11,7 @@ import click
 
 from pipeline.domain.states import LABELS, State
 from pipeline.services import queries, receipts, recovery
+from zhicheng.app import terminal_progress
 from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, say
 
 
@@ -137,12 +138,11 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
            metrics_port: int | None) -> None:
     """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
     runtime = obj.runtime()
-    if runtime.embedded:
-        from zhicheng.app import drain, terminal_progress
-
-        n = drain(runtime, terminal_progress("处理进度"), notice=say)
-        say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
-        return
+    with runtime.workers() as here:
+        if here.local:  # embedded: the stages run in this process; done when nothing waits
+            n = runtime.settle(progress=terminal_progress("处理进度"), notice=say)
+            say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
+            return
     env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
     # Dramatiq's Redis consumer, with as many messages in hand as it may prefetch, sleeps with a
     # backoff of up to this many milliseconds before it fetches again; at the default (1 s) a
