@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.roster.fields import EDUCATIONS, LEVELS
-from pipeline.rules.ruleset import (
-    UNIT_KINDS,
-    RuleSet,
-    RuleSetError,
-    default_ruleset_path,
-    load_ruleset,
-    series_key,
-)
+from pipeline.rules.loader import load_ruleset
+from pipeline.rules.ruleset import UNIT_KINDS, RuleSet, RuleSetError, default_ruleset_path, series_key
 
 SHIPPED = default_ruleset_path(2026)
 TEXT = SHIPPED.read_text(encoding="utf-8")
