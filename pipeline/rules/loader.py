@@ -30,7 +30,7 @@ from pipeline.rules.ruleset import (
     TenureRule,
     series_key,
 )
-from pipeline.rules.toml_lines import _KEY_LINE, _TABLE_HEADER, Where, _index_lines
+from pipeline.rules.toml_lines import KeyLines, Where
 
 
 def load_ruleset(path: Path) -> RuleSet:
@@ -95,27 +95,10 @@ class _Reader:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
-        self.index = _index_lines(self.lines)
-
-    def line_of(self, where: Where, needle: str | None = None) -> int | None:
-        for size in range(len(where), 0, -1):
-            if where[:size] in self.index:
-                line = self.index[where[:size]]
-                break
-        else:
-            return None
-        if needle:  # an element of a multi-line array: the line that holds it
-            for number in range(line, len(self.lines) + 1):
-                text = self.lines[number - 1]
-                if number > line and (_KEY_LINE.match(text) or _TABLE_HEADER.match(text)):
-                    break
-                if needle in text:
-                    return number
-        return line
+        self.keys = KeyLines(text)
 
     def fail(self, where: Where, detail: str, needle: str | None = None) -> NoReturn:
-        line = self.line_of(where, needle)
+        line = self.keys.line_of(where, needle)
         at = f" 第{line}行" if line else ""
         raise RuleSetError(f"规则集文件 {self.path}{at}：{detail}")
 
@@ -139,7 +122,7 @@ class _Reader:
 
     def missing(self, where: Where, key: str, detail: str) -> NoReturn:
         # The TOML trap: a key written below another [section] header belongs to that section.
-        astray = [p for p in self.index if len(p) > len(where) + 1 and p[-1] == key]
+        astray = [p for p in self.keys if len(p) > len(where) + 1 and p[-1] == key]
         if astray:
             home = f"[{_name(where)}] 小节中" if where else "文件开头（所有 [ ] 小节之前）"
             self.fail(astray[0], f"{detail}：这一行的“{key}”写在了“{_name(astray[0][:-1])}”小节里"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 Where = tuple[str | int, ...]  # a key path; an int is the index in an array of tables
 
@@ -33,7 +34,7 @@ def _key_parts(dotted: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _index_lines(lines: list[str]) -> dict[Where, int]:
+def _index(lines: list[str]) -> dict[Where, int]:
     """The 1-based line where each table and key of the document is written."""
     index: dict[Where, int] = {}
     table: Where = ()
@@ -53,3 +54,33 @@ def _index_lines(lines: list[str]) -> dict[Where, int]:
         for size in range(1, len(table) + 1):
             index.setdefault(table[:size], number)
     return index
+
+
+class KeyLines:
+    """The lines of one TOML document's keys and tables."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.index = _index(self.lines)
+
+    def __iter__(self) -> Iterator[Where]:
+        """Every key path written in the document, in the order first written."""
+        return iter(self.index)
+
+    def line_of(self, where: Where, needle: str | None = None) -> int | None:
+        """The 1-based line of `where` (or of the nearest enclosing table written); with `needle`,
+        the line of the element of a multi-line array that holds it. None: not written."""
+        for size in range(len(where), 0, -1):
+            if where[:size] in self.index:
+                line = self.index[where[:size]]
+                break
+        else:
+            return None
+        if needle:
+            for number in range(line, len(self.lines) + 1):
+                text = self.lines[number - 1]
+                if number > line and (_KEY_LINE.match(text) or _TABLE_HEADER.match(text)):
+                    break
+                if needle in text:
+                    return number
+        return line
