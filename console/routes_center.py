@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
-from pipeline.services import accounts, jobs, offline_review, queries, units, worklist
+from pipeline.services import accounts, jobs, offline_review, queries, unit_records, units, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 
@@ -55,7 +55,7 @@ def routes(c: Console) -> APIRouter:
                    form: dict[str, str] | None = None) -> Response:
         return c.page(request, "units.html", status=status, title="单位注册",
                       rows=units.list_units(c.ctx), errors=errors or Errors(), form=form or {},
-                      kinds=units.KINDS)
+                      kinds=unit_records.KINDS)
 
     @r.get("/center/units")
     def unit_list(request: Request) -> Response:
@@ -67,7 +67,7 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         raw = {k: text(form, k) for k in ("code", "name", "region", "kind", "parent_code")}
-        data, problems = units.validate({**raw, "status": "待审核"}, "")
+        data, problems = unit_records.validate({**raw, "status": "待审核"}, "")
         errors = Errors()
         if data is None:
             errors.general = "；".join(problems)

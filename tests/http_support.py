@@ -17,7 +17,8 @@ import uvicorn
 from intake.api import Limits, create_app
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services import tokens
-from pipeline.services.units import UnitData, import_units, register
+from pipeline.services.unit_records import UnitData
+from pipeline.services.units import import_units, register
 
 MINISTRY = "1143000000618826XX"        # 交通运输厅: parent and supervisor of the two institutes
 DESIGN = "91430000183765427C"          # 设计院, a subordinate of the ministry

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.services import accounts
-from pipeline.services.units import UnitData, register
+from pipeline.services.unit_records import UnitData
+from pipeline.services.units import register
 from pipeline.storage.db.models import Event, User
 
 UNIT = "91430000183765427C"

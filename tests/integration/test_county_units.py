@@ -8,7 +8,8 @@ import pytest
 from pipeline.context import Context
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.rules.application import run_checks
-from pipeline.services.units import import_units, list_units, validate
+from pipeline.services.unit_records import validate
+from pipeline.services.units import import_units, list_units
 from pipeline.stages.check import load_facts
 from pipeline.storage.db.models import Application
 from tests.helpers import seed_application

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import NotFound, Refused
+from pipeline.services import unit_records
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.root import cli
@@ -60,7 +61,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 def register(obj: Obj, by: str, **raw: str | None) -> None:
     """注册一个单位（待审核）；主管单位须已注册，统筹区须为湖南省的统筹区。"""
     ctx = obj.runtime().ctx
-    data, errors = svc.validate(dict(raw), "")
+    data, errors = unit_records.validate(dict(raw), "")
     if data is None:
         raise svc.UnitError("；".join(errors))
     svc.register(ctx, data, by or "系统")
@@ -76,7 +77,7 @@ def register(obj: Obj, by: str, **raw: str | None) -> None:
 @click.pass_obj
 def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
-    status = "未通过" if refuse else svc.APPROVED
+    status = "未通过" if refuse else unit_records.APPROVED
     svc.set_status(obj.runtime().ctx, code, status, by or "系统", reason)
     say(f"单位{code.upper()}的注册状态已改为“{status}”")
 
