@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from intake.watch import NOTE_SUFFIX, InboxWatcher, make_importer
+from intake.watch import NOTE_SUFFIX, InboxWatcher
+from intake.watch_import import make_importer
 from pipeline.storage.db.models import Application, ImportBatch
 from tests.http_support import DESIGN, batch_zip, person, setup_units
 

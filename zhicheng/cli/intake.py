@@ -53,7 +53,8 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
 
     收件箱默认为数据目录下的 inbox/。
     """
-    from intake.watch import InboxWatcher, Outcome, make_importer
+    from intake.watch import InboxWatcher, Outcome
+    from intake.watch_import import make_importer
 
     runtime = obj.runtime()
     inbox = inbox or runtime.settings.data_dir / "inbox"
