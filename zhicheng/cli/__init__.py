@@ -12,6 +12,7 @@ def build() -> click.Group:
         demo,
         intake,
         jobs,
+        operations,
         publicity,
         recommend,
         report,  # (modules register commands)

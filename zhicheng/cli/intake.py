@@ -10,7 +10,8 @@ from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.cli.common import Fail, Obj, emit_json, say
-from zhicheng.cli.root import _print_receipt, cli
+from zhicheng.cli.operations import _print_receipt
+from zhicheng.cli.root import cli
 
 
 @cli.group()
