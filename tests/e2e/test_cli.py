@@ -323,18 +323,18 @@ def scenario(cli_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 def _registered_commands() -> list[str]:
     from zhicheng.cli import build
 
-    cli = build()
-
     found: list[str] = []
 
-    def walk(group: click.Group, prefix: str) -> None:
-        for name, command in group.commands.items():
+    def walk(group: click.Group, prefix: str, ctx: click.Context) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
             path = f"{prefix} {name}".strip()
             found.append(path)
             if isinstance(command, click.Group):
-                walk(command, path)
+                walk(command, path, click.Context(command, parent=ctx, info_name=name))
 
-    walk(cli, "")
+    cli = build()
+    walk(cli, "", click.Context(cli, info_name="zhicheng"))
     return found
 
 
@@ -351,10 +351,9 @@ def _help(path: str) -> tuple[int, str]:
     """`zhicheng PATH --help` on the same click tree, in this process (a child costs a second)."""
     from click.testing import CliRunner
 
-    from zhicheng.cli.root import cli
+    from zhicheng.cli import build
 
-    _registered_commands()
-    result = CliRunner().invoke(cli, [*path.split(), "--help"], prog_name="zhicheng")
+    result = CliRunner().invoke(build(), [*path.split(), "--help"], prog_name="zhicheng")
     return result.exit_code, result.output
 
 

@@ -11,14 +11,13 @@ from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, cn_time, event_label, rule_label
 from pipeline.services import queries
 from zhicheng.cli.common import Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 READ_LABELS = (("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
                ("ce_total_hours", "合计学时"), ("ce_public_hours", "公需"),
                ("ce_professional_hours", "专业"))
 
 
-@cli.group()
+@click.group()
 def apps() -> None:
     """查看申报。"""
 

@@ -6,13 +6,15 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.errors import ConfigError, NotFound, PermanentFault, Refused, TransientFault, ZhichengError, classify
 from pipeline.settings import Settings
-from zhicheng.bootstrap import Runtime, bootstrap
+
+if TYPE_CHECKING:
+    from zhicheng.bootstrap import Runtime
 
 
 class Obj:
@@ -28,22 +30,15 @@ class Obj:
         self._runtime: Runtime | None = None
 
     def runtime(self, *, schema: bool = True) -> Runtime:
+        """The wired runtime, made at the first call (with the schema checked unless told not to)."""
+        # The CLI's one deferred import: the root group and `--help` must not load the database,
+        # the broker and the stages; the first command that asks for the runtime does.
+        from zhicheng import app
+
         if self._runtime is None:
-            from zhicheng.logs import configure
-
-            configure(self.settings.data_dir)
-            self._runtime = bootstrap(self.settings)
+            self._runtime = app.open_runtime(self.settings)
         if schema:
-            from pipeline.services import orphans
-            from zhicheng.app import ensure_schema
-
-            ensure_schema(self._runtime)
-            # Cheap (one query when nothing was left): a batch whose importer was killed is
-            # marked interrupted instead of staying 导入中 forever.
-            swept = orphans.sweep(self._runtime.ctx)
-            if swept.batches:
-                say(f"注意：批次{'、'.join(map(str, swept.batches))}的导入进程已中断，已标记为“已中断”；"
-                    "请重新导入这些批次（已导入的申报不会重复）。")
+            app.ready(self._runtime, notice=say)
         return self._runtime
 
     def close(self) -> None:

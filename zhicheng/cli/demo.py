@@ -20,7 +20,6 @@ from pipeline.settings import Settings
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
 from zhicheng.cli.common import Fail
-from zhicheng.cli.root import cli
 
 MARKER = ".zhicheng-demo"
 DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_approval": "评审通过",
@@ -28,7 +27,7 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
                "valid_from": "有效期起", "valid_until": "有效期至"}
 
 
-@cli.command()
+@click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("zhicheng-demo"),
               show_default=True, help="演示文件与数据写入的目录")
 @click.option("--applicants", type=int, default=16, show_default=True, help="样例申报人数")

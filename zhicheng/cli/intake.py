@@ -11,10 +11,9 @@ from pipeline.services import queries
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.operations import _print_receipt
-from zhicheng.cli.root import cli
 
 
-@cli.group()
+@click.group()
 def intake() -> None:
     """批量导入申报。"""
 
@@ -88,7 +87,7 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
                 say("已停止监视。")
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", type=int, nargs=-1)
 @click.option("--unit", "unit", default=None, help="只重新检查该单位（统一社会信用代码）的申报")
 @click.option("--batch", "batch", type=int, default=None, help="只重新检查该批次的申报")

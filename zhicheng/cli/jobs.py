@@ -18,12 +18,11 @@ from pipeline.domain.vocabulary import JOB_LABELS, cn_time
 from pipeline.services import jobs as periodic
 from zhicheng.cli.common import Obj, emit_json, say
 from zhicheng.cli.publicity import DATE
-from zhicheng.cli.root import cli
 
 log = logging.getLogger(__name__)
 
 
-@cli.group()
+@click.group()
 def jobs() -> None:
     """定时任务：关闭到期公示、自动推荐上报、重新发送停滞的处理。"""
 
@@ -82,7 +81,7 @@ def summary(name: str, outcome: dict[str, Any]) -> str:
     return f"{label}：" + ("；".join(parts) if parts else "无事可做")
 
 
-@cli.command()
+@click.command()
 @click.option("--interval", type=float, default=300.0, show_default=True,
               help="两次唤醒之间的秒数")
 @click.option("--once", is_flag=True, help="只运行一轮后退出")

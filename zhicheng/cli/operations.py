@@ -13,10 +13,9 @@ from pipeline.domain.states import LABELS, State
 from pipeline.services import queries, receipts, recovery
 from zhicheng.app import terminal_progress
 from zhicheng.cli.common import Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 
-@cli.command()
+@click.command()
 @click.pass_obj
 def init(obj: Obj) -> None:
     """创建或升级数据库。"""
@@ -36,7 +35,7 @@ def _where(obj: Obj) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
-@cli.command()
+@click.command()
 @click.argument("batch", type=int, required=False)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
@@ -111,7 +110,7 @@ def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg
         echo(f"  {line}")
 
 
-@cli.command()
+@click.command()
 @click.option("--processes", "-p", type=int, default=None, help="进程数（默认为CPU核数）")
 @click.option("--threads", "-t", type=int, default=2, help="每个进程的线程数")
 @click.option("--queues", "-Q", multiple=True, help="只处理这些队列（默认全部）")
@@ -156,7 +155,7 @@ def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
             "dramatiq_prom_db": str(folder), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", type=int, nargs=-1)
 @click.option("--stalled", is_flag=True, help="同时重新发送停滞在自动阶段的申报")
 @click.pass_obj

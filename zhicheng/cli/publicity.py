@@ -10,7 +10,6 @@ from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, cn_date, 
 from pipeline.services import publicity as publicities
 from pipeline.services import publicity_closing as closings
 from zhicheng.cli.common import Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 
 class DateType(click.ParamType):
@@ -28,7 +27,7 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
-@cli.group()
+@click.group()
 def publicity() -> None:
     """所在单位申报公示：开始公示、登记与处理异议、关闭到期公示。"""
 

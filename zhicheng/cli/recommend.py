@@ -7,10 +7,9 @@ import click
 from pipeline.domain.vocabulary import CENTER
 from pipeline.services import recommend as recommendations
 from zhicheng.cli.common import Fail, Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 
-@cli.group()
+@click.group()
 def recommend() -> None:
     """单位推荐上报：把公示通过的申报报送上级（主管单位或中心）。"""
 

@@ -13,7 +13,6 @@ import click
 from pipeline.domain.states import State
 from pipeline.services import queries
 from zhicheng.cli.common import Fail, Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 OUT = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
                    required=True, help="报告写入的目录（不存在则创建）")
@@ -52,7 +51,7 @@ def _writable(out_dir: Path) -> Path:
     return out_dir
 
 
-@cli.group()
+@click.group()
 def report() -> None:
     """生成审核包、公示名单、推荐上报名单与待审核清单（PDF/XLSX）。"""
 

@@ -13,12 +13,11 @@ from pipeline.services import offline_review as offline_reviews
 from pipeline.services import review as reviews
 from zhicheng.cli.apps import echo_rows
 from zhicheng.cli.common import Fail, Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 STAGES = click.Choice(list(STAGE_LABELS))
 
 
-@cli.group()
+@click.group()
 def review() -> None:
     """审核队列与审核决定（所在单位初审、主管单位审核、中心形式审查）。"""
 

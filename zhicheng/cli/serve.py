@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from zhicheng.cli.common import Obj, say
-from zhicheng.cli.root import cli
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（容器内用 0.0.0.0）")
 @click.option("--port", type=int, default=8000, show_default=True, help="监听端口")
 @click.option("--max-batch-mb", type=int, default=2048, show_default=True, help="批次 zip 的大小上限（MB）")

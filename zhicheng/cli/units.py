@@ -10,10 +10,9 @@ from pipeline.errors import NotFound, Refused
 from pipeline.services import unit_records
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 
-@cli.group()
+@click.group()
 def units() -> None:
     """单位注册、审核与上下级关系。"""
 

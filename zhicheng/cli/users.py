@@ -6,14 +6,13 @@ import click
 
 from pipeline.services import accounts
 from zhicheng.cli.common import Obj, emit_json, say
-from zhicheng.cli.root import cli
 
 ROLES = click.Choice(list(accounts.ROLES))
 PASSWORD = dict(prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
                 help="密码（至少8个字符；不给出时在终端提示输入）")
 
 
-@cli.group()
+@click.group()
 def users() -> None:
     """工作台账号：建立、列出、停用、重置密码（第一个中心管理员在这里建立）。"""
 
