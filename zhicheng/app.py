@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 from pipeline.services import orphans
 from pipeline.services.intake import submit_batch
+from pipeline.services.recheck import summarize
 from pipeline.settings import Settings
 from workers.settle import Notice, Progress
 from zhicheng.bootstrap import Runtime, bootstrap
@@ -71,8 +72,6 @@ def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None
 def wait_for_applications(runtime: Runtime, app_ids: list[int],
                           timeout: float | None = None) -> bool:
     """Redis mode: wait until none of the applications is at an automatic stage (or timeout)."""
-    from pipeline.services.recheck import summarize
-
     deadline = None if timeout is None else time.monotonic() + timeout
     while summarize(runtime.ctx, app_ids).waiting:
         if deadline is not None and time.monotonic() > deadline:

@@ -22,7 +22,7 @@ from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake
 from pipeline.services.intake_guards import record_of
 from pipeline.services.tokens import Principal
-from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
+from pipeline.storage.db.models import AccessLog, ApiUpload, Application, ImportBatch, Unit
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,6 @@ def can_read_application(ctx: Context, principal: Principal, app_id: int) -> boo
 
 def can_read_batch(ctx: Context, principal: Principal, batch_id: int) -> bool:
     """True when the batch exists and this principal may read its receipt."""
-    from pipeline.storage.db.models import ImportBatch
-
     with ctx.db.uow() as s:
         if s.get(ImportBatch, batch_id) is None:
             return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -155,8 +155,6 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
 
 
 def _minus(now: datetime, seconds: int) -> datetime:
-    from datetime import timedelta
-
     return now - timedelta(seconds=seconds)
 
 

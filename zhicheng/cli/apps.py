@@ -10,6 +10,8 @@ from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, cn_time, event_label, rule_label
 from pipeline.services import queries
+from pipeline.services.intake import describe_changes
+from pipeline.services.withdrawal import withdraw as take_back
 from zhicheng.cli.common import Obj, emit_json, say
 
 READ_LABELS = (("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
@@ -78,8 +80,6 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
     if a["last_error"]:
         click.echo(f"  故障：{a['last_error']}")
     if a.get("changes"):
-        from pipeline.services.intake import describe_changes
-
         click.echo(f"  退回后重新提交的变化（{_when(a['changes']['at'])}）：{describe_changes(a['changes'])}")
     click.echo(f"材料（{len(a['materials'])}）：")
     for m in a["materials"]:
@@ -131,8 +131,6 @@ def _when(iso: str | None) -> str:
 @click.pass_obj
 def withdraw(obj: Obj, app_id: int, reason: str, by: str, as_json: bool) -> None:
     """撤回一份尚未经上级审核的申报（已撤回的申报不再占用本年度的申报名额）。"""
-    from pipeline.services.withdrawal import withdraw as take_back
-
     done = take_back(obj.runtime().ctx, app_id, reason, by=by)
     if as_json:
         emit_json({"id": done.application_id, "state": str(State.WITHDRAWN),

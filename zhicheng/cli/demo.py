@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
+from intake.units_file import read_units_file
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import rule_label
-from pipeline.services import queries
+from pipeline.domain.workdays import CalendarUnknown
+from pipeline.services import offline_review, publicity, publicity_closing, queries, recommend, review
 from pipeline.services.errors import WorkflowError
+from pipeline.services.queries import show_application
+from pipeline.services.review import DECISIONS
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
+from pipeline.storage.db import migrate
+from reports.demo import write_all
 from zhicheng.app import import_batch, terminal_progress
 from zhicheng.bootstrap import bootstrap
 from zhicheng.cli.common import Fail
+from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
 MARKER = ".zhicheng-demo"
 DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_approval": "评审通过",
@@ -34,10 +41,6 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
 @click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同样例）")
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
-    from intake.units_file import read_units_file
-    from pipeline.storage.db import migrate
-    from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
-
     out = out.resolve()
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
@@ -98,10 +101,6 @@ def demo(out: Path, applicants: int, seed: int) -> None:
 
 def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     """Steps 4–7 of docs/reference.md on the sample: decisions, publicity, recommendation, reviews."""
-    from pipeline.domain.workdays import CalendarUnknown
-    from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
-    from pipeline.services.review import DECISIONS
-
     queue = review.review_queue(ctx, "unit")
     queue = [a for a in queue if a["id"] in app_ids]
     click.echo(f"7. 所在单位初审：{len(queue)} 份申报待审核")
@@ -179,16 +178,11 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
 
 def ctx_offline(ctx: Context, app_id: int) -> str:
     """The unit's declaration of the offline review, which the demo's center window confirms."""
-    from pipeline.services.queries import show_application
-
     return show_application(ctx, app_id).get("offline_review") or "通过"
 
 
 def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]
     """Every kind of report the database has something for; print what was written where."""
-    from collections import defaultdict
-
-    from reports.demo import write_all
 
     written = write_all(runtime.ctx, reports_dir)
     by_label: dict[str, list[Path]] = defaultdict(list)

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
+from intake.template import write_template
+from intake.watch import InboxWatcher, Outcome
+from intake.watch_import import make_importer
 from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
-from zhicheng.app import import_batch, terminal_progress
+from pipeline.services import recheck as service
+from zhicheng.app import import_batch, terminal_progress, wait_for_applications
 from zhicheng.cli.common import Fail, Obj, emit_json, say
 from zhicheng.cli.operations import _print_receipt
 
@@ -53,9 +57,6 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
 
     收件箱默认为数据目录下的 inbox/。
     """
-    from intake.watch import InboxWatcher, Outcome
-    from intake.watch_import import make_importer
-
     runtime = obj.runtime()
     inbox = inbox or runtime.settings.data_dir / "inbox"
     if inbox.exists() and not inbox.is_dir():
@@ -101,9 +102,6 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
 def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None, state: str,
             actor: str, timeout: float | None, as_json: bool) -> None:
     """单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"""
-    from pipeline.services import recheck as service
-    from zhicheng.app import wait_for_applications
-
     if not ids and unit is None and batch is None:
         raise Fail("请给出要重新检查的申报编号，或用 --unit / --batch 选定范围")
     runtime = obj.runtime()
@@ -133,8 +131,6 @@ def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None,
               show_default=True, help="模板文件保存到哪里")
 def template(out: Path) -> None:
     """生成花名册模板（标准列名、下拉选项、文本格式、填写示例与材料清单）。"""
-    from intake.template import write_template
-
     if out.is_dir():
         out = out / "花名册模板.xlsx"
     write_template(out)

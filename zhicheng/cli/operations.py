@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,16 +12,17 @@ import click
 
 from pipeline.domain.states import LABELS, State
 from pipeline.services import queries, receipts, recovery
+from pipeline.services.jobs import last_runs
+from pipeline.storage.db import migrate
 from zhicheng.app import terminal_progress
 from zhicheng.cli.common import Obj, emit_json, say
+from zhicheng.health import health
 
 
 @click.command()
 @click.pass_obj
 def init(obj: Obj) -> None:
     """创建或升级数据库。"""
-    from pipeline.storage.db import migrate
-
     runtime = obj.runtime(schema=False)
     before = migrate.current(runtime.ctx.db.engine)
     after = migrate.upgrade(runtime.ctx.db.engine)
@@ -50,8 +52,6 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
             return
         _print_receipt(receipt)
         return
-    from pipeline.services.jobs import last_runs
-    from zhicheng.health import health
 
     data = queries.overview(ctx, runtime.stages)
     data["jobs"] = last_runs(ctx)
@@ -145,8 +145,6 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
 def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
     """Where Dramatiq's Prometheus middleware keeps its per-process files (this machine's own
     directory, emptied: counts of an earlier run must not add up) and the port it serves."""
-    import shutil
-
     folder = machine_dir / f"prometheus-{port}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, mode=0o700)

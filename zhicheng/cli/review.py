@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from intake.roster import read_grid
 from pipeline.context import Context
 from pipeline.domain.states import LABELS
 from pipeline.domain.vocabulary import STAGE_LABELS
@@ -94,8 +95,6 @@ def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None,
 
 
 def _offline_file(ctx: Context, file: Path, by: str, as_json: bool) -> None:
-    from intake.roster import read_grid
-
     if not file.is_file():
         raise Fail(f"找不到文件“{file}”")
     grid, problems = read_grid(file.read_bytes(), file.name, label="线下审查结果清单", area="offline")

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import click
+import uvicorn
 
+from console import install
+from intake.api import Limits, create_app
 from zhicheng.cli.common import Obj, say
+from zhicheng.health import health
+from zhicheng.metrics import exposition
 
 
 @click.command()
@@ -19,11 +24,6 @@ from zhicheng.cli.common import Obj, say
 def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int,
           https: bool) -> None:
     """运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
-    import uvicorn
-
-    from intake.api import Limits, create_app
-    from zhicheng.health import health
-    from zhicheng.metrics import exposition
 
     runtime = obj.runtime()
     settings = runtime.settings
@@ -32,7 +32,6 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
     app = create_app(runtime.ctx, runtime.start, limits, health=lambda: health(runtime),
                      metrics=lambda: exposition(runtime))
-    from console import install
 
     install(app, runtime.ctx, runtime.start, limits, secure_cookies=https)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",

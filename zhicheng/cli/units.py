@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from intake.units_file import read_units_file
 from pipeline.errors import NotFound, Refused
+from pipeline.services import tokens as svc_tokens
 from pipeline.services import unit_records
 from pipeline.services import units as svc
 from zhicheng.cli.common import Fail, Obj, emit_json, say
@@ -23,8 +25,6 @@ def units() -> None:
 @click.pass_obj
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
-    from intake.units_file import read_units_file
-
     if not file.is_file():
         raise Fail(f"找不到单位文件“{file}”", NotFound.exit_code)
     ctx = obj.runtime().ctx
@@ -131,11 +131,9 @@ def list_(obj: Obj, as_json: bool) -> None:
 @click.pass_obj
 def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -> None:
     """为单位（或 --center 为中心）签发 HTTP 接口令牌；令牌只显示这一次，系统只保存其摘要。"""
-    from pipeline.services import tokens
-
     if bool(code) == center:
         raise click.UsageError("请给出单位统一社会信用代码 CODE，或 --center 之一")
-    token_id, value = tokens.issue(obj.runtime().ctx, None if center else code, label)
+    token_id, value = svc_tokens.issue(obj.runtime().ctx, None if center else code, label)
     who = "中心" if center else f"单位{code.upper()}"  # type: ignore[union-attr]
     if as_json:
         emit_json({"id": token_id, "token": value, "unit_code": None if center else code.upper(),  # type: ignore[union-attr]
@@ -153,8 +151,6 @@ def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -
 @click.pass_obj
 def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
     """列出令牌（不显示令牌本身）：某单位的、中心的或全部。"""
-    from pipeline.services import tokens as svc_tokens
-
     rows = svc_tokens.list_tokens(obj.runtime().ctx, code, center)
     if as_json:
         emit_json(rows)
@@ -172,8 +168,6 @@ def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
 @click.pass_obj
 def revoke_token(obj: Obj, token_id: int) -> None:
     """吊销一个令牌：此后用它的请求一律拒绝。"""
-    from pipeline.services import tokens as svc_tokens
-
     if svc_tokens.revoke(obj.runtime().ctx, token_id):
         say(f"令牌 {token_id} 已吊销")
     else:
