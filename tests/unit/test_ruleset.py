@@ -138,7 +138,7 @@ def test_each_path_lifts_its_checks(rules: RuleSet) -> None:
 
 
 def test_the_files_vocabulary_matches_the_roster_and_the_unit_registry(rules: RuleSet) -> None:
-    from pipeline.services.units import KINDS
+    from pipeline.services.unit_records import KINDS
 
     assert UNIT_KINDS == KINDS
     assert {r.level for r in rules.tenure} <= set(LEVELS)
