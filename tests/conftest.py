@@ -131,7 +131,7 @@ def ctx(settings: Settings) -> Iterator[Context]:
 
 
 @pytest.fixture
-def runtime(settings: Settings):  # type: ignore[no-untyped-def]
+def runtime(settings: Settings):
     """The embedded runtime (in-memory broker, in-process worker) on the test database."""
     from zhicheng.bootstrap import bootstrap
 
