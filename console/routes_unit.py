@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from console.web import Console, Errors
-from console.who import Hidden, read_scope
+from console.who import Hidden, Who, read_scope
 from intake.api import streaming, submit
 from intake.api.errors import ApiError
 from pipeline.services import access, queries, worklist
@@ -136,7 +136,7 @@ def _again(c: Console, request: Request, errors: Errors, status: int) -> Respons
                   limit_mb=c.limits.max_batch_bytes // MB)
 
 
-def _readable_batch(c: Console, who, batch_id: int) -> None:  # type: ignore[no-untyped-def]
+def _readable_batch(c: Console, who: Who, batch_id: int) -> None:
     if not access.can_read_batch(c.ctx, who.principal, batch_id):
         raise Hidden()
 

@@ -47,7 +47,7 @@ def make_importer(ctx: Any, start: Callable[[int], None]) -> Importer:
 AUTOMATIC_STATES = {str(s) for s in AUTOMATIC}
 
 
-def note_for(receipt: dict, name: str) -> Imported:  # type: ignore[type-arg]
+def note_for(receipt: dict[str, Any], name: str) -> Imported:
     """The note left beside a processed or rejected batch."""
     batch_id, problems = receipt["batch"], receipt["problems"]
     lines = []

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from intake.api.errors import ApiError
 from intake.api.streaming import Form
@@ -109,8 +109,12 @@ def application_intake(form: Form) -> ApplicationIntake:
         seen.add(f.name)
     folder = f"{str(raw['id_number']).upper()}_{raw.get('name') or ''}".rstrip("_")
     files = [IncomingFile(relpath=f"{folder}/{f.name}", name=f.name, size=f.size,
-                          open=lambda p=f.path: open(p, "rb")) for f in form.files]
+                          open=_opener(f.path)) for f in form.files]
     return ApplicationIntake(raw=raw, extra=extra, line=1, folder=folder, files=files)
+
+
+def _opener(path: Path) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")
 
 
 def unknown_fields(form: Form) -> list[Problem]:

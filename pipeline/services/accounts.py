@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.errors import Refused
@@ -127,11 +128,11 @@ def list_users(ctx: Context, unit_code: str | None = None) -> list[dict[str, Any
                 for u in s.scalars(q)]
 
 
-def _user(s: Any, username: str) -> User:
+def _user(s: Session, username: str) -> User:
     user = s.scalars(select(User).where(User.username == username.strip())).one_or_none()
     if user is None:
         raise AccountError(f"用户“{username}”不存在")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def set_disabled(ctx: Context, username: str, disabled: bool = True, *, actor: str = SYSTEM) -> None:

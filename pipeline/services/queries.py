@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -245,8 +245,8 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
         return out
 
 
-def _d(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+def _d(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _readings(s: Session, hashes: list[str]) -> dict[str, dict[str, Any]]:

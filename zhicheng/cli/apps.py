@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -44,7 +45,7 @@ def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch
         click.echo("没有符合条件的申报。", err=True)
 
 
-def echo_rows(rows: list[dict], flags_detail: bool = False) -> None:  # type: ignore[type-arg]
+def echo_rows(rows: list[dict[str, Any]], flags_detail: bool = False) -> None:
     """One line per application; with flags_detail, each warning under it (review queues)."""
     for a in rows:
         counts = {s: sum(1 for f in a["findings"] if f["severity"] == s) for s in Severity}

@@ -6,6 +6,7 @@ import shutil
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +25,7 @@ from pipeline.settings import Settings
 from pipeline.storage.db import migrate
 from reports.demo import write_all
 from zhicheng.app import import_batch, terminal_progress
-from zhicheng.bootstrap import bootstrap
+from zhicheng.bootstrap import Runtime, bootstrap
 from zhicheng.cli.common import Fail
 from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
@@ -153,7 +154,8 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
         done = publicity_closing.confirm(ctx, pub_id, by="单位经办人（演示）")
         click.echo(f"     单位确认公示{pub_id}结果：公示通过 {len(done.passed)} 人，"
                    f"公示未通过 {len(done.failed)} 人")
-    year = ctx.rules.for_year(start.year).year if ctx.rules.for_year(start.year) else 2026
+    rules = ctx.rules.for_year(start.year)
+    year = rules.year if rules is not None else 2026
     for unit in units:
         built = recommend.build(ctx, unit, year, by="单位经办人（演示）")
         if built.created:
@@ -181,7 +183,7 @@ def ctx_offline(ctx: Context, app_id: int) -> str:
     return show_application(ctx, app_id).get("offline_review") or "通过"
 
 
-def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]
+def _write_reports(runtime: Runtime, reports_dir: Path) -> Path:
     """Every kind of report the database has something for; print what was written where."""
 
     written = write_all(runtime.ctx, reports_dir)
@@ -195,7 +197,7 @@ def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyp
     return reports_dir
 
 
-def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
+def _show_readings(app: dict[str, Any]) -> None:
     """What OCR read from one applicant's certificates, beside what the roster declares."""
     click.echo(f"6. 证书识别（#{app['id']} {app['name']}），花名册填写：姓名 {app['name']}，"
                f"身份证号 {app['id_number']}，继续教育 {app['ce_hours']} 学时")

@@ -31,7 +31,7 @@ def intake() -> None:
 def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bool) -> None:
     """导入一个批次（文件夹或 zip），输出批次号。"""
     if not path.exists():
-        raise Fail(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径", NotFound.exit_code)
+        raise NotFound(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径")
     runtime = obj.runtime()
     batch_id = import_batch(runtime, path, wait=wait, timeout=timeout,
                             progress=terminal_progress("处理进度"), notice=say)

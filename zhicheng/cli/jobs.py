@@ -16,8 +16,7 @@ import click
 
 from pipeline.domain.vocabulary import JOB_LABELS, cn_time
 from pipeline.services import jobs as periodic
-from zhicheng.cli.common import Obj, emit_json, say
-from zhicheng.cli.publicity import DATE
+from zhicheng.cli.common import DATE, Obj, emit_json, say
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -95,7 +96,7 @@ BATCH_STATUS = {"importing": "导入中", "imported": "已导入", "rejected": "
                 "interrupted": "已中断（请重新导入）"}
 
 
-def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
+def _print_receipt(r: dict[str, Any], err: bool = False) -> None:
     echo = functools.partial(click.echo, err=err)
     echo(f"批次 {r['batch']}：{r['source']}")
     echo(f"  状态：{BATCH_STATUS.get(r['status'], r['status'])}")

@@ -9,22 +9,7 @@ import click
 from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, cn_date, cn_time
 from pipeline.services import publicity as publicities
 from pipeline.services import publicity_closing as closings
-from zhicheng.cli.common import Obj, emit_json, say
-
-
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        if isinstance(value, date):
-            return value
-        try:
-            return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.fail(f"日期“{value}”无效，请写作 2026-10-08", param, ctx)
-
-
-DATE = DateType()
+from zhicheng.cli.common import DATE, Obj, emit_json, say
 
 
 @click.group()

@@ -11,7 +11,7 @@ from pipeline.errors import NotFound, Refused
 from pipeline.services import tokens as svc_tokens
 from pipeline.services import unit_records
 from pipeline.services import units as svc
-from zhicheng.cli.common import Fail, Obj, emit_json, say
+from zhicheng.cli.common import Obj, emit_json, say
 
 
 @click.group()
@@ -26,7 +26,7 @@ def units() -> None:
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
     if not file.is_file():
-        raise Fail(f"找不到单位文件“{file}”", NotFound.exit_code)
+        raise NotFound(f"找不到单位文件“{file}”")
     ctx = obj.runtime().ctx
     rows, problems = read_units_file(file)
     report = svc.import_units(ctx, rows) if rows else svc.UnitImportReport()
@@ -57,7 +57,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--category", "business_category", default="", help="业务类别")
 @click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.pass_obj
-def register(obj: Obj, by: str, **raw: str | None) -> None:
+def register(obj: Obj, /, by: str, **raw: str | None) -> None:
     """注册一个单位（待审核）；主管单位须已注册，统筹区须为湖南省的统筹区。"""
     ctx = obj.runtime().ctx
     data, errors = unit_records.validate(dict(raw), "")
@@ -101,8 +101,9 @@ def link(obj: Obj, code: str, parent: str | None, center: bool) -> None:
     """配置上下级关系：单位的申报在本单位之后由谁审核。"""
     if bool(parent) == center:
         raise click.UsageError("请给出 --parent CODE 或 --center 之一")
-    svc.link(obj.runtime().ctx, code, None if center else parent)
-    say(f"单位{code.upper()}的上级已设为{'中心' if center else parent.upper()}")  # type: ignore[union-attr]
+    target = None if center or parent is None else parent.upper()
+    svc.link(obj.runtime().ctx, code, target)
+    say(f"单位{code.upper()}的上级已设为{target or '中心'}")
 
 
 @units.command("list")
@@ -134,9 +135,10 @@ def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -
     if bool(code) == center:
         raise click.UsageError("请给出单位统一社会信用代码 CODE，或 --center 之一")
     token_id, value = svc_tokens.issue(obj.runtime().ctx, None if center else code, label)
-    who = "中心" if center else f"单位{code.upper()}"  # type: ignore[union-attr]
+    unit = None if center or code is None else code.upper()
+    who = f"单位{unit}" if unit else "中心"
     if as_json:
-        emit_json({"id": token_id, "token": value, "unit_code": None if center else code.upper(),  # type: ignore[union-attr]
+        emit_json({"id": token_id, "token": value, "unit_code": unit,
                    "center": center, "label": label})
         return
     click.echo(value)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pipeline.services import accounts
 from zhicheng.cli.common import Obj, emit_json, say
 
 ROLES = click.Choice(list(accounts.ROLES))
-PASSWORD = dict(prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
+PASSWORD: dict[str, Any] = dict(prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
                 help="密码（至少8个字符；不给出时在终端提示输入）")
 
 
@@ -23,7 +25,7 @@ def users() -> None:
 @click.option("--role", type=ROLES, required=True,
               help="unit_clerk 单位经办人 / center_reviewer 中心审核人员 / center_admin 中心管理员")
 @click.option("--unit", default=None, help="单位经办人所属单位的统一社会信用代码")
-@click.option("--password", **PASSWORD)  # type: ignore[arg-type]
+@click.option("--password", **PASSWORD)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
 def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None, password: str,
@@ -73,7 +75,7 @@ def enable(obj: Obj, username: str) -> None:
 
 @users.command("reset-password")
 @click.argument("username")
-@click.option("--password", **PASSWORD)  # type: ignore[arg-type]
+@click.option("--password", **PASSWORD)
 @click.pass_obj
 def reset_password(obj: Obj, username: str, password: str) -> None:
     """重置密码：该账号的所有登录会话立即失效。"""
