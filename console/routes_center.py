@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
+from pipeline.domain.vocabulary import OfflineResult, UnitStatus
 from pipeline.errors import Refused
 from pipeline.services import accounts, jobs, offline_review, queries, unit_records, units, worklist
 from pipeline.services.errors import WorkflowError
@@ -53,7 +54,7 @@ def routes(c: Console) -> APIRouter:
         back = text(form, "back") or "/applications?state=center_review"
         back = back if back.startswith("/") and not back.startswith("//") else "/"
         ids, result = ints(form, "ids"), text(form, "result")
-        if not ids or result not in ("通过", "未通过"):
+        if not ids or result not in tuple(OfflineResult):
             return c.redirect(request, back, "请勾选申报并选择线下形式审查结果（通过/未通过）", "error")
         again = c.once(request, who, form, back)
         if again:
@@ -85,7 +86,7 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         raw = {k: text(form, k) for k in ("code", "name", "region", "kind", "parent_code")}
-        data, problems = unit_records.validate({**raw, "status": "待审核"}, "")
+        data, problems = unit_records.validate({**raw, "status": UnitStatus.PENDING}, "")
         errors = Errors()
         if data is None:
             errors.general = "；".join(problems)
@@ -100,9 +101,9 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         decision = text(form, "status")
-        if decision not in ("已审核", "未通过"):
+        if decision not in (UnitStatus.APPROVED, UnitStatus.REFUSED):
             return units_page(request, 422, Errors(general="请选择审核结果"))
-        if decision == "未通过" and not text(form, "reason"):
+        if decision == UnitStatus.REFUSED and not text(form, "reason"):
             return units_page(request, 422, Errors(fields={f"reason-{code}": "不予通过时请填写原因"}))
         def hidden(exc: Refused) -> Response:  # no such unit
             raise Hidden() from None

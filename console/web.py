@@ -18,13 +18,14 @@ from console.security import Sessions, new_form_token, use_form_token
 from console.who import Hidden, Who, of_account
 from intake.api import Limits
 from pipeline.context import Context
+from pipeline.domain import vocabulary
 from pipeline.domain.states import LABELS, State
 from pipeline.services.accounts import Account
 
 HERE = Path(__file__).resolve().parent
 STATE_LABELS = {str(k): v for k, v in LABELS.items()}
-RESULT_LABELS = {"passed": "通过", "failed": "未通过", None: "—"}
-PUB_STATES = {"open": "公示中", "closed": "已结束"}
+RESULT_LABELS = {**vocabulary.RESULT_LABELS, None: "—"}
+PUB_STATES = vocabulary.PUBLICITY_STATE_LABELS
 
 
 class LoginNeeded(Exception):

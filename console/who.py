@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.domain.states import State
+from pipeline.domain.vocabulary import Role
 from pipeline.services import access
 from pipeline.services.accounts import Account
 from pipeline.services.tokens import Principal
@@ -42,7 +43,7 @@ class Who:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "center_admin"
+        return self.role == Role.CENTER_ADMIN
 
 
 def of_account(acct: Account) -> Who:
@@ -51,7 +52,7 @@ def of_account(acct: Account) -> Who:
 
 
 def of_token(principal: Principal) -> Who:
-    role = "center_reviewer" if principal.is_center else "unit_clerk"
+    role = Role.CENTER_REVIEWER if principal.is_center else Role.UNIT_CLERK
     return Who(principal, role, f"{principal.label}（令牌{principal.token_id}）")
 
 

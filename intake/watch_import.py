@@ -9,6 +9,7 @@ from typing import Any
 
 from intake.watch import Imported, Importer
 from pipeline.domain.states import AUTOMATIC
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import receipts
 
 
@@ -51,7 +52,7 @@ def note_for(receipt: dict[str, Any], name: str) -> Imported:
     """The note left beside a processed or rejected batch."""
     batch_id, problems = receipt["batch"], receipt["problems"]
     lines = []
-    if receipt["status"] == "rejected":
+    if receipt["status"] == BatchStatus.REJECTED:
         lines.append(f"“{name}”整个批次未能受理（批次{batch_id}），原因：")
     else:
         lines.append(f"“{name}”已导入为批次{batch_id}：新建申报{len(receipt['created'])}份，"
@@ -63,4 +64,4 @@ def note_for(receipt: dict[str, Any], name: str) -> Imported:
     lines += receipts.applicant_lines(receipt)
     if any(a["state"] in AUTOMATIC_STATES for a in receipt.get("applicants", [])):
         lines.append("“正在自动检查”的申报，检查结果请向评审中心查询或在网上查看批次回执。")
-    return Imported(batch_id, receipt["status"] == "rejected", "\n".join(lines))
+    return Imported(batch_id, receipt["status"] == BatchStatus.REJECTED, "\n".join(lines))

@@ -12,7 +12,7 @@ from pipeline.context import Context
 from pipeline.domain.findings import Severity
 from pipeline.domain.identity import mask_id_number, mask_phone
 from pipeline.domain.states import State
-from pipeline.domain.vocabulary import CENTER, TO_VERIFY, cn_date, cn_time
+from pipeline.domain.vocabulary import CENTER, PUBLICITY_STATE_LABELS, RESULT_LABELS, TO_VERIFY, cn_date, cn_time
 from pipeline.services.queries import NotFound
 from pipeline.storage.db.models import (
     Application,
@@ -63,9 +63,6 @@ class PublicityView:
         return f"{self.unit_name or self.unit_code}职称申报公示"
 
 
-PUBLICITY_RESULTS = {"passed": "通过", "failed": "未通过", None: ""}
-
-
 def publicity_view(ctx: Context, publicity_id: int) -> PublicityView:
     """The publicity's notice: who is published, for what, with ID and phone numbers masked."""
     with ctx.db.uow() as s:
@@ -87,11 +84,11 @@ def publicity_view(ctx: Context, publicity_id: int) -> PublicityView:
                 education=" ".join(x for x in (a.education, a.degree if a.degree not in (None, "无")
                                                else None, a.school) if x),
                 work_start_date=_text(a.work_start_date), path=a.path or "正常",
-                result=PUBLICITY_RESULTS.get(result, result or "")))
+                result=RESULT_LABELS.get(result, result or "")))
         return PublicityView(id=p.id, unit_code=p.unit_code, unit_name=unit_name,
                              start_date=p.start_date, end_date=p.end_date, days=p.days,
                              contact=p.contact, phone=p.phone,
-                             state={"open": "公示中", "closed": "已结束"}.get(p.state, p.state),
+                             state=PUBLICITY_STATE_LABELS.get(p.state, p.state),
                              generated_at=cn_time(ctx.clock.now()),
                              rows=tuple(out))
 

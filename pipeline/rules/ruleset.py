@@ -9,11 +9,12 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
+from pipeline.domain.vocabulary import UnitKind
 from pipeline.errors import ConfigError
 from pipeline.roster.fields import LEVELS
 
 # The kinds of unit of the registry (docs/reference.md §1b).
-UNIT_KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
+UNIT_KINDS = tuple(UnitKind)
 TENURE_LEVELS = LEVELS[1:]  # 初级 has no title below it
 DEFAULT_SERIES = "default"
 # The checks a path (申报途径) may lift, with their Chinese names.

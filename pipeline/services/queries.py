@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pipeline import errors
 from pipeline.context import CHINA, Context
 from pipeline.domain.states import LABELS, WAITING, State
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import receipts
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.db.models import (
@@ -137,7 +138,7 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
                            .where(Application.state == str(State.FAILED))
                            .order_by(Application.state_changed_at).limit(100)).all()
         interrupted = s.execute(select(ImportBatch.id, ImportBatch.source, ImportBatch.finished_at)
-                                .where(ImportBatch.status == "interrupted")
+                                .where(ImportBatch.status == BatchStatus.INTERRUPTED)
                                 .order_by(ImportBatch.id.desc()).limit(100)).all()
         return {
             "total": sum(n for n, _ in by_state.values()),

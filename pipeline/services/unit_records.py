@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.regions import check_region
 from pipeline.domain.text import unsafe_chars
+from pipeline.domain.vocabulary import Approver, UnitKind, UnitStatus
 
-KINDS = ("机关", "事业单位", "国有企业", "非公企业", "社会组织")
-APPROVERS = ("主管机构", "主管单位")
-STATUSES = ("待审核", "已审核", "未通过")
-APPROVED = "已审核"
+KINDS = tuple(UnitKind)
+APPROVERS = tuple(Approver)
+STATUSES = tuple(UnitStatus)
+APPROVED = UnitStatus.APPROVED
 
 UNIT_COLUMNS = {  # header / alias → field
     "统一社会信用代码": "code", "code": "code",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.problems import Problem
-from pipeline.domain.vocabulary import CENTER
+from pipeline.domain.vocabulary import CENTER, UnitStatus
 from pipeline.errors import Refused
 from pipeline.services.unit_records import APPROVED, STATUSES, UnitData, validate
 from pipeline.storage.db.models import Unit
@@ -151,9 +151,9 @@ def set_status(ctx: Context, code: str, status: str = APPROVED, actor: str = SYS
     with ctx.db.uow() as s:
         unit = _get(s, code)
         before, unit.status, unit.updated_at = unit.status, status, ctx.clock.now()
-        unit.refusal_reason = reason or None if status == "未通过" else None
+        unit.refusal_reason = reason or None if status == UnitStatus.REFUSED else None
         log_event(s, now=ctx.clock.now(), subject="unit", subject_id=unit.code,
-                  action="unit.refused" if status == "未通过" else "unit.status", actor=actor,
+                  action="unit.refused" if status == UnitStatus.REFUSED else "unit.status", actor=actor,
                   reason=f"{before} → {status}" + (f"，原因：{reason}" if reason else ""))
         s.commit()
 
@@ -162,7 +162,7 @@ def refuse(ctx: Context, code: str, reason: str, *, by: str = SYSTEM) -> None:
     """Refuse a unit's registration (未通过) with the reason the unit will be told."""
     if not (reason or "").strip():
         raise UnitError("注册审核不通过必须用 --reason 说明原因")
-    set_status(ctx, code, "未通过", by, reason)
+    set_status(ctx, code, UnitStatus.REFUSED, by, reason)
 
 
 def link(ctx: Context, code: str, parent: str | None, actor: str = SYSTEM) -> None:

@@ -14,7 +14,7 @@ from intake.units_file import read_units_file
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
-from pipeline.domain.vocabulary import rule_label
+from pipeline.domain.vocabulary import Resolution, rule_label
 from pipeline.domain.workdays import CalendarUnknown
 from pipeline.services import offline_review, publicity, publicity_closing, queries, recommend, review
 from pipeline.services.errors import WorkflowError
@@ -141,7 +141,7 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
         target = opened[0]["applications"][0]
         oid = publicity.object_to(ctx, opened[0]["id"], str(target["id"]), "反映其业绩材料中的项目并非本人主持",
                                   today=start)
-        publicity.resolve(ctx, oid, "upheld", "经单位核实，异议成立")
+        publicity.resolve(ctx, oid, Resolution.UPHELD, "经单位核实，异议成立")
         click.echo(f"     异议{oid}：#{target['id']} {target['name']}，经核实异议成立")
     if not opened:
         return

@@ -9,6 +9,7 @@ import click
 from intake.template import write_template
 from intake.watch import InboxWatcher, Outcome
 from intake.watch_import import make_importer
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
 from pipeline.services import recheck as service
@@ -41,9 +42,9 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
     else:
         click.echo(batch_id)
         _print_receipt(receipt, err=True)
-        if receipt["status"] == "rejected":
+        if receipt["status"] == BatchStatus.REJECTED:
             say("整个批次未能受理，请按上述问题修改后重新提交。")
-    if receipt["status"] == "rejected":
+    if receipt["status"] == BatchStatus.REJECTED:
         raise SystemExit(Refused.exit_code)  # the whole batch was refused
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from pipeline.domain.states import LABELS, State
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import queries, receipts, recovery
 from pipeline.services.jobs import last_runs
 from pipeline.storage.db import migrate
@@ -92,8 +93,8 @@ def status(obj: Obj, batch: int | None, as_json: bool) -> None:
         click.echo(f"  {j['label']}：{last}")
 
 
-BATCH_STATUS = {"importing": "导入中", "imported": "已导入", "rejected": "已拒收",
-                "interrupted": "已中断（请重新导入）"}
+BATCH_STATUS = {BatchStatus.IMPORTING: "导入中", BatchStatus.IMPORTED: "已导入", BatchStatus.REJECTED: "已拒收",
+                BatchStatus.INTERRUPTED: "已中断（请重新导入）"}
 
 
 def _print_receipt(r: dict[str, Any], err: bool = False) -> None:

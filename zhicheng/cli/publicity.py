@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import click
 
-from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, cn_date, cn_time
+from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, PublicityState, cn_date, cn_time
 from pipeline.services import publicity as publicities
 from pipeline.services import publicity_closing as closings
 from zhicheng.cli.common import DATE, Obj, emit_json, say
@@ -83,7 +83,7 @@ def show(obj: Obj, publicity_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(v)
         return
-    state = "公示中" if v["state"] == "open" else \
+    state = "公示中" if v["state"] == PublicityState.OPEN else \
         f"已结束（{cn_time(datetime.fromisoformat(v['closed_at']))}）"
     click.echo(f"公示 {v['id']}  单位 {v['unit_code']}  {cn_date(date.fromisoformat(v['start_date']))}"
                f" 起 {v['days']} 个工作日，至 {cn_date(date.fromisoformat(v['end_date']))}  {state}")

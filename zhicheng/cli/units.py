@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from intake.units_file import read_units_file
+from pipeline.domain.vocabulary import Approver, UnitStatus
 from pipeline.errors import NotFound, Refused
 from pipeline.services import tokens as svc_tokens
 from pipeline.services import unit_records
@@ -47,7 +48,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--name", required=True, help="单位名称")
 @click.option("--region", default="", help="统筹区：省本级、某市州本级或县（市、区），如 雨花区")
 @click.option("--kind", default="", help="单位性质：机关/事业单位/国有企业/非公企业/社会组织")
-@click.option("--approver", default="主管机构", type=click.Choice(["主管机构", "主管单位"]))
+@click.option("--approver", default=Approver.AUTHORITY.value, type=click.Choice([a.value for a in Approver]))
 @click.option("--supervisor", "supervisor_code", default=None, help="主管单位统一社会信用代码")
 @click.option("--parent", "parent_code", default=None, help="上级单位统一社会信用代码（不填为中心）")
 @click.option("--county-level", "county_level", default=None, type=click.Choice(["是", "否"]),
@@ -76,7 +77,7 @@ def register(obj: Obj, /, by: str, **raw: str | None) -> None:
 @click.pass_obj
 def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
-    status = "未通过" if refuse else unit_records.APPROVED
+    status = UnitStatus.REFUSED if refuse else UnitStatus.APPROVED
     svc.set_status(obj.runtime().ctx, code, status, by or "系统", reason)
     say(f"单位{code.upper()}的注册状态已改为“{status}”")
 
@@ -134,8 +135,8 @@ def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -
     """为单位（或 --center 为中心）签发 HTTP 接口令牌；令牌只显示这一次，系统只保存其摘要。"""
     if bool(code) == center:
         raise click.UsageError("请给出单位统一社会信用代码 CODE，或 --center 之一")
-    token_id, value = svc_tokens.issue(obj.runtime().ctx, None if center else code, label)
     unit = None if center or code is None else code.upper()
+    token_id, value = svc_tokens.issue(obj.runtime().ctx, None if center else code, label)
     who = f"单位{unit}" if unit else "中心"
     if as_json:
         emit_json({"id": token_id, "token": value, "unit_code": unit,
