@@ -61,10 +61,6 @@ def read_scope(ctx: Context, who: Who) -> frozenset[str] | None:
     return access.scope(ctx, who.principal).read
 
 
-def send_scope(ctx: Context, who: Who) -> frozenset[str] | None:
-    return access.scope(ctx, who.principal).send
-
-
 def readable(ctx: Context, who: Who, app_id: int) -> None:
     """Raise Hidden unless the caller may read this application."""
     if not access.can_read_application(ctx, who.principal, app_id):

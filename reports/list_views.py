@@ -22,7 +22,7 @@ from pipeline.storage.db.models import (
     RecommendationEntry,
     Unit,
 )
-from reports.views import FindingView, _text, _unit_name, state_label
+from reports.views import FindingView, as_text, registered_name, state_label
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def publicity_view(ctx: Context, publicity_id: int) -> PublicityView:
         p = s.get(Publicity, publicity_id)
         if p is None:
             raise NotFound(f"公示{publicity_id}不存在")
-        unit_name = _unit_name(s, p.unit_code)
+        unit_name = registered_name(s, p.unit_code)
         rows = s.execute(select(Application, PublicityEntry.result)
                          .join(PublicityEntry, PublicityEntry.application_id == Application.id)
                          .where(PublicityEntry.publicity_id == p.id)
@@ -83,7 +83,7 @@ def publicity_view(ctx: Context, publicity_id: int) -> PublicityView:
                 title_name=a.title_name, current_title=_title_with_date(a),
                 education=" ".join(x for x in (a.education, a.degree if a.degree not in (None, "无")
                                                else None, a.school) if x),
-                work_start_date=_text(a.work_start_date), path=a.path or "正常",
+                work_start_date=as_text(a.work_start_date), path=a.path or "正常",
                 result=RESULT_LABELS.get(result, result or "")))
         return PublicityView(id=p.id, unit_code=p.unit_code, unit_name=unit_name,
                              start_date=p.start_date, end_date=p.end_date, days=p.days,
@@ -155,8 +155,8 @@ def roster_view(ctx: Context, batch_id: int) -> RosterView:
             offline_review=a.offline_review or "未填写", state=state_label(a.state),
             warnings=sum(1 for f in a.findings if f.severity == Severity.WARN))
             for i, a in enumerate(apps, start=1))
-        target = _unit_name(s, b.target_code) or b.target_code if b.target_code else CENTER
-        return RosterView(id=b.id, unit_code=b.unit_code, unit_name=_unit_name(s, b.unit_code),
+        target = registered_name(s, b.target_code) or b.target_code if b.target_code else CENTER
+        return RosterView(id=b.id, unit_code=b.unit_code, unit_name=registered_name(s, b.unit_code),
                           year=b.year, target=target or "", created_by=b.created_by or "",
                           created_at=cn_time(b.created_at),
                           generated_at=cn_time(ctx.clock.now()), rows=rows,

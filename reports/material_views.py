@@ -26,12 +26,7 @@ class MaterialView:
     removed: tuple[str, ...] = ()  # active content stripped from a PDF (Chinese names)
 
 
-def _ordered(materials: list[Material]) -> list[Material]:
-    rank = {k.value: i for i, k in enumerate(ORDER)}
-    return sorted(materials, key=lambda m: (rank.get(m.kind, len(ORDER)), m.part, m.id))
-
-
-def _material_views(ctx: Context, app: Application, materials: list[Material]) -> list[MaterialView]:
+def packet_materials(ctx: Context, app: Application, materials: list[Material]) -> list[MaterialView]:
     """Materials in the order of docs/reference.md §2, with a notice for each required one that is absent."""
     present = {m.kind for m in materials}
     missing = [k for k in required_kinds(app.level, app.degree) if k.value not in present]

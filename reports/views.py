@@ -28,7 +28,7 @@ from pipeline.domain.vocabulary import (
 from pipeline.rules.readings import UNSURE, FieldJudgement
 from pipeline.services.queries import NotFound
 from pipeline.storage.db.models import Application, Event, Review, Unit
-from reports.material_views import MaterialView, _material_views
+from reports.material_views import MaterialView, packet_materials
 
 FIELD_LABELS = {
     "name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "手机号码",
@@ -49,7 +49,7 @@ def state_label(state: str) -> str:
         return state
 
 
-def _text(value: object) -> str:
+def as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -182,7 +182,7 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
         app = s.get(Application, app_id)
         if app is None:
             raise NotFound(f"申报{app_id}不存在")
-        unit_name = app.unit_name or _unit_name(s, app.unit_code)
+        unit_name = app.unit_name or registered_name(s, app.unit_code)
         materials = list(app.materials)
         reviews = list(s.scalars(select(Review).where(Review.application_id == app_id)
                                  .order_by(Review.id)))
@@ -195,10 +195,10 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             phone=app.phone or "", unit_code=app.unit_code, unit_name=unit_name,
             year=app.year, series=app.series or "", specialty=app.specialty or "",
             level=app.level or "", title_name=app.title_name,
-            current_title=app.current_title or "", current_title_date=_text(app.current_title_date),
+            current_title=app.current_title or "", current_title_date=as_text(app.current_title_date),
             education=app.education or "", degree=app.degree or "", school=app.school or "",
-            graduation_date=_text(app.graduation_date), work_start_date=_text(app.work_start_date),
-            ce_hours=_text(app.ce_hours), path=app.path or "正常",
+            graduation_date=as_text(app.graduation_date), work_start_date=as_text(app.work_start_date),
+            ce_hours=as_text(app.ce_hours), path=app.path or "正常",
             offline_review=app.offline_review or "未填写", state=app.state,
             state_label=state_label(app.state),
             generated_at=cn_time(ctx.clock.now()),
@@ -213,12 +213,12 @@ def packet_view(ctx: Context, app_id: int) -> PacketView:
             material_changes=tuple(_material_changes(changes)),
             field_changes=tuple(_field_changes(changes)),
             has_changes=bool(changes),
-            materials=tuple(_material_views(ctx, app, materials)),
+            materials=tuple(packet_materials(ctx, app, materials)),
             offline_result=app.offline_result or "未登记",
         )
 
 
-def _unit_name(s: Session, code: str) -> str:
+def registered_name(s: Session, code: str) -> str:
     unit = s.get(Unit, code) if code else None
     return unit.name if unit is not None else ""
 
@@ -248,10 +248,10 @@ def _material_changes(changes: dict[str, Any] | None) -> list[MaterialChange]:
     out = []
     for c in (changes or {}).get("materials") or []:
         if isinstance(c, dict):
-            change = _text(c.get("change"))
-            out.append(MaterialChange(kind=_text(c.get("kind")),
+            change = as_text(c.get("change"))
+            out.append(MaterialChange(kind=as_text(c.get("kind")),
                                       change=CHANGE_LABELS.get(change, change),
-                                      name=_text(c.get("name"))))
+                                      name=as_text(c.get("name"))))
     return out
 
 
@@ -259,9 +259,9 @@ def _field_changes(changes: dict[str, Any] | None) -> list[FieldChange]:
     out = []
     for c in (changes or {}).get("fields") or []:
         if isinstance(c, dict):
-            name = _text(c.get("field"))
-            out.append(FieldChange(field=FIELD_LABELS.get(name, name), before=_text(c.get("before")),
-                                   after=_text(c.get("after"))))
+            name = as_text(c.get("field"))
+            out.append(FieldChange(field=FIELD_LABELS.get(name, name), before=as_text(c.get("before")),
+                                   after=as_text(c.get("after"))))
     return out
 
 
@@ -271,7 +271,7 @@ def _comparisons(stored: list[dict[str, Any]] | None) -> list[Comparison]:
     out: list[Comparison] = []
     for row in stored or []:
         j = FieldJudgement.from_json(row)
-        read = "未能可靠识别" if j.status == UNSURE else _text(j.read)
-        out.append(Comparison(j.kind, j.label, _text(j.declared), read, j.status == "differs",
+        read = "未能可靠识别" if j.status == UNSURE else as_text(j.read)
+        out.append(Comparison(j.kind, j.label, as_text(j.declared), read, j.status == "differs",
                               j.status, j.status_label))
     return out

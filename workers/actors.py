@@ -51,10 +51,6 @@ class Queue:
         """Send applications to the first stage."""
         self.send(self.stages.first.name, app_ids)
 
-    @property
-    def queue_names(self) -> list[str]:
-        return self.stages.queues
-
 
 def _perform(ctx: Context, stages: Stages, stage: Stage,
              send: Callable[[str, Sequence[int]], None]) -> Callable[[int | list[int]], None]:
