@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import environment, zhicheng
+from tests.cli_support import environment, zhicheng
 
 
 def test_escape_sequences_do_not_reach_the_terminal(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.domain.states import State
-from tests.e2e.test_cli import assert_clean_failure, environment, in_parallel, one_json_document, zhicheng
+from tests.cli_support import environment, zhicheng
+from tests.e2e.test_cli import assert_clean_failure, in_parallel, one_json_document
 from zhicheng.sample import make_batch, sample_units, write_units_file
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 

@@ -17,7 +17,8 @@ import pytest
 
 from pipeline.context import Context
 from pipeline.domain.states import State
-from tests.e2e.test_cli import Run, assert_clean_failure, environment, one_json_document, zhicheng
+from tests.cli_support import Run, environment, zhicheng
+from tests.e2e.test_cli import assert_clean_failure, one_json_document
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 from zhicheng.sample.units import _HOSPITAL_CODE as HOSPITAL

@@ -9,6 +9,7 @@ from pipeline.services import accounts
 from pipeline.services.unit_records import UnitData
 from pipeline.services.units import register
 from pipeline.storage.db.models import Event, User
+from tests.cli_support import invoke
 
 UNIT = "91430000183765427C"
 
@@ -88,15 +89,8 @@ def test_a_one_time_form_token_is_accepted_once(ctx) -> None:
 def test_the_users_commands(settings, unit) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from zhicheng.cli import build
-
-    cli = build()
-    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.resolved_database_url]
-
     def run(*args: str, input: str | None = None):
-        return CliRunner().invoke(cli, base + list(args), input=input)
+        return invoke(settings.data_dir, settings.resolved_database_url, *args, input=input)
 
     first = run("users", "add", "admin", "--name", "王明", "--role", "center_admin",
                 input="long-enough\nlong-enough\n")            # prompted twice, never echoed

@@ -35,6 +35,7 @@ from pipeline.storage.db.models import (
 )
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
+from tests.cli_support import invoke
 from tests.helpers import register_sample_units
 from zhicheng.app import import_batch
 from zhicheng.sample import make_batch
@@ -334,30 +335,27 @@ def test_the_review_sheet_lists_the_units_queue_with_its_flags(runtime, imported
 def test_the_report_commands_print_the_files_they_wrote(runtime, imported, settings, tmp_path) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from zhicheng.cli import build
-
     batch, apps, _ = imported
     pid = _publicity(runtime, [a["id"] for a in apps.values()][:2])
-    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url, "report"]
-    runner = CliRunner()
+
+    def report(*args: str):
+        return invoke(settings.data_dir, settings.database_url, "report", *args)
+
     app_id = next(iter(apps.values()))["id"]
 
-    result = runner.invoke(build(), [*base, "packet", str(app_id), "--out", str(tmp_path / "a")])
+    result = report("packet", str(app_id), "--out", str(tmp_path / "a"))
     assert result.exit_code == 0, result.output
     files = result.stdout.split()
     assert len(files) == 2 and all(Path(f).is_file() for f in files)
     assert files[0].endswith(".pdf") and files[1].endswith(".html")
 
-    result = runner.invoke(build(), [*base, "packet", "--state", "unit_review", "--json",
-                                     "--out", str(tmp_path / "b")])
+    result = report("packet", "--state", "unit_review", "--json", "--out", str(tmp_path / "b"))
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)["files"]
     queued = [a for a in apps.values() if a["state"] == State.UNIT_REVIEW]
     assert len(listed) == 2 * len(queued) and all(Path(f).is_file() for f in listed)
 
-    result = runner.invoke(build(), [*base, "publicity", str(pid), "--json", "--out", str(tmp_path / "c")])
+    result = report("publicity", str(pid), "--json", "--out", str(tmp_path / "c"))
     assert result.exit_code == 0, result.output
     assert [Path(f).suffix for f in json.loads(result.stdout)["files"]] == [".pdf", ".xlsx"]
 
@@ -367,7 +365,7 @@ def test_the_report_commands_print_the_files_they_wrote(runtime, imported, setti
                                 (["review-sheet", "--unit", "91430100MA4L00009"],
                                  "错误：单位91430100MA4L00009未注册", 4),
                                 (["packet"], "错误：请给出申报编号", 3)):
-        result = runner.invoke(build(), [*base, *args, "--out", str(tmp_path / "d")])
+        result = report(*args, "--out", str(tmp_path / "d"))
         assert result.exit_code == code, (args, result.output)
         assert message in result.stderr and "Traceback" not in result.output
         assert result.stdout == ""

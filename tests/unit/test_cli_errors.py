@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.errors import KINDS, ZhichengError
+from tests.cli_support import invoke
 from zhicheng.cli.common import Fail, Root
 
 
@@ -48,9 +49,6 @@ def test_fail_is_a_refusal_and_a_bug_is_not_hidden() -> None:
 
 
 def test_a_real_command_lets_its_not_found_reach_the_handler(tmp_path: Path) -> None:
-    from zhicheng.cli import build
-
-    base = ["--data-dir", str(tmp_path / "var")]
-    assert CliRunner().invoke(build(), [*base, "init"]).exit_code == 0
-    shown = CliRunner().invoke(build(), [*base, "apps", "show", "999"])
+    assert invoke(tmp_path / "var", None, "init").exit_code == 0
+    shown = invoke(tmp_path / "var", None, "apps", "show", "999")
     assert shown.exit_code == 4 and shown.output.startswith("错误：") and "999" in shown.output, shown.output
