@@ -143,11 +143,11 @@ class _Reader:
         return value
 
     def number(self, value: object, where: Where) -> float:
-        if type(value) not in (int, float) or not math.isfinite(value):  # type: ignore[arg-type]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             self.fail(where, f"“{_name(where)}”应为数字，实际为{_show(value)}")
-        if value < 0:  # type: ignore[operator]
+        if value < 0:
             self.fail(where, f"“{_name(where)}”不能为负数，实际为{value}")
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
 
     def share(self, value: object, where: Where) -> Fraction:
         try:

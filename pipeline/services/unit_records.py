@@ -41,10 +41,10 @@ class UnitData:
     name: str
     region: str = ""
     kind: str = ""
-    approver: str = "主管机构"
+    approver: str = Approver.AUTHORITY
     supervisor_code: str | None = None
     parent_code: str | None = None
-    status: str = "待审核"
+    status: str = UnitStatus.PENDING
     county_level: bool = False
     contact_name: str = ""
     contact_phone: str = ""
@@ -72,10 +72,10 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
     kind = _clean(raw.get("kind"))
     if kind and kind not in KINDS:
         errors.append(f"{where}单位性质“{kind}”无效，应为：{'、'.join(KINDS)}")
-    approver = _clean(raw.get("approver")) or "主管机构"
+    approver = _clean(raw.get("approver")) or Approver.AUTHORITY
     if approver not in APPROVERS:
         errors.append(f"{where}审核单位“{approver}”无效，应为“主管机构”或“主管单位”")
-    status = _clean(raw.get("status")) or "待审核"
+    status = _clean(raw.get("status")) or UnitStatus.PENDING
     if status not in STATUSES:
         errors.append(f"{where}注册状态“{status}”无效，应为：{'、'.join(STATUSES)}")
     codes: dict[str, str | None] = {}
@@ -86,7 +86,7 @@ def validate(raw: dict[str, object], where: str) -> tuple[UnitData | None, list[
             if not good:
                 errors.append(f"{where}{label}：{m}")
         codes[key] = value
-    if approver == "主管单位" and not codes["supervisor_code"]:
+    if approver == Approver.SUPERVISOR and not codes["supervisor_code"]:
         errors.append(f"{where}审核单位为“主管单位”时须填写主管单位统一社会信用代码")
     if codes["parent_code"] and codes["parent_code"] == code:
         errors.append(f"{where}上级单位不能是本单位")
