@@ -19,6 +19,8 @@ from pipeline.domain.workdays import CalendarUnknown
 from pipeline.services import publicity, publicity_closing, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
+from pipeline.services.units import subordinates
+from reports.lists import write_publicity
 
 
 def _date(raw: str) -> date | None:
@@ -198,7 +200,6 @@ def routes(c: Console) -> APIRouter:
         owner = worklist.publicity_owner(c.ctx, pid)
         if ext not in ("pdf", "xlsx") or owner is None or not (who.is_center or who.unit_code == owner):
             raise Hidden()
-        from reports.lists import write_publicity
 
         with tempfile.TemporaryDirectory() as tmp:
             for path in write_publicity(c.ctx, pid, Path(tmp)):
@@ -220,7 +221,5 @@ def _need(form: FormData, **fields: str) -> Errors:
 
 
 def _subs(c: Console, unit: str) -> frozenset[str]:
-    from pipeline.services.units import subordinates
-
     with c.ctx.db.uow() as s:
         return frozenset(subordinates(s, unit))

@@ -17,6 +17,7 @@ from pipeline.services import recommend, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 from pipeline.services.units import superior, unit_name
+from reports.lists import write_roster
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,8 +114,6 @@ def roster_files(c: Console, batch_id: int) -> list[Path]:
 
     Writing the packets is the slow part, so the files are kept until a state on the roster changes.
     """
-    from reports.lists import write_roster
-
     stamp = worklist.recommendation_stamp(c.ctx, batch_id)
     root = c.ctx.settings.data_dir / "console" / "rosters"
     folder = root / f"{batch_id}-{stamp}"

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
-from console.security import Sessions, new_form_token, use_form_token
+from console.security import FILE_CSP, Sessions, new_form_token, page_headers, use_form_token
 from console.who import Hidden, Who, of_account
 from intake.api import Limits
 from pipeline.context import Context
@@ -124,8 +124,6 @@ class Console:
 
     def file(self, request: Request, data: bytes | Path, name: str, media_type: str,
              inline: bool = False) -> Response:
-        from console.security import FILE_CSP, page_headers
-
         body = data.read_bytes() if isinstance(data, Path) else data
         disposition = "inline" if inline else "attachment"
         response = Response(body, media_type=media_type, headers={
