@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData
 
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.vocabulary import OfflineResult, UnitStatus
-from pipeline.errors import Refused
 from pipeline.services import accounts, jobs, offline_review, queries, unit_records, units, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
@@ -25,20 +21,6 @@ def routes(c: Console) -> APIRouter:
         who = c.who(request)
         center_only(who, admin)
         return who
-
-    def once_then(request: Request, who: Who, form: FormData, back: str, action: Callable[[], object],
-                  refused: Callable[[Refused], Response], done: str,
-                  refusal: type[Refused] = units.UnitError) -> Response:
-        """An administrator's form, run once: the action; the page for its `refusal`; or back to
-        `back` saying `done`."""
-        again = c.once(request, who, form, back)
-        if again:
-            return again
-        try:
-            action()
-        except refusal as exc:
-            return refused(exc)
-        return c.redirect(request, back, done)
 
     @r.get("/center")
     def overview(request: Request) -> Response:
@@ -91,10 +73,10 @@ def routes(c: Console) -> APIRouter:
         if data is None:
             errors.general = "；".join(problems)
             return units_page(request, 422, errors, raw)
-        return once_then(request, who, form, "/center/units",
-                         lambda: units.register(c.ctx, data, actor=who.actor),
-                         lambda exc: units_page(request, 409, Errors(general=str(exc)), raw),
-                         f"单位{data.code}已登记，待审核")
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.register(c.ctx, data, actor=who.actor), units.UnitError,
+                          lambda exc: units_page(request, 409, Errors(general=str(exc)), raw),
+                          f"单位{data.code}已登记，待审核")
 
     @r.post("/center/units/{code}/status")
     async def status(request: Request, code: str) -> Response:
@@ -105,13 +87,13 @@ def routes(c: Console) -> APIRouter:
             return units_page(request, 422, Errors(general="请选择审核结果"))
         if decision == UnitStatus.REFUSED and not text(form, "reason"):
             return units_page(request, 422, Errors(fields={f"reason-{code}": "不予通过时请填写原因"}))
-        def hidden(exc: Refused) -> Response:  # no such unit
+        def hidden(exc: Exception) -> Response:  # no such unit
             raise Hidden() from None
 
-        return once_then(request, who, form, "/center/units",
-                         lambda: units.set_status(c.ctx, code, decision, actor=who.actor,
-                                                  reason=text(form, "reason")),
-                         hidden, f"单位{code}：{decision}")
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.set_status(c.ctx, code, decision, actor=who.actor,
+                                                   reason=text(form, "reason")),
+                          units.UnitError, hidden, f"单位{code}：{decision}")
 
     @r.post("/center/units/{code}/link")
     async def link(request: Request, code: str) -> Response:
@@ -120,10 +102,10 @@ def routes(c: Console) -> APIRouter:
         parent = text(form, "parent_code").upper() or None
         if parent and not check_uscc(parent)[0]:
             return units_page(request, 422, Errors(fields={f"parent-{code}": "上级单位代码无效"}))
-        return once_then(request, who, form, "/center/units",
-                         lambda: units.link(c.ctx, code, parent, actor=who.actor),
-                         lambda exc: units_page(request, 409, Errors(general=str(exc))),
-                         f"单位{code}的上级单位已设为{parent or '中心'}")
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.link(c.ctx, code, parent, actor=who.actor), units.UnitError,
+                          lambda exc: units_page(request, 409, Errors(general=str(exc))),
+                          f"单位{code}的上级单位已设为{parent or '中心'}")
 
     # --- accounts ---------------------------------------------------------------------------
     def accounts_page(request: Request, status: int = 200, errors: Errors | None = None,
@@ -142,12 +124,13 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         raw = {k: text(form, k, 200) for k in ("username", "display_name", "role", "unit_code")}
-        return once_then(request, who, form, "/center/accounts",
-                         lambda: accounts.add_user(c.ctx, raw["username"], raw["display_name"],
-                                                   str(form.get("password") or ""), raw["role"],
-                                                   raw["unit_code"] or None, actor=who.actor),
-                         lambda exc: accounts_page(request, 422, Errors(general=str(exc)), raw),
-                         f"账号{raw['username']}已建立", accounts.AccountError)
+        return c.act_once(request, who, form, "/center/accounts",
+                          lambda: accounts.add_user(c.ctx, raw["username"], raw["display_name"],
+                                                    str(form.get("password") or ""), raw["role"],
+                                                    raw["unit_code"] or None, actor=who.actor),
+                          accounts.AccountError,
+                          lambda exc: accounts_page(request, 422, Errors(general=str(exc)), raw),
+                          f"账号{raw['username']}已建立")
 
     @r.post("/center/accounts/{username}")
     async def change(request: Request, username: str) -> Response:
@@ -163,8 +146,8 @@ def routes(c: Console) -> APIRouter:
                 accounts.set_disabled(c.ctx, username, action == "disable", actor=who.actor)
 
         done = {"disable": "已停用", "enable": "已启用", "reset": "密码已重置"}[action]
-        return once_then(request, who, form, "/center/accounts", act,
-                         lambda exc: accounts_page(request, 422, Errors(general=str(exc))),
-                         f"账号{username}{done}", accounts.AccountError)
+        return c.act_once(request, who, form, "/center/accounts", act, accounts.AccountError,
+                          lambda exc: accounts_page(request, 422, Errors(general=str(exc))),
+                          f"账号{username}{done}")
 
     return r

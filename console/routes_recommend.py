@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.web import Console, Errors, ints, text
-from console.who import Hidden, Who
+from console.who import Hidden, Who, unit_of
 from pipeline.services import recommend, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
@@ -24,11 +24,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def routes(c: Console) -> APIRouter:
     r = APIRouter()
-
-    def unit_of(who: Who) -> str:
-        if who.is_center or who.unit_code is None:
-            raise Hidden()
-        return who.unit_code
 
     def page(request: Request, who: Who, status: int = 200, errors: Errors | None = None,
              year: int | None = None, ticked: list[int] | None = None) -> Response:

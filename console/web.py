@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -21,6 +21,8 @@ from pipeline.context import Context
 from pipeline.domain import vocabulary
 from pipeline.domain.states import LABELS, State
 from pipeline.services.accounts import Account
+
+T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 STATE_LABELS = {str(k): v for k, v in LABELS.items()}
@@ -103,6 +105,20 @@ class Console:
             return None
         self.sessions.flash(request, "该表单已经提交过，没有再次执行；请查看当前结果", "warn")
         return self.redirect(request, back)
+
+    def act_once(self, request: Request, who: Who, form: FormData, back: str, action: Callable[[], T],
+                 refusal: type[Exception] | tuple[type[Exception], ...],
+                 refused: Callable[[Exception], Response], done: str | Callable[[T], str]) -> Response:
+        """A form's action, run once: on a `refusal` the page `refused` gives, else back to `back`
+        saying `done` (or what `done` makes of the action's result)."""
+        again = self.once(request, who, form, back)
+        if again:
+            return again
+        try:
+            result = action()
+        except refusal as exc:
+            return refused(exc)
+        return self.redirect(request, back, done if isinstance(done, str) else done(result))
 
     # --- answers ---------------------------------------------------------------------------
     def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:

@@ -107,3 +107,10 @@ def owns_unit_work(who: Who, unit_code: str | None) -> None:
 def center_only(who: Who, admin: bool = False) -> None:
     if not who.is_center or (admin and not who.is_admin):
         raise Hidden()
+
+
+def unit_of(who: Who) -> str:
+    """The unit whose 经办人 is acting (a unit's own page); Hidden for the center."""
+    if who.is_center or who.unit_code is None:
+        raise Hidden()
+    return who.unit_code
