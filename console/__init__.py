@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -67,6 +68,4 @@ def install(app: FastAPI, ctx: Context, send: Callable[[str, Sequence[int]], Non
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
-
     return quote(path if path.startswith("/") and not path.startswith("//") else "/", safe="/")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from console.exports import applications_workbook
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, decision_stage, material, read_scope, readable
 from pipeline.domain.states import LABELS, WITHDRAWABLE
@@ -19,6 +20,8 @@ from pipeline.services import queries, withdrawal, worklist
 from pipeline.services import review as reviews
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
+from reports.packet import write_packet
+from reports.views import packet_view
 
 WITHDRAWABLE_STATES = {str(s) for s in WITHDRAWABLE}
 INLINE = {"application/pdf", "image/jpeg", "image/png"}
@@ -79,7 +82,6 @@ def routes(c: Console) -> APIRouter:
         f = filters(request)
         f["page"] = 1
         rows, _ = run_search(who, f, per_page=100000)
-        from console.exports import applications_workbook
 
         return c.file(request, applications_workbook(rows), "申报列表.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -104,7 +106,6 @@ def routes(c: Console) -> APIRouter:
     def packet(request: Request, app_id: int) -> Response:
         who = c.who(request)
         readable(c.ctx, who, app_id)
-        from reports.packet import write_packet
 
         with tempfile.TemporaryDirectory() as tmp:
             pdf = write_packet(c.ctx, app_id, Path(tmp))[0]
@@ -202,7 +203,6 @@ def _detail(c: Console, request: Request, who: Who, app_id: int, *, errors: Erro
             status: int = 200, form: FormData | None = None) -> Response:
     app = queries.show_application(c.ctx, app_id)
     declared = [(label, app.get(key)) for key, label in DECLARED]
-    from reports.views import packet_view
 
     view = packet_view(c.ctx, app_id)
     return c.page(request, "application.html", status=status, title=f"申报{app_id} {app['name']}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.web import Console, Errors, text
+from console.web import BadForm, Console, Errors, text
 from pipeline.services import accounts
 
 
@@ -25,7 +25,6 @@ def routes(c: Console) -> APIRouter:
         form = await request.form()
         nxt = _next(text(form, "next"))
         if not c.sessions.csrf_ok(request, text(form, "csrf")):
-            from console.web import BadForm
             raise BadForm()
         username, password = text(form, "username", 50), str(form.get("password") or "")[:200]
         errors = Errors()

@@ -8,7 +8,8 @@ from fastapi.responses import Response
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
 from pipeline.domain.identity import check_uscc
-from pipeline.services import accounts, jobs, offline_review, queries, units, worklist
+from pipeline.domain.vocabulary import OfflineResult, UnitStatus
+from pipeline.services import accounts, jobs, offline_review, queries, unit_records, units, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 
@@ -35,7 +36,7 @@ def routes(c: Console) -> APIRouter:
         back = text(form, "back") or "/applications?state=center_review"
         back = back if back.startswith("/") and not back.startswith("//") else "/"
         ids, result = ints(form, "ids"), text(form, "result")
-        if not ids or result not in ("通过", "未通过"):
+        if not ids or result not in tuple(OfflineResult):
             return c.redirect(request, back, "请勾选申报并选择线下形式审查结果（通过/未通过）", "error")
         again = c.once(request, who, form, back)
         if again:
@@ -55,7 +56,7 @@ def routes(c: Console) -> APIRouter:
                    form: dict[str, str] | None = None) -> Response:
         return c.page(request, "units.html", status=status, title="单位注册",
                       rows=units.list_units(c.ctx), errors=errors or Errors(), form=form or {},
-                      kinds=units.KINDS)
+                      kinds=unit_records.KINDS)
 
     @r.get("/center/units")
     def unit_list(request: Request) -> Response:
@@ -67,37 +68,32 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         raw = {k: text(form, k) for k in ("code", "name", "region", "kind", "parent_code")}
-        data, problems = units.validate({**raw, "status": "待审核"}, "")
+        data, problems = unit_records.validate({**raw, "status": UnitStatus.PENDING}, "")
         errors = Errors()
         if data is None:
             errors.general = "；".join(problems)
             return units_page(request, 422, errors, raw)
-        again = c.once(request, who, form, "/center/units")
-        if again:
-            return again
-        try:
-            units.register(c.ctx, data, actor=who.actor)
-        except units.UnitError as exc:
-            return units_page(request, 409, Errors(general=str(exc)), raw)
-        return c.redirect(request, "/center/units", f"单位{data.code}已登记，待审核")
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.register(c.ctx, data, actor=who.actor), units.UnitError,
+                          lambda exc: units_page(request, 409, Errors(general=str(exc)), raw),
+                          f"单位{data.code}已登记，待审核")
 
     @r.post("/center/units/{code}/status")
     async def status(request: Request, code: str) -> Response:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         decision = text(form, "status")
-        if decision not in ("已审核", "未通过"):
+        if decision not in (UnitStatus.APPROVED, UnitStatus.REFUSED):
             return units_page(request, 422, Errors(general="请选择审核结果"))
-        if decision == "未通过" and not text(form, "reason"):
+        if decision == UnitStatus.REFUSED and not text(form, "reason"):
             return units_page(request, 422, Errors(fields={f"reason-{code}": "不予通过时请填写原因"}))
-        again = c.once(request, who, form, "/center/units")
-        if again:
-            return again
-        try:
-            units.set_status(c.ctx, code, decision, actor=who.actor, reason=text(form, "reason"))
-        except units.UnitError:
+        def hidden(exc: Exception) -> Response:  # no such unit
             raise Hidden() from None
-        return c.redirect(request, "/center/units", f"单位{code}：{decision}")
+
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.set_status(c.ctx, code, decision, actor=who.actor,
+                                                   reason=text(form, "reason")),
+                          units.UnitError, hidden, f"单位{code}：{decision}")
 
     @r.post("/center/units/{code}/link")
     async def link(request: Request, code: str) -> Response:
@@ -106,14 +102,10 @@ def routes(c: Console) -> APIRouter:
         parent = text(form, "parent_code").upper() or None
         if parent and not check_uscc(parent)[0]:
             return units_page(request, 422, Errors(fields={f"parent-{code}": "上级单位代码无效"}))
-        again = c.once(request, who, form, "/center/units")
-        if again:
-            return again
-        try:
-            units.link(c.ctx, code, parent, actor=who.actor)
-        except units.UnitError as exc:
-            return units_page(request, 409, Errors(general=str(exc)))
-        return c.redirect(request, "/center/units", f"单位{code}的上级单位已设为{parent or '中心'}")
+        return c.act_once(request, who, form, "/center/units",
+                          lambda: units.link(c.ctx, code, parent, actor=who.actor), units.UnitError,
+                          lambda exc: units_page(request, 409, Errors(general=str(exc))),
+                          f"单位{code}的上级单位已设为{parent or '中心'}")
 
     # --- accounts ---------------------------------------------------------------------------
     def accounts_page(request: Request, status: int = 200, errors: Errors | None = None,
@@ -132,16 +124,13 @@ def routes(c: Console) -> APIRouter:
         who, form = await c.posted(request)
         center_only(who, admin=True)
         raw = {k: text(form, k, 200) for k in ("username", "display_name", "role", "unit_code")}
-        again = c.once(request, who, form, "/center/accounts")
-        if again:
-            return again
-        try:
-            accounts.add_user(c.ctx, raw["username"], raw["display_name"],
-                              str(form.get("password") or ""), raw["role"], raw["unit_code"] or None,
-                              actor=who.actor)
-        except accounts.AccountError as exc:
-            return accounts_page(request, 422, Errors(general=str(exc)), raw)
-        return c.redirect(request, "/center/accounts", f"账号{raw['username']}已建立")
+        return c.act_once(request, who, form, "/center/accounts",
+                          lambda: accounts.add_user(c.ctx, raw["username"], raw["display_name"],
+                                                    str(form.get("password") or ""), raw["role"],
+                                                    raw["unit_code"] or None, actor=who.actor),
+                          accounts.AccountError,
+                          lambda exc: accounts_page(request, 422, Errors(general=str(exc)), raw),
+                          f"账号{raw['username']}已建立")
 
     @r.post("/center/accounts/{username}")
     async def change(request: Request, username: str) -> Response:
@@ -150,18 +139,15 @@ def routes(c: Console) -> APIRouter:
         action = text(form, "action")
         if action not in ("disable", "enable", "reset"):
             raise Hidden()
-        again = c.once(request, who, form, "/center/accounts")
-        if again:
-            return again
-        try:
+        def act() -> None:
             if action == "reset":
-                accounts.reset_password(c.ctx, username, str(form.get("password") or ""),
-                                        actor=who.actor)
+                accounts.reset_password(c.ctx, username, str(form.get("password") or ""), actor=who.actor)
             else:
                 accounts.set_disabled(c.ctx, username, action == "disable", actor=who.actor)
-        except accounts.AccountError as exc:
-            return accounts_page(request, 422, Errors(general=str(exc)))
+
         done = {"disable": "已停用", "enable": "已启用", "reset": "密码已重置"}[action]
-        return c.redirect(request, "/center/accounts", f"账号{username}{done}")
+        return c.act_once(request, who, form, "/center/accounts", act, accounts.AccountError,
+                          lambda exc: accounts_page(request, 422, Errors(general=str(exc))),
+                          f"账号{username}{done}")
 
     return r

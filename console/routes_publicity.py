@@ -4,6 +4,7 @@ saving), record and resolve objections, download the notice."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData
 
 from console.web import Console, Errors, ints, text
-from console.who import Hidden, Who, center_only, owns_unit_work
+from console.who import Hidden, Who, center_only, owns_unit_work, unit_of
 from pipeline.domain.states import State
 from pipeline.domain.workdays import CalendarUnknown
 from pipeline.services import publicity, publicity_closing, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
+from pipeline.services.units import subordinates
+from reports.lists import write_publicity
 
+REFUSED = (WorkflowError, NotFound)   # what a publicity action refuses with
 
 def _date(raw: str) -> date | None:
     try:
@@ -49,11 +53,6 @@ def last_day(c: Console, start: date | None, days_raw: str) -> tuple[date | None
 
 def routes(c: Console) -> APIRouter:
     r = APIRouter()
-
-    def unit_of(who: Who) -> str:
-        if who.is_center or who.unit_code is None:
-            raise Hidden()
-        return who.unit_code
 
     @r.get("/publicities")
     def listing(request: Request) -> Response:
@@ -117,6 +116,10 @@ def routes(c: Console) -> APIRouter:
                       p=publicity.publicity_view(c.ctx, pid), errors=errors or Errors(),
                       mine=who.unit_code == owner)
 
+    def refused(request: Request, who: Who, pid: int) -> Callable[[Exception], Response]:
+        """The publicity's page again, saying why the action was refused."""
+        return lambda exc: view(request, who, pid, 409, Errors(general=str(exc)))
+
     @r.get("/publicities/{pid}")
     def show(request: Request, pid: int) -> Response:
         return view(request, c.who(request), pid)
@@ -128,15 +131,10 @@ def routes(c: Console) -> APIRouter:
         errors = _need(form, applicant="请选择被提出异议的人员", reason="请填写异议内容")
         if errors:
             return view(request, who, pid, 422, errors)
-        again = c.once(request, who, form, f"/publicities/{pid}")
-        if again:
-            return again
-        try:
-            publicity.object_to(c.ctx, pid, text(form, "applicant"), text(form, "reason"),
-                                by=who.actor)
-        except (WorkflowError, NotFound) as exc:
-            return view(request, who, pid, 409, Errors(general=str(exc)))
-        return c.redirect(request, f"/publicities/{pid}", "异议已登记")
+        return c.act_once(request, who, form, f"/publicities/{pid}",
+                          lambda: publicity.object_to(c.ctx, pid, text(form, "applicant"),
+                                                      text(form, "reason"), by=who.actor),
+                          REFUSED, refused(request, who, pid), "异议已登记")
 
     @r.post("/publicities/{pid}/objections/{oid}")
     async def resolve(request: Request, pid: int, oid: int) -> Response:
@@ -149,31 +147,23 @@ def routes(c: Console) -> APIRouter:
             errors.fields["result"] = "请选择处理结果"
         if errors:
             return view(request, who, pid, 422, errors)
-        again = c.once(request, who, form, f"/publicities/{pid}")
-        if again:
-            return again
-        try:
-            publicity.resolve(c.ctx, oid, text(form, "result"), text(form, "note"), by=who.actor)
-        except (WorkflowError, NotFound) as exc:
-            return view(request, who, pid, 409, Errors(general=str(exc)))
-        return c.redirect(request, f"/publicities/{pid}",
+        return c.act_once(request, who, form, f"/publicities/{pid}",
+                          lambda: publicity.resolve(c.ctx, oid, text(form, "result"), text(form, "note"),
+                                                    by=who.actor),
+                          REFUSED, refused(request, who, pid),
                           f"异议{oid}已处理：异议{publicity.RESOLUTIONS[text(form, 'result')]}")
 
     @r.post("/publicities/{pid}/confirm")
     async def confirm(request: Request, pid: int) -> Response:
         who, form = await c.posted(request)
         owns_unit_work(who, worklist.publicity_owner(c.ctx, pid))
-        again = c.once(request, who, form, f"/publicities/{pid}")
-        if again:
-            return again
-        try:
-            done = publicity_closing.confirm(c.ctx, pid, by=who.actor)
-        except (WorkflowError, NotFound) as exc:
-            return view(request, who, pid, 409, Errors(general=str(exc)))
-        note = f"公示结果已确认：公示通过{len(done.passed)}人，公示未通过{len(done.failed)}人"
-        if done.held:
-            note += f"；{len(done.held)}人异议待处理"
-        return c.redirect(request, f"/publicities/{pid}", note)
+        def note(done: publicity_closing.Confirmation) -> str:
+            held = f"；{len(done.held)}人异议待处理" if done.held else ""
+            return f"公示结果已确认：公示通过{len(done.passed)}人，公示未通过{len(done.failed)}人{held}"
+
+        return c.act_once(request, who, form, f"/publicities/{pid}",
+                          lambda: publicity_closing.confirm(c.ctx, pid, by=who.actor),
+                          REFUSED, refused(request, who, pid), note)
 
     @r.post("/publicities/{pid}/reopen")
     async def reopen(request: Request, pid: int) -> Response:
@@ -183,14 +173,10 @@ def routes(c: Console) -> APIRouter:
             raise Hidden()
         if not text(form, "reason"):
             return view(request, who, pid, 422, Errors(fields={"reopen": "重新开启公示必须填写原因"}))
-        again = c.once(request, who, form, f"/publicities/{pid}")
-        if again:
-            return again
-        try:
-            moved = publicity_closing.reopen(c.ctx, pid, text(form, "reason"), by=who.actor)
-        except (WorkflowError, NotFound) as exc:
-            return view(request, who, pid, 409, Errors(general=str(exc)))
-        return c.redirect(request, f"/publicities/{pid}", f"公示已重新开启，{len(moved)}人回到公示中")
+        return c.act_once(request, who, form, f"/publicities/{pid}",
+                          lambda: publicity_closing.reopen(c.ctx, pid, text(form, "reason"), by=who.actor),
+                          REFUSED, refused(request, who, pid),
+                          lambda moved: f"公示已重新开启，{len(moved)}人回到公示中")
 
     @r.get("/publicities/{pid}/notice.{ext}")
     def notice(request: Request, pid: int, ext: str) -> Response:
@@ -198,7 +184,6 @@ def routes(c: Console) -> APIRouter:
         owner = worklist.publicity_owner(c.ctx, pid)
         if ext not in ("pdf", "xlsx") or owner is None or not (who.is_center or who.unit_code == owner):
             raise Hidden()
-        from reports.lists import write_publicity
 
         with tempfile.TemporaryDirectory() as tmp:
             for path in write_publicity(c.ctx, pid, Path(tmp)):
@@ -220,7 +205,5 @@ def _need(form: FormData, **fields: str) -> Errors:
 
 
 def _subs(c: Console, unit: str) -> frozenset[str]:
-    from pipeline.services.units import subordinates
-
     with c.ctx.db.uow() as s:
         return frozenset(subordinates(s, unit))

@@ -12,22 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.web import Console, Errors, ints, text
-from console.who import Hidden, Who
+from console.who import Hidden, Who, unit_of
 from pipeline.services import recommend, worklist
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 from pipeline.services.units import superior, unit_name
+from reports.lists import write_roster
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def routes(c: Console) -> APIRouter:
     r = APIRouter()
-
-    def unit_of(who: Who) -> str:
-        if who.is_center or who.unit_code is None:
-            raise Hidden()
-        return who.unit_code
 
     def page(request: Request, who: Who, status: int = 200, errors: Errors | None = None,
              year: int | None = None, ticked: list[int] | None = None) -> Response:
@@ -113,8 +109,6 @@ def roster_files(c: Console, batch_id: int) -> list[Path]:
 
     Writing the packets is the slow part, so the files are kept until a state on the roster changes.
     """
-    from reports.lists import write_roster
-
     stamp = worklist.recommendation_stamp(c.ctx, batch_id)
     root = c.ctx.settings.data_dir / "console" / "rosters"
     folder = root / f"{batch_id}-{stamp}"

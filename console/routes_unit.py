@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from console.web import Console, Errors
-from console.who import Hidden, read_scope
+from console.web import BadForm, Console, Errors
+from console.who import Hidden, Who, read_scope
 from intake.api import streaming, submit
 from intake.api.errors import ApiError
+from intake.template import template_bytes
 from pipeline.services import access, queries, worklist
+from pipeline.services.accounts import use_form_token
+from pipeline.storage.db.models import FindingRow
+from reports.receipt import write_receipt
 
 MB = 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +69,6 @@ def routes(c: Console) -> APIRouter:
             except ValueError:
                 errors.fields["zip"] = "上传内容格式不正确，请重新选择压缩包"
                 return _again(c, request, errors, 422)
-            from console.web import BadForm
 
             if not c.sessions.csrf_ok(request, form.fields.get("csrf")):
                 raise BadForm()
@@ -71,7 +78,6 @@ def routes(c: Console) -> APIRouter:
                 return _again(c, request, errors, 422)
             zipped = files[0]
             assert who.account is not None
-            from pipeline.services.accounts import use_form_token
 
             if not use_form_token(c.ctx, form.fields.get("once", ""), who.account.id):
                 return c.redirect(request, "/", "该表单已经提交过，没有再次导入", "warn")
@@ -91,7 +97,6 @@ def routes(c: Console) -> APIRouter:
     @r.get("/upload/template.xlsx")
     def template(request: Request) -> Response:
         c.who(request)
-        from intake.template import template_bytes
 
         return c.file(request, template_bytes(), "花名册模板.xlsx", XLSX)
 
@@ -119,10 +124,7 @@ def routes(c: Console) -> APIRouter:
     def receipt_xlsx(request: Request, batch_id: int) -> Response:
         who = c.who(request)
         _readable_batch(c, who, batch_id)
-        import tempfile
-        from pathlib import Path
 
-        from reports.receipt import write_receipt
 
         with tempfile.TemporaryDirectory() as tmp:
             path = write_receipt(c.ctx, batch_id, Path(tmp))
@@ -136,16 +138,13 @@ def _again(c: Console, request: Request, errors: Errors, status: int) -> Respons
                   limit_mb=c.limits.max_batch_bytes // MB)
 
 
-def _readable_batch(c: Console, who, batch_id: int) -> None:  # type: ignore[no-untyped-def]
+def _readable_batch(c: Console, who: Who, batch_id: int) -> None:
     if not access.can_read_batch(c.ctx, who.principal, batch_id):
         raise Hidden()
 
 
 def _blocking(c: Console, ids: list[int]) -> dict[int, list[str]]:
     """The blocking findings (why an application was returned) of these applications."""
-    from sqlalchemy import select
-
-    from pipeline.storage.db.models import FindingRow
 
     out: dict[int, list[str]] = {i: [] for i in ids}
     if ids:

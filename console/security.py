@@ -52,9 +52,9 @@ class Sessions:
 
     def load(self, request: Request) -> dict[str, Any]:
         """The request's session (a fresh anonymous one when absent or forged), cached on it."""
-        cached = getattr(request.state, "session", None)
+        cached: dict[str, Any] | None = getattr(request.state, "session", None)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         session: dict[str, Any] = {}
         raw = request.cookies.get(COOKIE)
         if raw:
@@ -72,7 +72,8 @@ class Sessions:
     def account(self, request: Request) -> Account | None:
         """The logged-in, enabled account of this request, or None."""
         if hasattr(request.state, "account"):
-            return request.state.account  # type: ignore[no-any-return]
+            known: Account | None = request.state.account
+            return known
         session = self.load(request)
         found = None
         if isinstance(session.get("u"), int):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -14,17 +14,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
-from console.security import Sessions, new_form_token, use_form_token
+from console.security import FILE_CSP, Sessions, new_form_token, page_headers, use_form_token
 from console.who import Hidden, Who, of_account
 from intake.api import Limits
 from pipeline.context import Context
+from pipeline.domain import vocabulary
 from pipeline.domain.states import LABELS, State
 from pipeline.services.accounts import Account
 
+T = TypeVar("T")
+
 HERE = Path(__file__).resolve().parent
 STATE_LABELS = {str(k): v for k, v in LABELS.items()}
-RESULT_LABELS = {"passed": "通过", "failed": "未通过", None: "—"}
-PUB_STATES = {"open": "公示中", "closed": "已结束"}
+RESULT_LABELS = {**vocabulary.RESULT_LABELS, None: "—"}
+PUB_STATES = vocabulary.PUBLICITY_STATE_LABELS
 
 
 class LoginNeeded(Exception):
@@ -103,6 +106,20 @@ class Console:
         self.sessions.flash(request, "该表单已经提交过，没有再次执行；请查看当前结果", "warn")
         return self.redirect(request, back)
 
+    def act_once(self, request: Request, who: Who, form: FormData, back: str, action: Callable[[], T],
+                 refusal: type[Exception] | tuple[type[Exception], ...],
+                 refused: Callable[[Exception], Response], done: str | Callable[[T], str]) -> Response:
+        """A form's action, run once: on a `refusal` the page `refused` gives, else back to `back`
+        saying `done` (or what `done` makes of the action's result)."""
+        again = self.once(request, who, form, back)
+        if again:
+            return again
+        try:
+            result = action()
+        except refusal as exc:
+            return refused(exc)
+        return self.redirect(request, back, done if isinstance(done, str) else done(result))
+
     # --- answers ---------------------------------------------------------------------------
     def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
         acct = self.sessions.account(request)
@@ -123,8 +140,6 @@ class Console:
 
     def file(self, request: Request, data: bytes | Path, name: str, media_type: str,
              inline: bool = False) -> Response:
-        from console.security import FILE_CSP, page_headers
-
         body = data.read_bytes() if isinstance(data, Path) else data
         disposition = "inline" if inline else "attachment"
         response = Response(body, media_type=media_type, headers={

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.domain.states import State
+from pipeline.domain.vocabulary import Role
 from pipeline.services import access
 from pipeline.services.accounts import Account
 from pipeline.services.tokens import Principal
@@ -42,7 +43,7 @@ class Who:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "center_admin"
+        return self.role == Role.CENTER_ADMIN
 
 
 def of_account(acct: Account) -> Who:
@@ -51,17 +52,13 @@ def of_account(acct: Account) -> Who:
 
 
 def of_token(principal: Principal) -> Who:
-    role = "center_reviewer" if principal.is_center else "unit_clerk"
+    role = Role.CENTER_REVIEWER if principal.is_center else Role.UNIT_CLERK
     return Who(principal, role, f"{principal.label}（令牌{principal.token_id}）")
 
 
 def read_scope(ctx: Context, who: Who) -> frozenset[str] | None:
     """The unit codes whose applications the caller reads; None: all."""
     return access.scope(ctx, who.principal).read
-
-
-def send_scope(ctx: Context, who: Who) -> frozenset[str] | None:
-    return access.scope(ctx, who.principal).send
 
 
 def readable(ctx: Context, who: Who, app_id: int) -> None:
@@ -110,3 +107,10 @@ def owns_unit_work(who: Who, unit_code: str | None) -> None:
 def center_only(who: Who, admin: bool = False) -> None:
     if not who.is_center or (admin and not who.is_admin):
         raise Hidden()
+
+
+def unit_of(who: Who) -> str:
+    """The unit whose 经办人 is acting (a unit's own page); Hidden for the center."""
+    if who.is_center or who.unit_code is None:
+        raise Hidden()
+    return who.unit_code

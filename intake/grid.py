@@ -24,7 +24,7 @@ from pipeline.domain.problems import Problem
 # 1,048,576 rows of a dragged formula cost minutes before the first row. The stored size is never
 # used here (`reset_dimensions`, every row there is is read), so the look-up is skipped.
 if hasattr(ReadOnlyWorksheet, "_get_size"):
-    ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
+    ReadOnlyWorksheet._get_size = lambda self: None
 
 # A workbook is itself a zip: one that inflates past this is refused before openpyxl parses it.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024

@@ -20,7 +20,9 @@ import hashlib
 import os
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO, cast
 
 from intake.entries import (
     MAX_MEMBER_BYTES,
@@ -151,7 +153,7 @@ class BatchSource:
                 self._report("batch.duplicate_path", f"压缩包中“{rel}”出现了不止一次，只使用了第一个。"
                              f"请删除重复的文件后重新打包提交。", rel)
             else:
-                files[rel] = Entry(rel, info.file_size, lambda i=info: archive.open(i), self._max_bytes)
+                files[rel] = Entry(rel, info.file_size, _member(archive, info), self._max_bytes)
 
     def _scan_dir(self, files: dict[str, Entry], dirs: set[str]) -> None:
         pending = [""]
@@ -183,7 +185,7 @@ class BatchSource:
                         continue  # vanished while listing
                     self._stats.append((rel, st.st_size, st.st_mtime_ns))
                     self.total_bytes += st.st_size
-                    files[rel] = Entry(rel, st.st_size, lambda p=Path(child.path): open_file(p), self._max_bytes)
+                    files[rel] = Entry(rel, st.st_size, _file(Path(child.path)), self._max_bytes)
                 else:
                     self._report("batch.unsafe_path", f"“{rel}”不是普通文件（设备、管道等），已跳过。", rel)
 
@@ -228,14 +230,14 @@ class BatchSource:
                 continue
             else:
                 seen[id_number] = name
-            files = by_folder[folder]
-            if len(files) > MAX_FILES_PER_FOLDER:
+            chosen = by_folder[folder]
+            if len(chosen) > MAX_FILES_PER_FOLDER:
                 # None of them: a partial set would look like a complete application.
-                self._report("batch.too_many_files", f"文件夹“{name}”中有{len(files)}个文件，超过每位申报人"
+                self._report("batch.too_many_files", f"文件夹“{name}”中有{len(chosen)}个文件，超过每位申报人"
                              f"{MAX_FILES_PER_FOLDER}个文件的上限，其中的材料均未处理（该申报将按“材料缺失”退回）。"
                              "请把同一份材料的多页扫描合并为一个PDF，删除无关文件后重新提交。", folder)
-                files = []
-            self.applicants.append(ApplicantFolder(name, id_number, files))
+                chosen = []
+            self.applicants.append(ApplicantFolder(name, id_number, chosen))
 
     def _pick_roster(self, candidates: list[str]) -> str | None:
         if len(candidates) == 1:
@@ -278,3 +280,11 @@ class BatchSource:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+    return lambda: cast(BinaryIO, archive.open(info))  # a ZipExtFile: a binary stream
+
+
+def _file(path: Path) -> Callable[[], BinaryIO]:
+    return lambda: open_file(path)

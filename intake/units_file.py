@@ -6,7 +6,7 @@ from pathlib import Path
 
 from intake.roster import read_grid
 from pipeline.domain.problems import Problem
-from pipeline.services.units import UNIT_COLUMNS
+from pipeline.services.unit_records import UNIT_COLUMNS
 
 
 def _key(text: object) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from pipeline.context import Context
 from pipeline.domain.states import State
+from pipeline.services.queries import NotFound
 from pipeline.storage.db.models import Application, Publicity, RecommendationBatch
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
@@ -25,7 +26,6 @@ def write_all(ctx: Context, out_dir: Path) -> list[tuple[str, Path]]:
         batches = list(s.scalars(select(RecommendationBatch.id).order_by(RecommendationBatch.id)))
     units = sorted({r.review_unit_code or r.unit_code for r in queued
                     if r.review_unit_code or r.state == State.UNIT_REVIEW.value})
-    from pipeline.services.queries import NotFound
 
     written: list[tuple[str, Path]] = []
     for app_id in app_ids:

@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 
 from pipeline.context import Context
+from reports.list_views import publicity_view, review_sheet_view, roster_view
 from reports.queue import write_packets
 from reports.render import render_pdf
-from reports.views import publicity_view, review_sheet_view, roster_view
 from reports.xlsx import write_table
 
 

@@ -26,10 +26,11 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
 from pipeline.context import Context
+from reports.material_views import MaterialView
 from reports.packet_images import fit_for_print
 from reports.packet_safety import describe, document_actions, page_actions
 from reports.render import render_html, weasyprint_html
-from reports.views import MaterialView, PacketView, packet_view
+from reports.views import PacketView, packet_view
 
 PACKET_MAX_PAGES = 300  # pages of one PDF material put into a packet
 _PDF_ERRORS = (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError,

@@ -38,7 +38,7 @@ def fit_for_print(path: Path, scratch: Path, max_pixels: int = 80_000_000) -> Pa
         if img.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: a fraction of the memory
             img.draft("RGB", box)
         img.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=2.0)
-        out = img
+        out: Image.Image = img
         if orientation not in (None, 1):
             out = ImageOps.exif_transpose(img) or img
         if out.mode not in ("RGB", "L", "RGBA", "LA", "P"):

@@ -31,7 +31,8 @@ def _one(task: tuple[int, str]) -> list[str]:
     from reports.packet import write_packet
 
     app_id, out_dir = task
-    return [str(p) for p in write_packet(_ctx, app_id, Path(out_dir))]  # type: ignore[arg-type]
+    assert _ctx is not None, "the pool's initializer makes the context"
+    return [str(p) for p in write_packet(_ctx, app_id, Path(out_dir))]
 
 
 def write_packets(settings: Settings, app_ids: list[int], out_dir: Path, *,

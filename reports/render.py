@@ -84,7 +84,7 @@ def _installed_family() -> str | None:
     return None
 
 
-def weasyprint_html():  # type: ignore[no-untyped-def]
+def weasyprint_html() -> Any:
     """WeasyPrint's HTML class, imported on first use (it is slow to import).
 
     Importing WeasyPrint sets Pillow's process-wide `ImageFile.LOAD_TRUNCATED_IMAGES = True`,
@@ -106,7 +106,8 @@ def html_to_pdf(html: str, target: Path | None = None, base_url: str | None = No
     if target is not None:
         document.write_pdf(target)
         return None
-    return document.write_pdf()
+    pdf: bytes = document.write_pdf()
+    return pdf
 
 
 def render_pdf(template: str, target: Path, **view: Any) -> Path:

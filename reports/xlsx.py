@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
@@ -25,7 +26,7 @@ from pipeline.domain.controls import visible_controls
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def set_text(cell, value: object) -> None:  # type: ignore[no-untyped-def]
+def set_text(cell: Any, value: object) -> None:
     """Write a value; text that could be taken for a formula stays text, controls become visible."""
     if isinstance(value, str):
         value = visible_controls(value)

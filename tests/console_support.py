@@ -30,12 +30,12 @@ _ONCE = re.compile(r'name="once" value="([^"]+)"')
 __all__ = ["CLINIC", "DESIGN", "MINISTRY", "RESEARCH", "TECH", "PEOPLE", "PASSWORD"]
 
 
-def add_people(ctx) -> None:  # type: ignore[no-untyped-def]
+def add_people(ctx) -> None:
     for username, (name, role, unit) in PEOPLE.items():
         accounts.add_user(ctx, username, name, PASSWORD, role, unit)
 
 
-def import_design_batch(runtime, folder: Path, n: int = 4) -> int:  # type: ignore[no-untyped-def]
+def import_design_batch(runtime, folder: Path, n: int = 4) -> int:
     """A batch of `n` 设计院 applicants, imported and checked (they wait in its 初审)."""
     from zhicheng.app import import_batch
 
@@ -43,7 +43,7 @@ def import_design_batch(runtime, folder: Path, n: int = 4) -> int:  # type: igno
 
 
 @contextmanager
-def console_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def console_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:
     limits = limits or Limits()
     app = create_app(runtime.ctx, runtime.queue.send, limits)
     install(app, runtime.ctx, runtime.queue.send, limits)
@@ -75,7 +75,7 @@ def post_form(client: httpx.Client, page: str, action: str, data: dict[str, obje
 
     html = client.get(page).text
     fields = {"csrf": tokens_of(html)["csrf"], "once": uuid.uuid4().hex, **data}
-    return client.post(action, data=fields)  # type: ignore[arg-type]
+    return client.post(action, data=fields)
 
 
 def sample_zip(folder: Path, applicants: int = 4, flaws: object = False, seed: int = 2026) -> Path:
@@ -84,7 +84,7 @@ def sample_zip(folder: Path, applicants: int = 4, flaws: object = False, seed: i
 
     units = [u for u in sample_units() if u.code in (MINISTRY, DESIGN)]
     return make_batch(folder, applicants=applicants, units=units, zip=True, light=True,
-                      flaws=flaws, seed=seed).path  # type: ignore[arg-type]
+                      flaws=flaws, seed=seed).path
 
 
 def upload(client: httpx.Client, path: Path) -> httpx.Response:
@@ -95,7 +95,7 @@ def upload(client: httpx.Client, path: Path) -> httpx.Response:
 
 
 @contextmanager
-def running_site(runtime, zip_path: Path, limits: Limits | None = None):  # type: ignore[no-untyped-def]
+def running_site(runtime, zip_path: Path, limits: Limits | None = None):
     """The registry, the people, a server with a worker, and 设计院's batch uploaded from the
     browser and checked: applicants 1..n wait in 设计院's 初审. Yields (server, batch id, ids)."""
     import time

@@ -9,7 +9,7 @@ from pipeline.context import Context
 from pipeline.services.units import import_units
 
 
-def register_sample_units(ctx: Context) -> list:  # type: ignore[type-arg]
+def register_sample_units(ctx: Context) -> list:
     """Register the sample units (as `zhicheng units import` would) and return them."""
     from zhicheng.sample import sample_units
 
@@ -19,7 +19,7 @@ def register_sample_units(ctx: Context) -> list:  # type: ignore[type-arg]
     return units
 
 
-def rules_of(app: dict) -> set[str]:  # type: ignore[type-arg]
+def rules_of(app: dict) -> set[str]:
     return {f["rule"] for f in app["findings"]}
 
 

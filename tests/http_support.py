@@ -17,7 +17,8 @@ import uvicorn
 from intake.api import Limits, create_app
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.services import tokens
-from pipeline.services.units import UnitData, import_units, register
+from pipeline.services.unit_records import UnitData
+from pipeline.services.units import import_units, register
 
 MINISTRY = "1143000000618826XX"        # 交通运输厅: parent and supervisor of the two institutes
 DESIGN = "91430000183765427C"          # 设计院, a subordinate of the ministry
@@ -30,7 +31,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
-def setup_units(ctx) -> None:  # type: ignore[no-untyped-def]
+def setup_units(ctx) -> None:
     """The sample registry plus one clinic supervised (not parented) by TECH."""
     from zhicheng.sample import sample_units
 
@@ -40,7 +41,7 @@ def setup_units(ctx) -> None:  # type: ignore[no-untyped-def]
     register(ctx, UnitData(CLINIC, "雨花区社区诊所", "雨花区", "事业单位", "主管单位", TECH, None, "已审核"))
 
 
-def issue_tokens(ctx) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def issue_tokens(ctx) -> dict[str, str]:
     out = {code: tokens.issue(ctx, code)[1] for code in (MINISTRY, DESIGN, RESEARCH, TECH, CLINIC)}
     out["center"] = tokens.issue(ctx, None)[1]
     revoked_id, out["revoked"] = tokens.issue(ctx, DESIGN, "revoked")
@@ -86,7 +87,7 @@ def batch_zip(people: list[dict[str, str]], target: Path | None = None) -> bytes
 class LiveServer:
     """uvicorn serving the app in a thread on a random loopback port."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -115,7 +116,7 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live_server(runtime, limits: Limits | None = None) -> Iterator[LiveServer]:
     app = create_app(runtime.ctx, runtime.queue.send, limits)
     with LiveServer(app) as server:
         yield server

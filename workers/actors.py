@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import dramatiq
 
@@ -24,7 +25,7 @@ class Queue:
         self.broker = broker
         self.ctx = ctx
         self.stages = stages
-        self.actors: dict[str, dramatiq.Actor] = {}  # type: ignore[type-arg]
+        self.actors: dict[str, dramatiq.Actor[..., Any]] = {}
         for stage in stages:
             self.actors[stage.name] = dramatiq.actor(
                 broker=broker, actor_name=stage.name, queue_name=stage.queue,
@@ -49,10 +50,6 @@ class Queue:
     def start(self, app_ids: int | Iterable[int]) -> None:
         """Send applications to the first stage."""
         self.send(self.stages.first.name, app_ids)
-
-    @property
-    def queue_names(self) -> list[str]:
-        return self.stages.queues
 
 
 def _perform(ctx: Context, stages: Stages, stage: Stage,

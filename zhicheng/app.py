@@ -7,9 +7,29 @@ import time
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.services import orphans
 from pipeline.services.intake import submit_batch
+from pipeline.services.recheck import summarize
+from pipeline.settings import Settings
 from workers.settle import Notice, Progress
-from zhicheng.bootstrap import Runtime
+from zhicheng.bootstrap import Runtime, bootstrap
+from zhicheng.logs import configure
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """The runtime of one command's process: its log under the data directory, everything wired."""
+    configure(settings.data_dir)
+    return bootstrap(settings)
+
+
+def ready(runtime: Runtime, notice: Notice) -> None:
+    """Refuse an out-of-date schema; mark as interrupted the batches whose importer was killed
+    (cheap: one query when nothing was left) instead of leaving them 导入中 forever."""
+    ensure_schema(runtime)
+    swept = orphans.sweep(runtime.ctx)
+    if swept.batches:
+        notice(f"注意：批次{'、'.join(map(str, swept.batches))}的导入进程已中断，已标记为“已中断”；"
+               "请重新导入这些批次（已导入的申报不会重复）。")
 
 
 class SchemaNotReady(ConfigError):
@@ -52,8 +72,6 @@ def wait_for_batch(runtime: Runtime, batch_id: int, timeout: float | None = None
 def wait_for_applications(runtime: Runtime, app_ids: list[int],
                           timeout: float | None = None) -> bool:
     """Redis mode: wait until none of the applications is at an automatic stage (or timeout)."""
-    from pipeline.services.recheck import summarize
-
     deadline = None if timeout is None else time.monotonic() + timeout
     while summarize(runtime.ctx, app_ids).waiting:
         if deadline is not None and time.monotonic() > deadline:

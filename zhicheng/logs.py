@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 
 class _Brief(logging.Formatter):
     """One line per record on the terminal: the traceback stays in the log file."""
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def, override]
+    def formatException(self, ei: Any) -> str:
         return ""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -19,13 +20,16 @@ class _Brief(logging.Formatter):
         return text.rstrip()
 
 
+_configured: set[Path] = set()   # the process's log, once configured (the first data directory wins)
+
+
 def configure(data_dir: Path, level: str | None = None) -> Path:
     """Log INFO and up to `<data_dir>/logs/zhicheng.log`, warnings (briefly) to stderr."""
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "zhicheng.log"
     root = logging.getLogger()
-    if getattr(root, "_zhicheng_configured", False):
+    if _configured:
         return path
     # A log line that cannot be written (the disk is full) must not print a traceback over the
     # command's own message; the command reports the fault itself (pipeline.errors).
@@ -39,5 +43,5 @@ def configure(data_dir: Path, level: str | None = None) -> Path:
     console.setFormatter(_Brief(f"%(levelname)s %(name)s: %(message)s（详见 {path}）"))
     root.addHandler(file_handler)
     root.addHandler(console)
-    root._zhicheng_configured = True  # type: ignore[attr-defined]
+    _configured.add(path)
     return path

@@ -42,8 +42,8 @@ class DatabaseCollector(Collector):
         age = GaugeMetricFamily("zhicheng_queue_oldest_age_seconds", "Age of the oldest waiting "
                                 "application, by queue (0 when empty)", labels=["queue", "kind"])
         for q in g.queues:
-            depth.add_metric([str(q["queue"]), str(q["kind"])], float(q["depth"]))  # type: ignore[arg-type]
-            age.add_metric([str(q["queue"]), str(q["kind"])], float(q["oldest_age_seconds"] or 0))  # type: ignore[arg-type]
+            depth.add_metric([str(q["queue"]), str(q["kind"])], _number(q["depth"]))
+            age.add_metric([str(q["queue"]), str(q["kind"])], _number(q["oldest_age_seconds"]))
         yield depth
         yield age
         for name, help_, value in (
@@ -67,3 +67,8 @@ def exposition(runtime: Runtime) -> bytes:
     db = CollectorRegistry(auto_describe=False)
     db.register(DatabaseCollector(runtime))
     return generate_latest(REGISTRY) + generate_latest(db)
+
+
+def _number(value: object) -> float:
+    """A gauge's value: a count or an age in seconds; None (an empty queue has no age) is 0."""
+    return float(value) if isinstance(value, int | float) else 0.0

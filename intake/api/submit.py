@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from intake.api.errors import ApiError
 from intake.api.streaming import Form
@@ -19,6 +19,7 @@ from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile
 from pipeline.domain.problems import Problem
 from pipeline.domain.text import strip_unsafe
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.roster.columns import field_for_header, is_ignored_header, nearest_header
 from pipeline.services import access, queries, uploads
 from pipeline.services.intake import submit_batch
@@ -41,7 +42,7 @@ def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIn
 
 def _answer(ctx: Context, batch_id: int, replayed: bool) -> tuple[int, dict[str, Any]]:
     receipt = queries.batch_receipt(ctx, batch_id)
-    if receipt["status"] == "rejected":
+    if receipt["status"] == BatchStatus.REJECTED:
         raise ApiError(422, "batch.rejected",
                        "整个批次未能受理：" + "；".join(p["message"] for p in receipt["problems"][:3]),
                        batch=batch_id, problems=receipt["problems"], replayed=replayed)
@@ -109,8 +110,12 @@ def application_intake(form: Form) -> ApplicationIntake:
         seen.add(f.name)
     folder = f"{str(raw['id_number']).upper()}_{raw.get('name') or ''}".rstrip("_")
     files = [IncomingFile(relpath=f"{folder}/{f.name}", name=f.name, size=f.size,
-                          open=lambda p=f.path: open(p, "rb")) for f in form.files]
+                          open=_opener(f.path)) for f in form.files]
     return ApplicationIntake(raw=raw, extra=extra, line=1, folder=folder, files=files)
+
+
+def _opener(path: Path) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")
 
 
 def unknown_fields(form: Form) -> list[Problem]:

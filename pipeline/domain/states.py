@@ -53,6 +53,8 @@ LABELS: dict[State, str] = {
 AUTOMATIC: frozenset[State] = frozenset(
     {State.RECEIVED, State.NORMALIZED, State.EXTRACTED, State.CHECKED}
 )
+# The same, as the strings stored in the database (for `Application.state.in_(WAITING)`).
+WAITING: tuple[str, ...] = tuple(sorted(str(s) for s in AUTOMATIC))
 
 _ALLOWED: dict[State, frozenset[State]] = {
     # → RETURNED: returned at intake when the unit cannot file (unregistered, not approved),

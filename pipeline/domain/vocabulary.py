@@ -40,6 +40,68 @@ class OfflineResult(StrEnum):
     NOT_PASSED = "未通过"
 
 
+# The statuses below are stored as these strings (the database and JSON keep them as they are).
+
+class UnitStatus(StrEnum):
+    """A unit's registration (注册状态)."""
+
+    PENDING = "待审核"
+    APPROVED = "已审核"
+    REFUSED = "未通过"
+
+
+class UnitKind(StrEnum):
+    """单位性质 (docs/reference.md §1b)."""
+
+    ORGAN = "机关"
+    INSTITUTION = "事业单位"
+    STATE_OWNED = "国有企业"
+    PRIVATE = "非公企业"
+    SOCIAL = "社会组织"
+
+
+class Approver(StrEnum):
+    """Who approves a unit's applications first above it (审核单位)."""
+
+    AUTHORITY = "主管机构"
+    SUPERVISOR = "主管单位"
+
+
+class BatchStatus(StrEnum):
+    IMPORTING = "importing"
+    IMPORTED = "imported"
+    REJECTED = "rejected"
+    INTERRUPTED = "interrupted"   # its importer was killed
+
+
+class PublicityState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PublicityResult(StrEnum):
+    """A publicity entry's proposal at the closing, and its result once the unit confirms."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    HELD = "held"                 # a proposal only: an objection is still open
+
+
+class Resolution(StrEnum):
+    """An objection's resolution (None while it is open)."""
+
+    UPHELD = "upheld"             # 成立: the applicant fails the publicity
+    DISMISSED = "dismissed"       # 不成立
+
+
+class Role(StrEnum):
+    """A console account's role."""
+
+    UNIT_CLERK = "unit_clerk"
+    CENTER_REVIEWER = "center_reviewer"
+    CENTER_ADMIN = "center_admin"
+
+
 # Keyed by the plain code strings (click's Choice and JSON take them as they are).
 STAGE_LABELS: dict[str, str] = {
     ReviewStage.UNIT.value: "所在单位初审", ReviewStage.SUPERVISOR.value: "主管单位审核",
@@ -98,8 +160,10 @@ JOB_LABELS: dict[str, str] = {
     "close-publicities": "关闭到期公示", "build-recommendations": "自动推荐上报",
     "recover-stuck": "重新发送停滞的处理"}
 PROPOSAL_LABELS: dict[str | None, str] = {
-    "passed": "拟通过（待确认）", "failed": "拟不通过（待确认）", "held": "异议待处理", None: ""}
-RESULT_LABELS: dict[str | None, str] = {"passed": "通过", "failed": "未通过", None: ""}
+    PublicityResult.PASSED: "拟通过（待确认）", PublicityResult.FAILED: "拟不通过（待确认）",
+    PublicityResult.HELD: "异议待处理", None: ""}
+RESULT_LABELS: dict[str | None, str] = {PublicityResult.PASSED: "通过", PublicityResult.FAILED: "未通过", None: ""}
+PUBLICITY_STATE_LABELS: dict[str, str] = {PublicityState.OPEN: "公示中", PublicityState.CLOSED: "已结束"}
 
 
 def state_label(state: str | None) -> str:

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from pipeline.domain.dates import DateParseError, parse_date
 from pipeline.domain.identity import check_id_number, check_phone, check_uscc, halfwidth
 from pipeline.domain.text import excel_number_text, looks_like_formula, strip_unsafe, unsafe_chars
+from pipeline.domain.vocabulary import OfflineResult
 from pipeline.roster.columns import BY_FIELD, COLUMNS, REQUIRED_FROM_INTERMEDIATE
 
 LEVELS = ("初级", "中级", "副高级", "正高级")
 EDUCATIONS = ("中专", "大学专科", "大学本科", "硕士研究生", "博士研究生")
 DEGREES = ("无", "学士", "硕士", "博士")
 PATHS = ("正常", "破格", "绿色通道")
-OFFLINE_REVIEWS = ("通过", "未通过")
+OFFLINE_REVIEWS = tuple(OfflineResult)
 GENDERS = ("男", "女")
 
 # Each enum field: its canonical values, then the other spellings accepted for them.

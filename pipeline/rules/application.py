@@ -12,6 +12,7 @@ from pipeline.domain.findings import Finding, Severity
 from pipeline.domain.materials import MaterialKind, required_kinds
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.states import NOT_COMPETING as NOT_COMPETING_STATES
+from pipeline.domain.vocabulary import UnitStatus
 from pipeline.roster.record import RosterRecord
 from pipeline.rules.certificates import check_certificate
 from pipeline.rules.declared import DeclaredFacts
@@ -19,7 +20,7 @@ from pipeline.rules.readings import FieldJudgement
 from pipeline.rules.ruleset import RuleSet
 from pipeline.rules.year import ScannedReport, YearFacts, check_year_rules
 
-APPROVED = "已审核"
+APPROVED = UnitStatus.APPROVED
 # Applications that do not stand in the way of another one of the same person and year: a
 # returned one waits for correction (the new one is often that correction), a rejected one is over.
 NOT_COMPETING = {str(s) for s in NOT_COMPETING_STATES}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pipeline.rules.ruleset import RuleSet, default_ruleset_path, load_ruleset
+from pipeline.rules.loader import load_ruleset
+from pipeline.rules.ruleset import RuleSet, default_ruleset_path
 
 
 class RuleBook:

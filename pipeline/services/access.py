@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake
+from pipeline.domain.vocabulary import UnitStatus
 from pipeline.services.intake_guards import record_of
 from pipeline.services.tokens import Principal
-from pipeline.storage.db.models import AccessLog, ApiUpload, Application, Unit
+from pipeline.storage.db.models import AccessLog, ApiUpload, Application, ImportBatch, Unit
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,9 @@ def refused_unit(ctx: Context, code: str | None) -> str | None:
         status = s.scalar(select(Unit.status).where(Unit.code == code))
     if status is None:
         return f"单位{code}未注册，不能提交申报；请先向中心注册"
-    if status == "待审核":
+    if status == UnitStatus.PENDING:
         return f"单位{code}的注册尚待中心审核，审核通过前不能提交申报"
-    if status != "已审核":
+    if status != UnitStatus.APPROVED:
         return f"单位{code}的注册未通过审核（{status}），不能提交申报；请与中心联系"
     return None
 
@@ -114,8 +115,6 @@ def can_read_application(ctx: Context, principal: Principal, app_id: int) -> boo
 
 def can_read_batch(ctx: Context, principal: Principal, batch_id: int) -> bool:
     """True when the batch exists and this principal may read its receipt."""
-    from pipeline.storage.db.models import ImportBatch
-
     with ctx.db.uow() as s:
         if s.get(ImportBatch, batch_id) is None:
             return False

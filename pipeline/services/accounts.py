@@ -15,14 +15,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from pipeline.context import Context
+from pipeline.domain.vocabulary import Role
 from pipeline.errors import Refused
 from pipeline.storage.db.models import FormSubmission, LoginAttempt, Unit, User
 from pipeline.storage.transitions import SYSTEM, log_event
 
-ROLES = {"unit_clerk": "单位经办人", "center_reviewer": "中心审核人员", "center_admin": "中心管理员"}
-CENTER_ROLES = ("center_reviewer", "center_admin")
+# Keyed by the plain strings: Click 8.2+ would offer an Enum member by its name.
+ROLES: dict[str, str] = {Role.UNIT_CLERK.value: "单位经办人", Role.CENTER_REVIEWER.value: "中心审核人员",
+                         Role.CENTER_ADMIN.value: "中心管理员"}
+CENTER_ROLES = (Role.CENTER_REVIEWER, Role.CENTER_ADMIN)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5        # within the window, then refused until the oldest ages out
 MAX_FAILURES_PER_CLIENT = 20
@@ -61,7 +65,7 @@ class Account:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "center_admin"
+        return self.role == Role.CENTER_ADMIN
 
     @property
     def actor(self) -> str:
@@ -94,7 +98,7 @@ def add_user(ctx: Context, username: str, display_name: str, password: str, role
         raise AccountError("请填写姓名（不超过50个字）")
     if role not in ROLES:
         raise AccountError(f"角色“{role}”无效，应为：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()))
-    if role == "unit_clerk" and not code:
+    if role == Role.UNIT_CLERK and not code:
         raise AccountError("单位经办人须指定所属单位的统一社会信用代码")
     if role in CENTER_ROLES and code:
         raise AccountError("中心的账号不属于任何单位，请不要填写单位代码")
@@ -132,11 +136,11 @@ def list_users(ctx: Context, unit_code: str | None = None) -> list[dict[str, Any
                 for u in s.scalars(q)]
 
 
-def _user(s: Any, username: str) -> User:
+def _user(s: Session, username: str) -> User:
     user = s.scalars(select(User).where(User.username == username.strip())).one_or_none()
     if user is None:
         raise AccountError(f"用户“{username}”不存在")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def set_disabled(ctx: Context, username: str, disabled: bool = True, *, actor: str = SYSTEM) -> None:

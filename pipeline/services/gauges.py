@@ -11,6 +11,7 @@ from sqlalchemy import Float, cast, func, select
 from pipeline.context import Context
 from pipeline.domain.materials import CERTIFICATE_KINDS
 from pipeline.domain.states import AUTOMATIC, State
+from pipeline.domain.vocabulary import PublicityState
 from pipeline.services import queries
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.db.models import Application, Extraction, Material, Publicity
@@ -47,7 +48,7 @@ def read(ctx: Context, stages: Stages = STAGES) -> Gauges:
         g.expired_leases = s.scalar(select(func.count()).where(
             Application.state.in_(waiting), Application.lease_until < now)) or 0
         g.publicities_past_due = s.scalar(select(func.count()).select_from(Publicity).where(
-            Publicity.state == "open", Publicity.end_date < ctx.today())) or 0
+            Publicity.state == PublicityState.OPEN, Publicity.end_date < ctx.today())) or 0
         for method, n, pages in s.execute(
                 select(Extraction.method, func.count(),
                        func.sum(cast(func.coalesce(Extraction.fields["pages_read"].as_float(), 1), Float)))

@@ -21,6 +21,7 @@ from typing import TypeVar
 from pipeline.context import Context
 from pipeline.domain.intake_value import ApplicationIntake, BatchIntake, IncomingFile, TooLarge
 from pipeline.domain.problems import Problem, collapse
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import orphans
 from pipeline.services.intake_commit import commit_one
 from pipeline.services.intake_guards import record_of, safe_files
@@ -45,7 +46,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, send: Send, *, stages: Stages
     today = ctx.today()  # one date for the whole batch: every row is parsed against it
     with ctx.db.uow() as s:
         row = ImportBatch(source=batch.source, source_kind=batch.source_kind, digest=batch.digest,
-                          status="rejected" if batch.fatal else "importing",
+                          status=BatchStatus.REJECTED if batch.fatal else BatchStatus.IMPORTING,
                           submitted_by=batch.submitted_by, created_at=now,
                           finished_at=now if batch.fatal else None, owner=orphans.current())
         row.problems = [BatchProblem(code=p.code, message=p.message, path=p.path)
@@ -82,7 +83,7 @@ def submit_batch(ctx: Context, batch: BatchIntake, send: Send, *, stages: Stages
     with ctx.db.uow() as s:
         finished = s.get(ImportBatch, batch_id)
         assert finished is not None
-        finished.status, finished.finished_at = "imported", ctx.clock.now()
+        finished.status, finished.finished_at = BatchStatus.IMPORTED, ctx.clock.now()
         s.commit()
     return batch_id
 
@@ -143,7 +144,7 @@ def _interrupt(ctx: Context, batch_id: int, line: int | None, folder: str | None
                                        "请运维人员排除存储故障后重新导入本批次（已导入的不会重复）"))
             row = s.get(ImportBatch, batch_id)
             if row is not None:
-                row.status, row.finished_at = "interrupted", ctx.clock.now()
+                row.status, row.finished_at = BatchStatus.INTERRUPTED, ctx.clock.now()
             s.commit()
     except Exception:  # noqa: BLE001 - the fault itself is what the operator must see
         log.exception("could not record the interruption of batch %s", batch_id)

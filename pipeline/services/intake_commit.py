@@ -4,6 +4,7 @@ return (its changes described for the event log), with the batch's problem when 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -104,7 +105,7 @@ def _material(sf: StoredFile, now: datetime) -> Material:
     return Material(**material_row(sf, now))
 
 
-def _replace_materials(s: Session, app: Application, stored: list[StoredFile], now) -> None:  # type: ignore[no-untyped-def]
+def _replace_materials(s: Session, app: Application, stored: list[StoredFile], now: datetime) -> None:
     """A resubmission's files replace the old ones (the blobs stay in the store)."""
     app.materials.clear()
     s.flush()
@@ -119,7 +120,7 @@ def _snapshot(app: Application) -> dict[str, object]:
     }
 
 
-def _changes(before: dict, after: dict, state: str, now) -> dict[str, object]:  # type: ignore[type-arg, no-untyped-def]
+def _changes(before: dict[str, Any], after: dict[str, Any], state: str, now: datetime) -> dict[str, object]:
     """What a resubmission changed since the return: materials and roster fields."""
     old, new = before["materials"], after["materials"]
     materials = []
@@ -144,7 +145,7 @@ def _changes(before: dict, after: dict, state: str, now) -> dict[str, object]:  
 HEADERS = {c.field: c.header for c in COLUMNS}
 
 
-def describe_changes(changes: dict) -> str:  # type: ignore[type-arg]
+def describe_changes(changes: dict[str, Any]) -> str:
     """The changes of a resubmission in one Chinese sentence (event log, CLI)."""
     parts = [f"{CHANGE_LABELS[m['change']]}{m['kind']}（{m['name']}）" for m in changes["materials"]]
     parts += [f"{f['label']}由“{f['before'] or '空'}”改为“{f['after'] or '空'}”" for f in changes["fields"]]

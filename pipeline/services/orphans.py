@@ -24,10 +24,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select, update
 
 from pipeline.context import Context
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.storage.db.models import ApiUpload, BatchProblem, ImportBatch
 
 STALE = timedelta(minutes=30)
-INTERRUPTED = "interrupted"
+INTERRUPTED = BatchStatus.INTERRUPTED
 
 
 def _boot_id() -> str:
@@ -86,7 +87,7 @@ def sweep(ctx: Context) -> Swept:
     out = Swept()
     with ctx.db.uow() as s:
         batches = s.execute(select(ImportBatch.id, ImportBatch.owner, ImportBatch.created_at)
-                            .where(ImportBatch.status == "importing")).all()
+                            .where(ImportBatch.status == BatchStatus.IMPORTING)).all()
         claims = s.execute(select(ApiUpload.id, ApiUpload.owner, ApiUpload.created_at)
                            .where(ApiUpload.batch_id.is_(None))).all()
     dead_batches = [b.id for b in batches if not alive(b.owner, b.created_at, now)]
@@ -96,7 +97,7 @@ def sweep(ctx: Context) -> Swept:
     with ctx.db.uow() as s:
         for batch_id in dead_batches:
             done = cast(CursorResult[Any], s.execute(update(ImportBatch).where(ImportBatch.id == batch_id,
-                                                       ImportBatch.status == "importing")
+                                                       ImportBatch.status == BatchStatus.IMPORTING)
                              .values(status=INTERRUPTED, finished_at=now)))
             if done.rowcount == 1:
                 s.add(BatchProblem(batch_id=batch_id, code="batch.interrupted", path=None,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
-from pipeline.domain.vocabulary import cn_date
+from pipeline.domain.vocabulary import PublicityResult, PublicityState, Resolution, cn_date
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 from pipeline.services.units import subordinates
@@ -25,7 +25,7 @@ from pipeline.storage.db.models import Application, Objection, Publicity, Public
 from pipeline.storage.transitions import log_event, move, move_many
 
 DEFAULT_MIN_DAYS = 5            # the usual minimum, for a year without a rule set
-RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}
+RESOLUTIONS: dict[str, str] = {Resolution.UPHELD.value: "成立", Resolution.DISMISSED.value: "不成立"}
 UNIT_CLERK = "单位经办人"
 _PHONE = re.compile(r"^[0-9][0-9\- ]{6,19}$")
 
@@ -94,7 +94,7 @@ def open_publicity(ctx: Context, unit: str, start: date, days: int, contact: str
         except ValueError as exc:
             raise WorkflowError(str(exc)) from None
         pub = Publicity(unit_code=unit, contact=contact, phone=phone, start_date=start, days=days,
-                        end_date=end, state="open", created_by=actor, created_at=now)
+                        end_date=end, state=PublicityState.OPEN, created_by=actor, created_at=now)
         s.add(pub)
         s.flush()
         ids = [r.id for r in rows]
@@ -130,7 +130,7 @@ def publicity_row(s: Session, publicity_id: int) -> Publicity:
 
 def _open_publicity_row(s: Session, publicity_id: int) -> Publicity:
     pub = publicity_row(s, publicity_id)
-    if pub.state != "open":
+    if pub.state != PublicityState.OPEN:
         raise WorkflowError(f"公示{publicity_id}已于{cn_date(pub.closed_at)}结束，不能再登记异议")
     return pub
 
@@ -195,7 +195,7 @@ def resolve(ctx: Context, objection_id: int, result: str, note: str = "", *,
             raise WorkflowError(f"异议{objection_id}已处理（{RESOLUTIONS[row.resolution]}），不能重复处理")
         app = s.get(Application, row.application_id)
         held = app is not None and app.state == str(State.PUBLICITY_HELD)
-        if pub.state != "open" and not held:
+        if pub.state != PublicityState.OPEN and not held:
             raise WorkflowError(f"公示{pub.id}已结束，申报{row.application_id}不在“公示异议待处理”状态，"
                                 "不能再处理该异议；如公示关闭有误，请中心执行 zhicheng publicity reopen")
         row.resolution, row.resolution_note = result, note
@@ -219,8 +219,8 @@ def _release_held(s: Session, publicity_id: int, app_id: int, now: datetime, act
         return
     upheld = s.scalar(select(func.count()).select_from(Objection).where(
         Objection.publicity_id == publicity_id, Objection.application_id == app_id,
-        Objection.resolution == "upheld"))
-    proposal = "failed" if upheld else "passed"
+        Objection.resolution == Resolution.UPHELD))
+    proposal = PublicityResult.FAILED if upheld else PublicityResult.PASSED
     entry = s.scalars(select(PublicityEntry).where(PublicityEntry.publicity_id == publicity_id,
                                                    PublicityEntry.application_id == app_id)).one()
     entry.proposal = proposal

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
-from pipeline.domain.vocabulary import cn_date
+from pipeline.domain.vocabulary import PublicityResult, PublicityState, Resolution, cn_date
 from pipeline.services.errors import WorkflowError
 from pipeline.services.publicity import UNIT_CLERK, forced, publicity_row
 from pipeline.storage.db.models import Application, Event, Objection, Publicity, PublicityEntry
@@ -70,8 +70,8 @@ def close_due(ctx: Context, today: date | None = None, *, by: str = SYSTEM, forc
     now, out = ctx.clock.now(), Closing()
     with ctx.db.uow() as s:
         out.publicities = sorted(s.scalars(
-            update(Publicity).where(Publicity.state == "open", Publicity.end_date < today)
-            .values(state="closed", closed_at=now).returning(Publicity.id)))
+            update(Publicity).where(Publicity.state == PublicityState.OPEN, Publicity.end_date < today)
+            .values(state=PublicityState.CLOSED, closed_at=now).returning(Publicity.id)))
         if not out.publicities:
             return out
         closed = out.publicities
@@ -84,15 +84,15 @@ def close_due(ctx: Context, today: date | None = None, *, by: str = SYSTEM, forc
                                                           standing)
 
         still_open = objections(Objection.resolution.is_(None))
-        upheld = objections(Objection.resolution == "upheld")
+        upheld = objections(Objection.resolution == Resolution.UPHELD)
         held = move_many(s, entries, State.PUBLICITY, State.PUBLICITY_HELD, now=now, actor=by,
                          action="publicity.held", where=[Application.id.in_(still_open)],
                          reason="公示期满时仍有异议未处理：处理异议后再由单位确认公示结果")
         s.execute(update(PublicityEntry)
                   .where(PublicityEntry.publicity_id.in_(closed), PublicityEntry.result.is_(None))
-                  .values(proposal=case((PublicityEntry.application_id.in_(still_open), "held"),
-                                        (PublicityEntry.application_id.in_(upheld), "failed"),
-                                        else_="passed"))
+                  .values(proposal=case((PublicityEntry.application_id.in_(still_open), PublicityResult.HELD),
+                                        (PublicityEntry.application_id.in_(upheld), PublicityResult.FAILED),
+                                        else_=PublicityResult.PASSED))
                   .execution_options(synchronize_session=False))
         proposed = s.execute(select(PublicityEntry.application_id, PublicityEntry.proposal)
                              .join(Application, Application.id == PublicityEntry.application_id)
@@ -102,12 +102,12 @@ def close_due(ctx: Context, today: date | None = None, *, by: str = SYSTEM, forc
             s.execute(insert(Event), [dict(
                 application_id=a, subject="application", subject_id=str(a),
                 action="publicity.proposed", from_state=None, to_state=None, actor=by,
-                reason=("公示期满，异议成立，拟不通过公示" if p == "failed"
+                reason=("公示期满，异议成立，拟不通过公示" if p == PublicityResult.FAILED
                         else "公示期满，无异议或异议不成立，拟通过公示") + "；待单位确认",
                 created_at=now) for a, p in proposed])
         out.held = len(held)
-        out.failed = sum(1 for _, p in proposed if p == "failed")
-        out.passed = sum(1 for _, p in proposed if p == "passed")
+        out.failed = sum(1 for _, p in proposed if p == PublicityResult.FAILED)
+        out.passed = sum(1 for _, p in proposed if p == PublicityResult.PASSED)
         log_event(s, now=now, subject="publicity", subject_id=",".join(map(str, closed[:5])),
                   action="publicity.close", actor=by,
                   reason=f"关闭{len(closed)}个到期公示（截至{cn_date(today)}）")
@@ -124,11 +124,11 @@ def confirm(ctx: Context, publicity_id: int, *, by: str = UNIT_CLERK) -> Confirm
     now, actor = ctx.clock.now(), by.strip() or UNIT_CLERK
     with ctx.db.uow() as s:
         pub = publicity_row(s, publicity_id)
-        if pub.state != "closed":
+        if pub.state != PublicityState.CLOSED:
             raise WorkflowError(f"公示{pub.id}尚未结束（至{cn_date(pub.end_date)}止），不能确认公示结果")
         done: dict[str, list[int]] = {}
-        for proposal, target, label in (("passed", State.PUBLICITY_PASSED, "公示通过"),
-                                        ("failed", State.PUBLICITY_FAILED, "公示未通过")):
+        for proposal, target, label in ((PublicityResult.PASSED, State.PUBLICITY_PASSED, "公示通过"),
+                                        (PublicityResult.FAILED, State.PUBLICITY_FAILED, "公示未通过")):
             ids = select(PublicityEntry.application_id).where(
                 PublicityEntry.publicity_id == pub.id, PublicityEntry.result.is_(None),
                 PublicityEntry.proposal == proposal)
@@ -145,17 +145,17 @@ def confirm(ctx: Context, publicity_id: int, *, by: str = UNIT_CLERK) -> Confirm
             select(Application.id).join(PublicityEntry, PublicityEntry.application_id == Application.id)
             .where(PublicityEntry.publicity_id == pub.id,
                    Application.state == str(State.PUBLICITY_HELD)).order_by(Application.id)))
-        if not done["passed"] and not done["failed"]:
+        if not done[PublicityResult.PASSED] and not done[PublicityResult.FAILED]:
             s.rollback()
             if held:
                 raise WorkflowError(f"公示{pub.id}尚有{len(held)}人的异议未处理（申报"
                                     f"{'、'.join(map(str, held))}）：请先执行 zhicheng publicity resolve")
             raise WorkflowError(f"公示{pub.id}没有待确认的公示结果（已全部确认）")
         log_event(s, now=now, subject="publicity", subject_id=pub.id, action="publicity.confirm",
-                  actor=actor, reason=f"公示通过{len(done['passed'])}人，公示未通过{len(done['failed'])}人"
+                  actor=actor, reason=f"公示通过{len(done[PublicityResult.PASSED])}人，公示未通过{len(done[PublicityResult.FAILED])}人"
                   + (f"，异议待处理{len(held)}人" if held else ""))
         s.commit()
-        return Confirmation(pub.id, done["passed"], done["failed"], held)
+        return Confirmation(pub.id, done[PublicityResult.PASSED], done[PublicityResult.FAILED], held)
 
 
 def reopen(ctx: Context, publicity_id: int, reason: str, *, by: str = CENTER_OPERATOR) -> list[int]:
@@ -166,7 +166,7 @@ def reopen(ctx: Context, publicity_id: int, reason: str, *, by: str = CENTER_OPE
     now = ctx.clock.now()
     with ctx.db.uow() as s:
         pub = publicity_row(s, publicity_id)
-        if pub.state != "closed":
+        if pub.state != PublicityState.CLOSED:
             raise WorkflowError(f"公示{pub.id}仍在公示中，无需重新开启")
         members = s.execute(select(Application.id, Application.name, Application.state)
                             .join(PublicityEntry, PublicityEntry.application_id == Application.id)
@@ -180,7 +180,7 @@ def reopen(ctx: Context, publicity_id: int, reason: str, *, by: str = CENTER_OPE
         s.execute(update(PublicityEntry).where(PublicityEntry.publicity_id == pub.id)
                   .values(result=None, proposal=None, confirmed_by=None, confirmed_at=None)
                   .execution_options(synchronize_session=False))
-        pub.state, pub.closed_at = "open", None
+        pub.state, pub.closed_at = PublicityState.OPEN, None
         log_event(s, now=now, subject="publicity", subject_id=pub.id, action="publicity.reopen",
                   actor=actor, reason=f"中心重新开启公示{pub.id}（{len(moved)}人回到公示中），原因：{reason}")
         s.commit()

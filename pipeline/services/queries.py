@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from pipeline import errors
 from pipeline.context import CHINA, Context
-from pipeline.domain.states import AUTOMATIC, LABELS, State
+from pipeline.domain.states import LABELS, WAITING, State
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import receipts
 from pipeline.stages import STAGES, Stages
 from pipeline.storage.db.models import (
@@ -31,7 +32,6 @@ REVIEW_QUEUES = {
 }
 
 
-WAITING = [str(x) for x in AUTOMATIC]
 
 
 class NotFound(errors.NotFound):
@@ -82,7 +82,7 @@ def batch_pending(ctx: Context, batch_id: int) -> int:
             select(func.count()).select_from(BatchItem).join(
                 Application, Application.id == BatchItem.application_id)
             .where(BatchItem.batch_id == batch_id,
-                   Application.state.in_([str(x) for x in AUTOMATIC]))) or 0
+                   Application.state.in_(WAITING))) or 0
 
 
 def pending(ctx: Context, batch_id: int | None = None) -> dict[str, int]:
@@ -130,7 +130,7 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
                            "oldest_age_seconds": _age(now, oldest)})
         stuck = s.execute(select(Application.id, Application.name, Application.state,
                                  Application.state_changed_at, Application.attempts)
-                          .where(Application.state.in_([str(x) for x in AUTOMATIC]),
+                          .where(Application.state.in_(WAITING),
                                  Application.state_changed_at < _minus(now, stuck_after))
                           .order_by(Application.state_changed_at).limit(100)).all()
         failed = s.execute(select(Application.id, Application.name, Application.last_error,
@@ -138,7 +138,7 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
                            .where(Application.state == str(State.FAILED))
                            .order_by(Application.state_changed_at).limit(100)).all()
         interrupted = s.execute(select(ImportBatch.id, ImportBatch.source, ImportBatch.finished_at)
-                                .where(ImportBatch.status == "interrupted")
+                                .where(ImportBatch.status == BatchStatus.INTERRUPTED)
                                 .order_by(ImportBatch.id.desc()).limit(100)).all()
         return {
             "total": sum(n for n, _ in by_state.values()),
@@ -156,8 +156,6 @@ def overview(ctx: Context, stages: Stages = STAGES) -> dict[str, Any]:
 
 
 def _minus(now: datetime, seconds: int) -> datetime:
-    from datetime import timedelta
-
     return now - timedelta(seconds=seconds)
 
 
@@ -248,8 +246,8 @@ def show_application(ctx: Context, app_id: int) -> dict[str, Any]:
         return out
 
 
-def _d(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+def _d(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _readings(s: Session, hashes: list[str]) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, literal, select
 
 from pipeline.context import Context
 from pipeline.domain.states import State
-from pipeline.domain.vocabulary import CENTER, cn_time, state_label
+from pipeline.domain.vocabulary import CENTER, PublicityResult, cn_time, state_label
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import NotFound
 from pipeline.services.review import add_center_findings, next_reviewer
@@ -45,7 +45,7 @@ def _candidates(unit: str, year: int) -> tuple[Any, ...]:
     """Applications of `unit`'s publicities, of `year`, that passed publicity."""
     publicised = (select(PublicityEntry.application_id)
                   .join(Publicity, Publicity.id == PublicityEntry.publicity_id)
-                  .where(Publicity.unit_code == unit, PublicityEntry.result == "passed"))
+                  .where(Publicity.unit_code == unit, PublicityEntry.result == PublicityResult.PASSED))
     return (Application.state == str(State.PUBLICITY_PASSED), Application.year == year,
             Application.id.in_(publicised))
 
@@ -111,7 +111,7 @@ def build_due(ctx: Context, *, by: str = SYSTEM) -> list[Built]:
             .join(PublicityEntry, PublicityEntry.publicity_id == Publicity.id)
             .join(Application, Application.id == PublicityEntry.application_id)
             .where(Application.state == str(State.PUBLICITY_PASSED),
-                   PublicityEntry.result == "passed")
+                   PublicityEntry.result == PublicityResult.PASSED)
             .order_by(Publicity.unit_code, Application.year)).all()
     built = []
     for unit, year in pairs:

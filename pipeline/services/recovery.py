@@ -11,13 +11,12 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.domain.states import AUTOMATIC, State
+from pipeline.domain.states import WAITING, State
 from pipeline.stages import STAGES, Stage, Stages
 from pipeline.storage.db.models import Application, Event
 from pipeline.storage.transitions import log_event, move
 
 Send = Callable[[str, Sequence[int]], None]
-WAITING = [str(x) for x in AUTOMATIC]
 
 
 def resend_expired(ctx: Context, send: Send, *, stages: Stages = STAGES) -> list[int]:
@@ -100,7 +99,7 @@ def resend_stalled(ctx: Context, send: Send, older_than_seconds: int | None = No
     failed: list[int] = []
     with ctx.db.uow() as s:
         rows = s.execute(select(Application.id, Application.state)
-                         .where(Application.state.in_([str(x) for x in AUTOMATIC]),
+                         .where(Application.state.in_(WAITING),
                                 Application.updated_at <= cutoff,
                                 or_(Application.lease_until.is_(None), Application.lease_until < now))
                          .order_by(Application.id)).all()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
-from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, OfflineResult
+from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, OfflineResult, UnitStatus
 from pipeline.services.errors import WorkflowError
 from pipeline.services.queries import REVIEW_QUEUES, NotFound, list_applications
 from pipeline.services.units import superior, unit_name
@@ -132,7 +132,7 @@ def next_reviewer(s: Session, below: str | None) -> tuple[State, dict[str, objec
     above = superior(s, below) if below else None
     if above:
         status = s.scalar(select(Unit.status).where(Unit.code == above))
-        if status != "已审核":
+        if status != UnitStatus.APPROVED:
             raise WorkflowError(f"上级单位“{unit_name(s, above)}”（{above}）的注册尚未审核通过"
                                 f"（{status or '未注册'}），申报不能报送上级；申报未作任何变更")
         return State.SUPERVISOR_REVIEW, {"review_unit_code": above}
@@ -147,7 +147,7 @@ def add_center_findings(s: Session, app_ids: Iterable[int], now: datetime) -> No
     s.execute(delete(FindingRow).where(FindingRow.application_id.in_(ids),
                                        FindingRow.stage == CENTER_FINDINGS))
     flags = (
-        ("offline_review.not_passed", "block", Application.offline_result == "未通过",
+        ("offline_review.not_passed", "block", Application.offline_result == OfflineResult.NOT_PASSED,
          "中心登记的线下形式审查结果为未通过：按规定不能通过网上形式审查，如确认应作审核不通过"),
         ("offline_review.pending", "warn",
          Application.offline_result.is_(None) | (Application.offline_result == ""),

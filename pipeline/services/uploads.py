@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.context import Context
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.errors import Refused
 from pipeline.services import orphans
 from pipeline.storage.db.models import ApiUpload, ImportBatch
@@ -98,5 +99,5 @@ def imported_batch(ctx: Context, digest: str | None) -> int | None:
         return None
     with ctx.db.uow() as s:
         return s.scalar(select(ImportBatch.id).where(
-            ImportBatch.digest == digest, ImportBatch.status.in_(("imported", "rejected")))
+            ImportBatch.digest == digest, ImportBatch.status.in_((BatchStatus.IMPORTED, BatchStatus.REJECTED)))
             .order_by(ImportBatch.id).limit(1))

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from pipeline.context import Context
 from pipeline.domain.states import LABELS, State
+from pipeline.domain.vocabulary import PublicityResult, PublicityState
 from pipeline.storage.db.models import (
     Application,
     BatchItem,
@@ -132,7 +133,7 @@ def publicities(ctx: Context, unit: str | None, *, session: Any = None,
         return [{"id": p.id, "unit_code": p.unit_code, "start_date": p.start_date,
                  "end_date": p.end_date, "days": p.days, "state": p.state, "contact": p.contact,
                  "people": people.get(p.id, 0), "open_objections": pending.get(p.id, 0),
-                 "due": p.state == "open" and p.end_date < today,
+                 "due": p.state == PublicityState.OPEN and p.end_date < today,
                  "to_confirm": proposed.get(p.id, 0)}
                 for p in rows]
 
@@ -176,7 +177,7 @@ def to_recommend(ctx: Context, unit: str) -> list[dict[str, Any]]:
                    Application.unit_code)
             .join(PublicityEntry, PublicityEntry.application_id == Application.id)
             .join(Publicity, Publicity.id == PublicityEntry.publicity_id)
-            .where(Publicity.unit_code == unit, PublicityEntry.result == "passed",
+            .where(Publicity.unit_code == unit, PublicityEntry.result == PublicityResult.PASSED,
                    Application.state == str(State.PUBLICITY_PASSED))
             .order_by(Application.year, Application.id)).all()
         return [dict(r._mapping) for r in rows]

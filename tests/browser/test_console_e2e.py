@@ -25,7 +25,7 @@ PASSWORD = "browser-pass-1"
 
 
 @pytest.fixture
-def site(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+def site(request: pytest.FixtureRequest, tmp_path: Path):
     from zhicheng.sample import sample_units, write_units_file
 
     url = migrated_database(request, "postgresql", tmp_path)
@@ -79,7 +79,7 @@ def states(db_url: str) -> dict[str, str]:
     return out
 
 
-def test_the_seed_process_from_upload_to_the_centers_formal_review(site) -> None:  # type: ignore[no-untyped-def]
+def test_the_seed_process_from_upload_to_the_centers_formal_review(site) -> None:
     base, batch_zip, db_url, env = site
     with browser() as b:
         page = b.new_page(viewport=VIEWPORT, locale="zh-CN")

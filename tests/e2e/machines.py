@@ -129,7 +129,7 @@ def relay(hosts: list[str], port: int, target: tuple[str, int]) -> Iterator[None
         while not stopping.is_set():
             for key, _ in sel.select(timeout=0.2):
                 if key.data is None:
-                    client, _ = key.fileobj.accept()  # type: ignore[union-attr]
+                    client, _ = key.fileobj.accept()
                     upstream = socket.create_connection(target)
                     for a, b in ((client, upstream), (upstream, client)):
                         a.setblocking(False)
@@ -137,7 +137,7 @@ def relay(hosts: list[str], port: int, target: tuple[str, int]) -> Iterator[None
                     continue
                 src, dst = key.fileobj, key.data
                 try:
-                    data = src.recv(65536)  # type: ignore[union-attr]
+                    data = src.recv(65536)
                 except BlockingIOError:
                     continue
                 except OSError:  # reset by the other side
@@ -148,7 +148,7 @@ def relay(hosts: list[str], port: int, target: tuple[str, int]) -> Iterator[None
                             sel.unregister(s)
                         except (KeyError, ValueError):
                             pass
-                        s.close()  # type: ignore[union-attr]
+                        s.close()
                     continue
                 try:
                     dst.setblocking(True)
@@ -165,7 +165,7 @@ def relay(hosts: list[str], port: int, target: tuple[str, int]) -> Iterator[None
         stopping.set()
         thread.join(5)
         for key in list(sel.get_map().values()):
-            key.fileobj.close()  # type: ignore[union-attr]
+            key.fileobj.close()
 
 
 @contextmanager

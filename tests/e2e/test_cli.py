@@ -13,10 +13,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,13 +21,13 @@ from pathlib import Path
 import click
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.storage.db.models import Application
+from tests.cli_support import Run, environment, zhicheng
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-TIMEOUT = 180
 
 HOSPITAL = make_uscc("12430000MB1000001")   # 湖南省人民医院, reviewed by the center
 CLINIC = make_uscc("12430100MB1000002")     # its branch, the applicants' unit
@@ -56,35 +52,6 @@ CONTRACT_COMMANDS = [
 
 
 # --- running the command ---------------------------------------------------------------------------
-
-@dataclass
-class Run:
-    args: tuple[str, ...]
-    code: int
-    out: str
-    err: str
-    seconds: float
-
-    def __str__(self) -> str:
-        return (f"zhicheng {' '.join(self.args)} → {self.code} in {self.seconds:.1f} s\n"
-                f"stdout:\n{self.out}\nstderr:\n{self.err}")
-
-
-def environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHENG_")}
-    env["ZHICHENG_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["ZHICHENG_DATABASE_URL"] = database_url
-    return env
-
-
-def zhicheng(*args: str, env: dict[str, str], cwd: Path) -> Run:
-    """One call of the real command, as an operator's shell would make it."""
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "zhicheng", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT)
-    return Run(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
-
 
 def in_parallel(calls: dict[str, tuple[str, ...]], env: dict[str, str], cwd: Path) -> dict[str, Run]:
     """Independent calls at the same time (each is a separate process, like separate operators)."""
@@ -249,19 +216,10 @@ def uninitialised_database_url(request: pytest.FixtureRequest, tmp_path: Path) -
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    from tests.conftest import PG_ADMIN_URL, unavailable
+    from tests.conftest import empty_pg_database
 
-    name = f"zhicheng_cli_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
-        unavailable("PostgreSQL", exc)
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_pg_database("zhicheng_cli") as url:
+        yield url
 
 
 # --- the scenario --------------------------------------------------------------------------------
@@ -323,18 +281,18 @@ def scenario(cli_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 def _registered_commands() -> list[str]:
     from zhicheng.cli import build
 
-    cli = build()
-
     found: list[str] = []
 
-    def walk(group: click.Group, prefix: str) -> None:
-        for name, command in group.commands.items():
+    def walk(group: click.Group, prefix: str, ctx: click.Context) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
             path = f"{prefix} {name}".strip()
             found.append(path)
             if isinstance(command, click.Group):
-                walk(command, path)
+                walk(command, path, click.Context(command, parent=ctx, info_name=name))
 
-    walk(cli, "")
+    cli = build()
+    walk(cli, "", click.Context(cli, info_name="zhicheng"))
     return found
 
 
@@ -351,10 +309,9 @@ def _help(path: str) -> tuple[int, str]:
     """`zhicheng PATH --help` on the same click tree, in this process (a child costs a second)."""
     from click.testing import CliRunner
 
-    from zhicheng.cli.root import cli
+    from zhicheng.cli import build
 
-    _registered_commands()
-    result = CliRunner().invoke(cli, [*path.split(), "--help"], prog_name="zhicheng")
+    result = CliRunner().invoke(build(), [*path.split(), "--help"], prog_name="zhicheng")
     return result.exit_code, result.output
 
 

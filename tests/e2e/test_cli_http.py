@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.cli_support import ZHICHENG, Run, environment, zhicheng
 from tests.http_support import DESIGN, batch_zip, person
 
-CLI = [sys.executable, "-c", "from zhicheng.cli import main; main()"]
 
-
-def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ZHICHENG_DATA_DIR": str(data), "ZHICHENG_OCR_ENGINE": "null"}
-    env.pop("ZHICHENG_DATABASE_URL", None)
-    env.pop("ZHICHENG_BROKER_URL", None)
-    done = subprocess.run(CLI + list(args), env=env, capture_output=True, text=True, timeout=120)
+def run(data: Path, *args: str, check: bool = True) -> Run:
+    done = zhicheng(*args, env=environment(data, ZHICHENG_OCR_ENGINE="null"), timeout=120)
     if check:
-        assert done.returncode == 0, done.stderr
+        assert done.code == 0, done.err
     return done
 
 
@@ -39,29 +33,27 @@ def data(tmp_path: Path) -> Path:
 
 
 def test_tokens_are_issued_once_listed_without_their_value_and_revoked(data: Path) -> None:
-    issued = json.loads(run(data, "units", "token", DESIGN, "--label", "上传脚本", "--json").stdout)
+    issued = json.loads(run(data, "units", "token", DESIGN, "--label", "上传脚本", "--json").out)
     assert issued["token"].startswith("zc_") and issued["unit_code"] == DESIGN
-    center = run(data, "units", "token", "--center").stdout.strip()
+    center = run(data, "units", "token", "--center").out.strip()
     assert center.startswith("zc_")
-    listed = json.loads(run(data, "units", "tokens", "--json").stdout)
+    listed = json.loads(run(data, "units", "tokens", "--json").out)
     assert {t["id"] for t in listed} == {issued["id"], issued["id"] + 1}
     assert issued["token"] not in json.dumps(listed) and center not in json.dumps(listed)
     run(data, "units", "revoke-token", str(issued["id"]))
-    again = json.loads(run(data, "units", "tokens", DESIGN, "--json").stdout)
+    again = json.loads(run(data, "units", "tokens", DESIGN, "--json").out)
     assert [t["active"] for t in again] == [False]
     unknown = run(data, "units", "token", "91430100MA4L00009X", check=False)
-    assert unknown.returncode != 0 and "错误" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert unknown.code != 0 and "错误" in unknown.err and "Traceback" not in unknown.err
 
 
 def test_serve_takes_an_upload_and_processes_it_in_the_embedded_mode(data: Path) -> None:
-    token = run(data, "units", "token", DESIGN).stdout.strip()
+    token = run(data, "units", "token", DESIGN).out.strip()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "ZHICHENG_DATA_DIR": str(data), "ZHICHENG_OCR_ENGINE": "null"}
-    env.pop("ZHICHENG_DATABASE_URL", None)
-    env.pop("ZHICHENG_BROKER_URL", None)
-    server = subprocess.Popen(CLI + ["serve", "--port", str(port)], env=env,
+    env = environment(data, ZHICHENG_OCR_ENGINE="null")
+    server = subprocess.Popen([*ZHICHENG, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
@@ -100,7 +92,7 @@ def test_watch_once_imports_what_is_in_the_inbox_and_exits(data: Path, tmp_path:
     inbox.mkdir()
     batch_zip([person(1, DESIGN)], inbox / "批次.zip")
     done = run(data, "intake", "watch", str(inbox), "--once", "--interval", "0.05")
-    assert done.stdout.strip() == "1"
+    assert done.out.strip() == "1"
     assert (inbox / "processed" / "批次.zip").exists() and not (inbox / "批次.zip").exists()
-    status = json.loads(run(data, "status", "1", "--json").stdout)
+    status = json.loads(run(data, "status", "1", "--json").out)
     assert len(status["applications"]) == 1

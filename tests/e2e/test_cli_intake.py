@@ -16,17 +16,8 @@ import openpyxl
 import pytest
 
 from pipeline.domain.identity import make_id_number
-from tests.e2e.test_cli import (
-    PENDING,
-    ROSTER_HEADER,
-    ZHANG,
-    Run,
-    environment,
-    one_json_document,
-    write_batch,
-    write_units_csv,
-    zhicheng,
-)
+from tests.cli_support import Run, environment, zhicheng
+from tests.e2e.test_cli import PENDING, ROSTER_HEADER, ZHANG, one_json_document, write_batch, write_units_csv
 
 # The module's set-up runs ten commands, each a fresh process: on the shared 2-core machine under
 # load that takes minutes, more than the default per-test limit.

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import environment, zhicheng
+from tests.cli_support import environment, zhicheng
 
 
 def test_escape_sequences_do_not_reach_the_terminal(tmp_path: Path) -> None:
     env = environment(tmp_path / "var", None)
 
-    def run(*args: str):  # type: ignore[no-untyped-def]
+    def run(*args: str):
         return zhicheng(*args, env=env, cwd=tmp_path)
 
     assert run("init").code == 0

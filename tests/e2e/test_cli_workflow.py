@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.domain.states import State
-from tests.e2e.test_cli import assert_clean_failure, environment, in_parallel, one_json_document, zhicheng
+from tests.cli_support import environment, zhicheng
+from tests.e2e.test_cli import assert_clean_failure, in_parallel, one_json_document
 from zhicheng.sample import make_batch, sample_units, write_units_file
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 
@@ -20,7 +21,7 @@ from zhicheng.sample.units import _DEPT_CODE as DEPT
 def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path: Path) -> None:
     env = environment(tmp_path / "var", database_url)
 
-    def run(*args: str):  # type: ignore[no-untyped-def]
+    def run(*args: str):
         return zhicheng(*args, env=env, cwd=tmp_path)
 
     def ok(*args: str) -> str:
@@ -37,7 +38,7 @@ def test_the_whole_review_chain_through_the_command(database_url: str, tmp_path:
     assert queue and all(a["state"] == State.UNIT_REVIEW for a in queue)
     times = [a["state_changed_at"] for a in queue]
     assert times == sorted(times)
-    by_unit: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    by_unit: dict[str, list[dict]] = {}
     for a in queue:
         by_unit.setdefault(a["unit_code"], []).append(a)
 

@@ -17,7 +17,8 @@ import pytest
 
 from pipeline.context import Context
 from pipeline.domain.states import State
-from tests.e2e.test_cli import Run, assert_clean_failure, environment, one_json_document, zhicheng
+from tests.cli_support import Run, environment, zhicheng
+from tests.e2e.test_cli import assert_clean_failure, one_json_document
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _DEPT_CODE as DEPT
 from zhicheng.sample.units import _HOSPITAL_CODE as HOSPITAL
@@ -43,14 +44,14 @@ def ok(run: Run) -> Run:
 
 
 def app(cli: Callable[..., Run], app_id: int) -> dict[str, Any]:
-    return one_json_document(cli("apps", "show", str(app_id), "--json"))  # type: ignore[return-value]
+    return one_json_document(cli("apps", "show", str(app_id), "--json"))
 
 
-def test_a_late_objection_holds_the_applicant_and_the_unit_confirms_the_result(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_objection_holds_the_applicant_and_the_unit_confirms_the_result(ctx, cli) -> None:
     clean, objected = (seed_application(ctx, PRIVATE, state="unit_passed") for _ in range(2))
     pub = one_json_document(cli("publicity", "open", "--unit", PRIVATE, "--start", "2026-11-02",
                                 "--days", "5", "--contact", "王老师", "--phone", "0731-88886666",
-                                "--by", "单位王五", *PAST, "--json"))["id"]  # type: ignore[index]
+                                "--by", "单位王五", *PAST, "--json"))["id"]
     oid = ok(cli("publicity", "object", str(pub), "--applicant", str(objected), "--reason",
                  "反映业绩材料不实", "--today", "2026-11-05", "--by", "单位王五")).out.strip()
     closing = one_json_document(cli("publicity", "close-due", "--today", "2026-11-09", "--json"))
@@ -78,7 +79,7 @@ def test_a_late_objection_holds_the_applicant_and_the_unit_confirms_the_result(c
         ("publicity.reopen", "中心赵六")
 
 
-def test_dates_out_of_range_are_refused_unless_forced_with_a_reason(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+def test_dates_out_of_range_are_refused_unless_forced_with_a_reason(ctx, cli) -> None:
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
     today = date.today()
     past, future = str(today - timedelta(days=30)), str(today + timedelta(days=40))
@@ -98,12 +99,12 @@ def test_dates_out_of_range_are_refused_unless_forced_with_a_reason(ctx, cli) ->
     assert cli("scheduler", "--once", "--today", future).code == 2  # the scheduler takes no date
     forced = one_json_document(cli("jobs", "run", "close-publicities", "--today", future, "--force",
                                    "--reason", "演练：提前关闭", "--by", "运维甲", "--json"))
-    assert len(forced["closed"]) == 1  # type: ignore[index]
+    assert len(forced["closed"]) == 1
     events = [e["action"] for e in app(cli, app_id)["events"]]
     assert "publicity.proposed" in events
 
 
-def test_a_refused_center_decision_changes_nothing_and_the_offline_review_is_the_centers(  # type: ignore[no-untyped-def]
+def test_a_refused_center_decision_changes_nothing_and_the_offline_review_is_the_centers(
         ctx, cli, tmp_path) -> None:
     declared = seed_application(ctx, HOSPITAL, state="center_review", offline_review="通过", name="张甲")
     other = seed_application(ctx, HOSPITAL, state="center_review", offline_review="未通过", name="李乙")
@@ -135,7 +136,7 @@ def test_a_refused_center_decision_changes_nothing_and_the_offline_review_is_the
     ok(cli("review", "decide", str(other), "--decision", "pass", "--by", "中心李四"))
 
 
-def test_the_registry_checks_supervisors_regions_and_keeps_contacts(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_registry_checks_supervisors_regions_and_keeps_contacts(ctx, cli) -> None:
     from pipeline.domain.identity import make_uscc
 
     code, ghost = make_uscc("91430100MA4L00051"), make_uscc("91430100MA4L00052")
@@ -149,7 +150,7 @@ def test_the_registry_checks_supervisors_regions_and_keeps_contacts(ctx, cli) ->
     ok(cli(*base, "--region", "长沙市雨花区", "--approver", "主管单位", "--supervisor", DEPT,
            "--contact", "周经办", "--contact-phone", "13807310000", "--category", "职称申报"))
     ok(cli("units", "refuse", code, "--reason", "营业执照扫描件不清晰", "--by", "中心赵六"))
-    unit = next(u for u in one_json_document(cli("units", "list", "--json")) if u["code"] == code)  # type: ignore[union-attr]
+    unit = next(u for u in one_json_document(cli("units", "list", "--json")) if u["code"] == code)
     assert (unit["contact_name"], unit["contact_phone"], unit["business_category"]) == \
         ("周经办", "13807310000", "职称申报")
     assert (unit["status"], unit["refusal_reason"]) == ("未通过", "营业执照扫描件不清晰")
@@ -158,7 +159,7 @@ def test_the_registry_checks_supervisors_regions_and_keeps_contacts(ctx, cli) ->
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
     pub = one_json_document(cli("publicity", "open", "--unit", PRIVATE, "--start", "2026-11-02",
                                 "--days", "5", "--contact", "王老师", "--phone", "0731-88886666",
-                                *PAST, "--json"))["id"]  # type: ignore[index]
+                                *PAST, "--json"))["id"]
     ok(cli("publicity", "close-due", "--today", "2026-11-09"))
     ok(cli("publicity", "confirm", str(pub), "--by", "单位王五"))
     r = cli("recommend", "build", "--unit", PRIVATE, "--year", "2026", "--by", "单位王五")
@@ -167,7 +168,7 @@ def test_the_registry_checks_supervisors_regions_and_keeps_contacts(ctx, cli) ->
     assert app(cli, app_id)["state"] == State.PUBLICITY_PASSED
 
 
-def test_an_application_is_withdrawn_with_its_reason_before_a_decision_above_the_unit(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_application_is_withdrawn_with_its_reason_before_a_decision_above_the_unit(ctx, cli) -> None:
     mine = seed_application(ctx, PRIVATE, state="unit_review")
     above = seed_application(ctx, HOSPITAL, state="center_review")
     assert_clean_failure(cli("apps", "withdraw", str(above), "--reason", "填错", "--by", "单位王五"))
@@ -181,7 +182,7 @@ def test_an_application_is_withdrawn_with_its_reason_before_a_decision_above_the
     assert_clean_failure(cli("apps", "withdraw", str(mine), "--reason", "再次", "--by", "单位王五"))
 
 
-def test_text_output_is_chinese_with_no_codes_and_no_iso_stamps(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+def test_text_output_is_chinese_with_no_codes_and_no_iso_stamps(ctx, cli) -> None:
     app_id = seed_application(ctx, HOSPITAL, state="publicity_passed")
     with ctx.db.uow() as s:  # a confirmed publicity for the seeded applicant
         from pipeline.storage.db.models import Publicity, PublicityEntry
@@ -210,7 +211,7 @@ def test_text_output_is_chinese_with_no_codes_and_no_iso_stamps(ctx, cli) -> Non
     assert "本轮定时任务" in round_.err and "关闭到期公示" in round_.err
 
 
-def test_the_review_sheet_and_the_packet_speak_chinese(ctx, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_sheet_and_the_packet_speak_chinese(ctx, cli, tmp_path) -> None:
     import json
     import subprocess
 
@@ -219,7 +220,7 @@ def test_the_review_sheet_and_the_packet_speak_chinese(ctx, cli, tmp_path) -> No
 
     relaxed = seed_application(ctx, PRIVATE, state="unit_review", name="破格甲")
     with ctx.db.uow() as s:
-        s.get(Application, relaxed).path = "破格"  # type: ignore[union-attr]
+        s.get(Application, relaxed).path = "破格"
         s.add(FindingRow(application_id=relaxed, stage="check", rule="path.relaxed",
                          severity="info", message="按破格途径申报：学历要求放宽", created_at=ctx.clock.now()))
         log_event(s, now=ctx.clock.now(), subject="application", subject_id=relaxed,

@@ -19,13 +19,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.context import Context
-from pipeline.domain.states import AUTOMATIC, State
+from pipeline.domain.states import WAITING, State
 from pipeline.settings import Settings
 from pipeline.storage.db.models import Application, Event
 from tests.helpers import register_sample_units
 from zhicheng.sample import make_batch
-
-WAITING = [str(s) for s in AUTOMATIC]
 
 
 @pytest.fixture(scope="module")

@@ -15,31 +15,20 @@ import shlex
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_support import ZHICHENG, Run, environment, zhicheng
 from tests.conftest import unavailable
 
-ZHICHENG = [sys.executable, "-m", "zhicheng"]
 
-
-def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHENG_")}
-    return {**env, "ZHICHENG_DATA_DIR": str(data_dir), **extra}
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*ZHICHENG, *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-def assert_clean(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr and "Logging error" not in result.stderr, result.stderr
-    assert result.stderr.startswith("错误："), result.stderr
+def assert_clean(result: Run, code: int, *words: str) -> None:
+    assert result.code == code, result
+    assert "Traceback" not in result.err and "Logging error" not in result.err, result.err
+    assert result.err.startswith("错误："), result.err
     for word in words:
-        assert word in result.stderr, result.stderr
+        assert word in result.err, result.err
 
 
 def in_namespace(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -60,25 +49,25 @@ def mounts() -> None:
 
 def test_a_database_locked_past_the_busy_timeout_is_a_transient_fault(tmp_path: Path) -> None:
     data = tmp_path / "var"
-    env = env_for(data, ZHICHENG_DB_BUSY_SECONDS="0.3")
-    assert run(["init"], env).returncode == 0
+    env = environment(data, ZHICHENG_DB_BUSY_SECONDS="0.3")
+    assert zhicheng("init", env=env).code == 0
     holder = sqlite3.connect(data / "zhicheng.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock and does not let go
     try:
         for args in (["status"], ["units", "register", "--code", "91430100MA4L00011",
                                   "--name", "测试单位", "--kind", "事业单位"]):
-            assert_clean(run(args, env), 7, "锁定", "稍后重试")
+            assert_clean(zhicheng(*args, env=env), 7, "锁定", "稍后重试")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert run(["status"], env).returncode == 0  # the lock gone, the same command works
+    assert zhicheng("status", env=env).code == 0  # the lock gone, the same command works
 
 
 def test_a_read_only_data_dir_is_a_configuration_error_for_every_command(tmp_path: Path,
                                                                           mounts: None) -> None:
     data = tmp_path / "var"
-    env = env_for(data)
-    assert run(["init"], env).returncode == 0
+    env = environment(data)
+    assert zhicheng("init", env=env).code == 0
     commands = [["status"], ["units", "list", "--json"], ["init"], ["apps", "list"]]
     script = f"mount --bind {data} {data}; mount -o remount,bind,ro {data}\n" + "\n".join(
         f"{shlex.join([*ZHICHENG, *args])} 2>{tmp_path}/err{i} || echo $? >{tmp_path}/code{i}"
@@ -88,7 +77,7 @@ def test_a_read_only_data_dir_is_a_configuration_error_for_every_command(tmp_pat
     for i, args in enumerate(commands):
         err = (tmp_path / f"err{i}").read_text(encoding="utf-8")
         code = (tmp_path / f"code{i}").read_text().strip()
-        result = subprocess.CompletedProcess(args, int(code), "", err)
+        result = Run(tuple(args), int(code), "", err, 0.0)
         assert_clean(result, 5, "只读", "可写")
 
 
@@ -96,7 +85,7 @@ def test_a_full_disk_is_a_transient_fault_and_changes_nothing(tmp_path: Path, mo
     disk = tmp_path / "disk"
     disk.mkdir()
     data = disk / "var"
-    env = env_for(data)
+    env = environment(data)
     register = shlex.join([*ZHICHENG, "units", "register", "--code", "91430100MA4L00011",
                            "--name", "测试单位", "--kind", "事业单位"])
     script = (f"mount -t tmpfs -o size=3m tmpfs {disk}\n"
@@ -109,17 +98,17 @@ def test_a_full_disk_is_a_transient_fault_and_changes_nothing(tmp_path: Path, mo
     assert done.returncode == 0, done.stderr
     err = (tmp_path / "err").read_text(encoding="utf-8")
     code = int((tmp_path / "code").read_text())
-    assert_clean(subprocess.CompletedProcess([], code, "", err), 7, "磁盘空间已满", "清理磁盘")
+    assert_clean(Run(("units", "register"), code, "", err, 0.0), 7, "磁盘空间已满", "清理磁盘")
     assert "91430100MA4L00011" not in (tmp_path / "units").read_text(encoding="utf-8")
 
 
 def test_a_malformed_setting_is_a_configuration_error(tmp_path: Path) -> None:
-    result = run(["status"], env_for(tmp_path / "var", ZHICHENG_DB_BUSY_SECONDS="soon"))
+    result = zhicheng("status", env=environment(tmp_path / "var", ZHICHENG_DB_BUSY_SECONDS="soon"))
     assert_clean(result, 5, "ZHICHENG_", "环境变量")
 
 
 def test_the_exit_codes_are_listed_in_the_help() -> None:
-    shown = subprocess.run([*ZHICHENG, "--help"], capture_output=True, text=True, timeout=60).stdout
+    shown = zhicheng("--help", env=dict(os.environ)).out
     for code in "1234567":
         assert f"\n    {code}  " in shown, shown
     assert "docs/errors.md" in shown

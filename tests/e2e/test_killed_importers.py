@@ -48,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until(condition, what: str, polls: int = 6000) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str, polls: int = 6000) -> None:
     for _ in range(polls):
         if condition():
             return
@@ -79,7 +79,7 @@ def big_batch(path: Path) -> bytes:
     return batch_zip([person(n, DESIGN) for n in range(1, PEOPLE + 1)], path)
 
 
-def test_an_upload_cut_by_a_killed_server_is_accepted_at_once_by_the_next(data, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_cut_by_a_killed_server_is_accepted_at_once_by_the_next(data, tmp_path) -> None:
     data_dir, ctx, tokens = data
     body = big_batch(tmp_path / "big.zip")
     headers = {"Authorization": f"Bearer {tokens[DESIGN]}", "Idempotency-Key": "k-1"}
@@ -123,7 +123,7 @@ def _post_quietly(port: int, body: bytes, headers: dict[str, str]) -> None:
 
 
 def test_a_killed_cli_import_is_interrupted_at_the_next_command_and_completes_on_reimport(
-        data, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        data, tmp_path) -> None:
     data_dir, ctx, _ = data
     big_batch(tmp_path / "big.zip")
     env = env_for(data_dir)

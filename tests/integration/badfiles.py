@@ -227,7 +227,7 @@ _REPORT_PARAGRAPHS = (
 )
 
 
-def _pdf_canvas(out: io.BytesIO):  # type: ignore[no-untyped-def]
+def _pdf_canvas(out: io.BytesIO):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont

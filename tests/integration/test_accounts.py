@@ -6,19 +6,21 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.services import accounts
-from pipeline.services.units import UnitData, register
+from pipeline.services.unit_records import UnitData
+from pipeline.services.units import register
 from pipeline.storage.db.models import Event, User
+from tests.cli_support import invoke
 
 UNIT = "91430000183765427C"
 
 
 @pytest.fixture
-def unit(ctx):  # type: ignore[no-untyped-def]
+def unit(ctx):
     register(ctx, UnitData(UNIT, "设计院", status="已审核"))
     return UNIT
 
 
-def test_an_account_is_stored_with_a_password_hash_and_logs_in(ctx, unit) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_is_stored_with_a_password_hash_and_logs_in(ctx, unit) -> None:
     accounts.add_user(ctx, "li.jb", "李经办", "s3cret-pass", "unit_clerk", unit.lower(), actor="命令行")
     with ctx.db.uow() as s:
         row = s.scalars(select(User)).one()
@@ -40,20 +42,20 @@ def test_an_account_is_stored_with_a_password_hash_and_logs_in(ctx, unit) -> Non
     (("clerk", "名", "long-enough", "center_admin", UNIT), "中心的账号不属于任何单位"),
     (("clerk", "名", "long-enough", "unit_clerk", "91430111MA4PQ7R264"), "未注册"),
 ])
-def test_a_bad_account_is_refused_with_a_reason_and_nothing_is_stored(ctx, unit, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_account_is_refused_with_a_reason_and_nothing_is_stored(ctx, unit, args, message) -> None:
     with pytest.raises(accounts.AccountError, match=message):
         accounts.add_user(ctx, *args)
     assert accounts.list_users(ctx) == []
 
 
-def test_a_user_name_is_taken_once(ctx, unit) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_name_is_taken_once(ctx, unit) -> None:
     accounts.add_user(ctx, "admin", "王", "long-enough", "center_admin")
     with pytest.raises(accounts.AccountError, match="已被使用"):
         accounts.add_user(ctx, "admin", "赵", "long-enough", "center_reviewer")
     assert [u["display_name"] for u in accounts.list_users(ctx)] == ["王"]
 
 
-def test_disabling_and_resetting_end_the_sessions(ctx, unit) -> None:  # type: ignore[no-untyped-def]
+def test_disabling_and_resetting_end_the_sessions(ctx, unit) -> None:
     uid = accounts.add_user(ctx, "admin", "王", "long-enough", "center_admin")
     accounts.set_disabled(ctx, "admin", True)
     assert accounts.account(ctx, uid) is None
@@ -66,7 +68,7 @@ def test_disabling_and_resetting_end_the_sessions(ctx, unit) -> None:  # type: i
         accounts.reset_password(ctx, "ghost", "another-one")
 
 
-def test_logins_are_throttled_per_user_name_and_per_client(ctx, unit) -> None:  # type: ignore[no-untyped-def]
+def test_logins_are_throttled_per_user_name_and_per_client(ctx, unit) -> None:
     accounts.add_user(ctx, "admin", "王", "long-enough", "center_admin")
     for _ in range(accounts.MAX_FAILURES_PER_USER):
         assert accounts.login(ctx, "admin", "guess", f"10.0.0.{_}") is None
@@ -78,24 +80,17 @@ def test_logins_are_throttled_per_user_name_and_per_client(ctx, unit) -> None:  
         accounts.login(ctx, "someone-else", "x", "10.1.1.1")
 
 
-def test_a_one_time_form_token_is_accepted_once(ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_one_time_form_token_is_accepted_once(ctx) -> None:
     assert accounts.use_form_token(ctx, "a" * 32, 1) is True
     assert accounts.use_form_token(ctx, "a" * 32, 1) is False
     assert accounts.use_form_token(ctx, "", 1) is False
 
 
-def test_the_users_commands(settings, unit) -> None:  # type: ignore[no-untyped-def]
+def test_the_users_commands(settings, unit) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from zhicheng.cli import build
-
-    cli = build()
-    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.resolved_database_url]
-
-    def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-        return CliRunner().invoke(cli, base + list(args), input=input)
+    def run(*args: str, input: str | None = None):
+        return invoke(settings.data_dir, settings.resolved_database_url, *args, input=input)
 
     first = run("users", "add", "admin", "--name", "王明", "--role", "center_admin",
                 input="long-enough\nlong-enough\n")            # prompted twice, never echoed

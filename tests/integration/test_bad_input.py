@@ -39,7 +39,7 @@ UNREGISTERED_CODE = make_uscc("91430602MA4BCDE71")
 # --- fixtures and helpers ---------------------------------------------------------------------
 
 @pytest.fixture
-def unit(runtime) -> str:  # type: ignore[no-untyped-def]
+def unit(runtime) -> str:
     """One approved unit, reviewed by the center directly."""
     report = import_units(runtime.ctx, [(2, {"code": UNIT_CODE, "name": badfiles.UNIT_NAME,
                                              "region": "雨花区", "kind": "非公企业",
@@ -78,7 +78,7 @@ def build(tmp_path: Path, people: list[Person], *, roster: str = "roster.csv",
     return batch
 
 
-def run(runtime, path: Path, timeout: float = TIMEOUT  # type: ignore[no-untyped-def]
+def run(runtime, path: Path, timeout: float = TIMEOUT
         ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Import a batch; its receipt and its applications by ID number."""
     batch_id = import_batch(runtime, path, wait=True, timeout=timeout)
@@ -114,25 +114,25 @@ def assert_went_on(apps: dict[str, dict[str, Any]], person: Person) -> None:
     assert not [f for f in app["findings"] if f["severity"] == "block"], app["findings"]
 
 
-def assert_whole(runtime, app: dict[str, Any], folder: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def assert_whole(runtime, app: dict[str, Any], folder: Path) -> dict[str, Any]:
     """Every file of the applicant's folder is a material of the application."""
     shown = queries.show_application(runtime.ctx, app["id"])
     assert sorted(m["name"] for m in shown["materials"]) == sorted(p.name for p in folder.iterdir())
     return shown
 
 
-def count(runtime, model) -> int:  # type: ignore[no-untyped-def]
+def count(runtime, model) -> int:
     with runtime.ctx.db.uow() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def tmp_files(runtime) -> list[Path]:  # type: ignore[no-untyped-def]
+def tmp_files(runtime) -> list[Path]:
     """Files left in the store's scratch directory (half-written copies)."""
     tmp = runtime.settings.data_dir / "tmp"
     return [p for p in tmp.rglob("*") if p.is_file()] if tmp.exists() else []
 
 
-def bad_materials(runtime, tmp_path: Path, good: Person,  # type: ignore[no-untyped-def]
+def bad_materials(runtime, tmp_path: Path, good: Person,
                   bad: dict[str, tuple[Person, dict[str, bytes | None]]], *, zipped: bool = False,
                   **batch_options: Any) -> dict[str, dict[str, Any]]:
     """A batch of a good applicant and bad ones, each with some files replaced (None: dropped).
@@ -158,7 +158,7 @@ def bad_materials(runtime, tmp_path: Path, good: Person,  # type: ignore[no-unty
 
 # --- the roster -------------------------------------------------------------------------------
 
-def test_a_csv_roster_of_binary_garbage_rejects_the_batch_as_unreadable(runtime, tmp_path, good) -> None:  # type: ignore[no-untyped-def]
+def test_a_csv_roster_of_binary_garbage_rejects_the_batch_as_unreadable(runtime, tmp_path, good) -> None:
     batch = build(tmp_path, [good])
     garbage = random.Random(11).randbytes(4096)
     (batch / "roster.csv").write_bytes(b"\x00\x01PK" + garbage)
@@ -171,7 +171,7 @@ def test_a_csv_roster_of_binary_garbage_rejects_the_batch_as_unreadable(runtime,
     assert count(runtime, Application) == 0
 
 
-def test_an_xls_roster_is_rejected_as_an_unsupported_format(runtime, tmp_path, good) -> None:  # type: ignore[no-untyped-def]
+def test_an_xls_roster_is_rejected_as_an_unsupported_format(runtime, tmp_path, good) -> None:
     batch = build(tmp_path, [good])
     (batch / "roster.csv").unlink()
     (batch / "roster.xls").write_bytes(badfiles.xls_bytes())
@@ -183,7 +183,7 @@ def test_an_xls_roster_is_rejected_as_an_unsupported_format(runtime, tmp_path, g
     assert count(runtime, Application) == 0
 
 
-def test_a_roster_missing_a_required_column_rejects_the_batch(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_roster_missing_a_required_column_rejects_the_batch(runtime, tmp_path, good, other) -> None:
     columns = [c for c in badfiles.HEADERS if c != "phone"]
     batch = build(tmp_path, [good, other], encoding="utf-8-sig", columns=columns)
     receipt, apps = run(runtime, batch)
@@ -194,7 +194,7 @@ def test_a_roster_missing_a_required_column_rejects_the_batch(runtime, tmp_path,
     assert count(runtime, Application) == 0
 
 
-def test_unknown_columns_and_empty_rows_are_ignored_and_rows_keep_their_numbers(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_columns_and_empty_rows_are_ignored_and_rows_keep_their_numbers(runtime, tmp_path, good, other) -> None:
     # GB18030, as Chinese Excel saves it: 表头, 张伟, (empty), 李娜, (empty), then blank lines.
     batch = build(tmp_path, [good, other], blank_after=[0, 1],
                   extra={"序号": ["1", "2"], "备注": ["", "已线下审核"]})
@@ -214,7 +214,7 @@ def test_unknown_columns_and_empty_rows_are_ignored_and_rows_keep_their_numbers(
     assert shown[other.id_number]["extra"] == {"序号": "2", "备注": "已线下审核"}
 
 
-def test_duplicated_rows_rows_without_an_id_and_folders_without_an_id_are_reported_on_the_batch(runtime, tmp_path, good, other, more) -> None:  # type: ignore[no-untyped-def]
+def test_duplicated_rows_rows_without_an_id_and_folders_without_an_id_are_reported_on_the_batch(runtime, tmp_path, good, other, more) -> None:
     nameless = more[0]
     rows = [good.row, other.row, dict(other.row), {**nameless.row, "id_number": ""}]
     batch = build(tmp_path, [good, other], rows=rows, roster="roster.xlsx")
@@ -239,7 +239,7 @@ def test_duplicated_rows_rows_without_an_id_and_folders_without_an_id_are_report
     assert_went_on(apps, other)
 
 
-def test_rows_with_a_missing_field_a_wrong_check_digit_or_an_unknown_unit_are_returned_with_their_findings(runtime, tmp_path, good, more, unit) -> None:  # type: ignore[no-untyped-def]
+def test_rows_with_a_missing_field_a_wrong_check_digit_or_an_unknown_unit_are_returned_with_their_findings(runtime, tmp_path, good, more, unit) -> None:
     valid = more[1].id_number
     wrong = valid[:17] + ("1" if valid[17] != "1" else "2")
     missing, miswritten = more[0], Person(more[1].name, wrong, unit)
@@ -262,7 +262,7 @@ def test_rows_with_a_missing_field_a_wrong_check_digit_or_an_unknown_unit_are_re
 
 # --- the zip ----------------------------------------------------------------------------------
 
-def test_a_zip_with_dotdot_and_absolute_paths_writes_nothing_outside_the_data_dir(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_with_dotdot_and_absolute_paths_writes_nothing_outside_the_data_dir(runtime, tmp_path, good, other) -> None:
     batch = build(tmp_path, [good, other], roster="roster.xlsx")
     absolute = tmp_path / "outside" / "escape-absolute.txt"
     evil = {
@@ -300,7 +300,7 @@ def test_a_zip_with_dotdot_and_absolute_paths_writes_nothing_outside_the_data_di
     assert tmp_files(runtime) == []
 
 
-def test_a_zip_bomb_is_rejected_before_anything_is_stored(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_bomb_is_rejected_before_anything_is_stored(runtime, tmp_path, good, other) -> None:
     batch = build(tmp_path, [good, other])
     zipped = badfiles.zip_folder(batch, tmp_path / "in" / "batch.zip")
     member = f"{batch.name}/{other.folder}/其他材料.pdf"
@@ -316,7 +316,7 @@ def test_a_zip_bomb_is_rejected_before_anything_is_stored(runtime, tmp_path, goo
     assert tmp_files(runtime) == []
 
 
-def test_a_zip_declaring_more_than_the_batch_limit_is_rejected(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_declaring_more_than_the_batch_limit_is_rejected(runtime, tmp_path, good, other) -> None:
     batch = build(tmp_path, [good, other], roster="roster.xlsx")
     zipped = badfiles.zip_folder(batch, tmp_path / "in" / "batch.zip")
     runtime.ctx.settings = runtime.ctx.settings.with_(
@@ -330,7 +330,7 @@ def test_a_zip_declaring_more_than_the_batch_limit_is_rejected(runtime, tmp_path
     assert badfiles.blobs(runtime.settings.data_dir) == {}
 
 
-def test_a_damaged_zip_member_is_reported_unreadable_and_nothing_half_is_stored(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_zip_member_is_reported_unreadable_and_nothing_half_is_stored(runtime, tmp_path, good, other) -> None:
     batch = build(tmp_path, [good, other], encoding="utf-8-sig")
     zipped = badfiles.zip_folder(batch, tmp_path / "in" / "batch.zip")
     badfiles.corrupt_member(zipped, f"{other.folder}/业绩材料.pdf")
@@ -348,7 +348,7 @@ def test_a_damaged_zip_member_is_reported_unreadable_and_nothing_half_is_stored(
 
 # --- the files of an applicant ----------------------------------------------------------------
 
-def test_a_png_decompression_bomb_is_refused_by_pixel_count(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_png_decompression_bomb_is_refused_by_pixel_count(runtime, tmp_path, good, other) -> None:
     width, height = 9500, 9000  # 85.5 million pixels: over our limit of 80 million, under Pillow's own
     assert width * height > runtime.settings.max_pixels
     bomb = badfiles.png_bomb(width, height)
@@ -363,7 +363,7 @@ def test_a_png_decompression_bomb_is_refused_by_pixel_count(runtime, tmp_path, g
     assert row["media_type"] is None
 
 
-def test_a_truncated_or_encrypted_pdf_is_reported_unreadable_and_the_rest_of_the_batch_goes_on(runtime, tmp_path, good, other, more) -> None:  # type: ignore[no-untyped-def]
+def test_a_truncated_or_encrypted_pdf_is_reported_unreadable_and_the_rest_of_the_batch_goes_on(runtime, tmp_path, good, other, more) -> None:
     cut = badfiles.truncated(badfiles.report_pdf(other.name, other.id_number))
     locked = badfiles.encrypted_pdf(badfiles.good_file("业绩材料.pdf", more[0].name, more[0].id_number))
     bad = bad_materials(runtime, tmp_path, good, {
@@ -380,7 +380,7 @@ def test_a_truncated_or_encrypted_pdf_is_reported_unreadable_and_the_rest_of_the
     assert next(m for m in shown["materials"] if m["name"] == "业绩材料.pdf")["encrypted"] is True
 
 
-def test_a_jpeg_named_pdf_or_a_docx_is_reported_and_the_rest_of_the_batch_goes_on(runtime, tmp_path, good, other, more) -> None:  # type: ignore[no-untyped-def]
+def test_a_jpeg_named_pdf_or_a_docx_is_reported_and_the_rest_of_the_batch_goes_on(runtime, tmp_path, good, other, more) -> None:
     photo = badfiles.image_bytes("述职报告", other.name, other.id_number, "JPEG")
     word = badfiles.docx_bytes("本人主要业绩如下")
     bad = bad_materials(runtime, tmp_path, good, {
@@ -395,7 +395,7 @@ def test_a_jpeg_named_pdf_or_a_docx_is_reported_and_the_rest_of_the_batch_goes_o
     assert_chinese_naming(f["message"], "业绩材料.docx", "PDF")
 
 
-def test_a_file_over_the_size_limit_is_reported_and_its_bytes_are_not_stored(runtime, tmp_path, good, other) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_over_the_size_limit_is_reported_and_its_bytes_are_not_stored(runtime, tmp_path, good, other) -> None:
     limit = runtime.settings.max_file_bytes
     # A real photo with a long tail after its end marker, as some phones write them: 11 MB.
     big = (badfiles.image_bytes("学历证书", other.name, other.id_number, "JPEG")
@@ -422,7 +422,7 @@ def _die_after_two(applications: list[Any]) -> Iterator[Any]:
     raise KeyboardInterrupt  # the process is killed while reading the third applicant
 
 
-def _crash_mid_import(runtime, tmp_path: Path, people: list[Person]) -> Path:  # type: ignore[no-untyped-def]
+def _crash_mid_import(runtime, tmp_path: Path, people: list[Person]) -> Path:
     """Import a batch of three and die after the second; the dead process's queue dies with it."""
     batch = build(tmp_path, people, roster="roster.xlsx")
     sent: list[int] = []
@@ -442,7 +442,7 @@ def three(good: Person, other: Person, more: list[Person]) -> list[Person]:
     return [good, other, more[0]]
 
 
-def test_a_crash_mid_import_leaves_each_application_whole_or_absent(runtime, tmp_path, three) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_mid_import_leaves_each_application_whole_or_absent(runtime, tmp_path, three) -> None:
     batch = _crash_mid_import(runtime, tmp_path, three)
     with runtime.ctx.db.uow() as s:
         apps = {a.id_number: a.id for a in s.scalars(select(Application))}
@@ -473,7 +473,7 @@ def test_a_crash_mid_import_leaves_each_application_whole_or_absent(runtime, tmp
     assert count(runtime, Application) == 3
 
 
-def test_importing_the_batch_again_after_a_crash_brings_every_application_through(runtime, tmp_path, three) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_batch_again_after_a_crash_brings_every_application_through(runtime, tmp_path, three) -> None:
     batch = _crash_mid_import(runtime, tmp_path, three)
     receipt, apps = run(runtime, batch, timeout=8)  # three small applications take about 1 s
     assert len(receipt["created"]) == 1 and len(receipt["existing"]) == 2

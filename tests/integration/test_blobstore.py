@@ -103,7 +103,7 @@ def test_an_original_is_kept_byte_for_byte_across_chunk_boundaries(store: BlobSt
 def test_an_empty_file_is_a_blob_too(store: BlobStore) -> None:
     blob = store.put_stream(io.BytesIO(b""), limit=10)
     assert blob.kept and blob.size == 0
-    assert store.path(blob.sha256).read_bytes() == b""  # type: ignore[arg-type]
+    assert store.path(blob.sha256).read_bytes() == b""
 
 
 def test_a_stored_original_cannot_be_overwritten_by_accident(store: BlobStore) -> None:
@@ -132,7 +132,7 @@ def test_a_stream_over_the_limit_keeps_nothing_and_leaves_no_temp_file(
 def test_reading_stops_soon_after_the_limit(store: BlobStore, data_dir: Path) -> None:
     """A 50 MB upload against a 10 MB limit is not read to its end."""
     stream = CountingStream(50 * MB)
-    blob = store.put_stream(stream, limit=10 * MB)  # type: ignore[arg-type]
+    blob = store.put_stream(stream, limit=10 * MB)
     assert not blob.kept
     assert stream.given <= 10 * MB + CHUNK
     assert files_under(data_dir) == []
@@ -141,7 +141,7 @@ def test_reading_stops_soon_after_the_limit(store: BlobStore, data_dir: Path) ->
 def test_a_stream_that_fails_midway_keeps_nothing_and_the_error_is_not_hidden(
         store: BlobStore, data_dir: Path) -> None:
     with pytest.raises(ConnectionResetError):
-        store.put_stream(BrokenStream())  # type: ignore[arg-type]
+        store.put_stream(BrokenStream())
     assert files_under(data_dir) == []
 
 
@@ -179,7 +179,7 @@ def test_concurrent_puts_of_different_content_keep_each_one(store: BlobStore, da
     results: dict[int, str] = {}
 
     def put(i: int) -> None:
-        results[i] = store.put_stream(io.BytesIO(contents[i])).sha256  # type: ignore[assignment]
+        results[i] = store.put_stream(io.BytesIO(contents[i])).sha256
 
     threads = [threading.Thread(target=put, args=(i,)) for i in range(8)]
     for t in threads:
@@ -203,7 +203,7 @@ def test_nothing_is_written_outside_the_data_dir(tmp_path: Path, monkeypatch: py
     store.put_stream(io.BytesIO(some_bytes(2 * CHUNK, seed=2)))
     store.put_stream(io.BytesIO(some_bytes(2 * CHUNK, seed=3)), limit=CHUNK)
     with pytest.raises(ConnectionResetError):
-        store.put_stream(BrokenStream())  # type: ignore[arg-type]
+        store.put_stream(BrokenStream())
     outside = [p for p in tmp_path.rglob("*") if not p.is_relative_to(data_dir) and p != system_tmp]
     assert outside == []
     assert list(system_tmp.iterdir()) == []

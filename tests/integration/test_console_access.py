@@ -31,7 +31,7 @@ def design_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def site(runtime, design_zip):  # type: ignore[no-untyped-def]
+def site(runtime, design_zip):
     """设计院 uploaded 4 applicants from the browser; #1 passed 初审 and is in its publicity #1."""
     ctx = runtime.ctx
     with running_site(runtime, design_zip) as (server, batch, ids):
@@ -47,7 +47,7 @@ def site(runtime, design_zip):  # type: ignore[no-untyped-def]
                               material=material, publicity=pub, spare=fourth)
 
 
-def snapshot(ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def snapshot(ctx) -> dict[str, Any]:
     """Everything an action could change."""
     with ctx.db.uow() as s:
         return {
@@ -61,7 +61,7 @@ def snapshot(ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         }
 
 
-def pages(site) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+def pages(site) -> dict[str, dict[str, int]]:
     """path -> the status each role gets."""
     see_design = {"design": 200, "ministry": 200, "research": 404, "tech": 404,
                   "reviewer": 200, "admin": 200}
@@ -85,7 +85,7 @@ def pages(site) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
     }
 
 
-def actions(site) -> list[tuple[str, str, dict[str, object], dict[str, int]]]:  # type: ignore[no-untyped-def]
+def actions(site) -> list[tuple[str, str, dict[str, object], dict[str, int]]]:
     """(page the form is on, action, fields, status for each role)."""
     design_only = {**{r: 404 for r in ROLES}, "design": 303}
     admin_only = {**{r: 404 for r in ROLES}, "admin": 303}
@@ -114,14 +114,14 @@ def actions(site) -> list[tuple[str, str, dict[str, object], dict[str, int]]]:  
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_sees_and_touches_only_its_own_work(site, role) -> None:  # type: ignore[no-untyped-def]
+def test_each_role_sees_and_touches_only_its_own_work(site, role) -> None:
     # One test per role: setting up the site (a batch uploaded and checked) is the costly part.
     sees_only_its_own_work(site, role)
     acts_only_on_its_own_work(site, role)
     the_json_api_keeps_the_same_scope(site, role)
 
 
-def sees_only_its_own_work(site, role) -> None:  # type: ignore[no-untyped-def]
+def sees_only_its_own_work(site, role) -> None:
     client = login(site.url, role)
     with closing(client):
         for path, expected in pages(site).items():
@@ -131,7 +131,7 @@ def sees_only_its_own_work(site, role) -> None:  # type: ignore[no-untyped-def]
                 assert "没有这个页面" in response.text and site.url not in response.text
 
 
-def acts_only_on_its_own_work(site, role) -> None:  # type: ignore[no-untyped-def]
+def acts_only_on_its_own_work(site, role) -> None:
     """Every action outside the role's scope is 404 and changes nothing."""
     client = login(site.url, role)
     with closing(client):
@@ -145,7 +145,7 @@ def acts_only_on_its_own_work(site, role) -> None:  # type: ignore[no-untyped-de
                 assert snapshot(site.ctx) != before, (role, action)
 
 
-def the_json_api_keeps_the_same_scope(site, role) -> None:  # type: ignore[no-untyped-def]
+def the_json_api_keeps_the_same_scope(site, role) -> None:
     """/api/v1 with the console's session: the same scope; a POST needs the CSRF header."""
     client = login(site.url, role)
     with closing(client):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def api(runtime, tmp_path: Path):  # type: ignore[no-untyped-def]
+def api(runtime, tmp_path: Path):
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
     batch = import_design_batch(runtime, tmp_path, n=3)
@@ -29,7 +29,7 @@ def auth(tokens: dict[str, str], who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[who]}"}
 
 
-def test_the_new_paths_are_in_the_openapi_document(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_new_paths_are_in_the_openapi_document(api) -> None:
     client, *_ = api
     paths = client.get("/openapi.json").json()["paths"]
     assert "get" in paths["/api/v1/applications"] and "post" in paths["/api/v1/applications"]
@@ -42,7 +42,7 @@ def test_the_new_paths_are_in_the_openapi_document(api) -> None:  # type: ignore
     assert not any(p.startswith(("/login", "/center", "/applications")) for p in paths)
 
 
-def test_a_unit_system_takes_its_applications_through_publicity_to_recommendation(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_system_takes_its_applications_through_publicity_to_recommendation(api) -> None:
     client, tokens, batch, ctx = api
     listed = client.get("/api/v1/applications", params={"batch": batch}, headers=auth(tokens, DESIGN)).json()
     rows = listed["applications"]
@@ -99,7 +99,7 @@ TECH_ = "91430111MA4PQ7R264"
 
 
 @pytest.mark.parametrize("as_who", [DESIGN, "center"])
-def test_no_generated_request_to_the_new_operations_gets_a_server_error(api, as_who) -> None:  # type: ignore[no-untyped-def]
+def test_no_generated_request_to_the_new_operations_gets_a_server_error(api, as_who) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
 
@@ -121,7 +121,7 @@ def test_no_generated_request_to_the_new_operations_gets_a_server_error(api, as_
         @settings(max_examples=15, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
-        def check(case) -> None:  # type: ignore[no-untyped-def]
+        def check(case) -> None:
             response = case.call(base_url=base, headers=headers, timeout=60)
             if response.status_code >= 500:
                 failures.append(f"{operation.label}: {response.status_code} {response.text[:300]}")  # noqa: B023 - run in this iteration

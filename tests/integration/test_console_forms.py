@@ -37,7 +37,7 @@ def small_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def site(runtime, small_zip):  # type: ignore[no-untyped-def]
+def site(runtime, small_zip):
     with running_site(runtime, small_zip) as (server, batch, ids):
         client = login(server.url, "design")
         with closing(client):
@@ -45,16 +45,16 @@ def site(runtime, small_zip):  # type: ignore[no-untyped-def]
                                   client=client)
 
 
-def state(ctx, app_id: int) -> str:  # type: ignore[no-untyped-def]
+def state(ctx, app_id: int) -> str:
     return str(queries.show_application(ctx, app_id)["state"])
 
 
-def count(ctx, model) -> int:  # type: ignore[no-untyped-def]
+def count(ctx, model) -> int:
     with ctx.db.uow() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing(site) -> None:
     app = site.ids[0]
     for csrf in ("", "forged-token"):
         r = site.client.post(f"/applications/{app}/decide",
@@ -68,7 +68,7 @@ def test_a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing(s
     assert state(site.ctx, app) == "unit_review" and count(site.ctx, Review) == 0
 
 
-def test_the_session_cookie_is_signed_httponly_and_samesite(site) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_cookie_is_signed_httponly_and_samesite(site) -> None:
     r = httpx.get(site.url + "/login")
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
@@ -76,7 +76,7 @@ def test_the_session_cookie_is_signed_httponly_and_samesite(site) -> None:  # ty
     assert forged.get("/applications").status_code == 303   # to the login page
 
 
-def test_a_double_submit_acts_once(site) -> None:  # type: ignore[no-untyped-def]
+def test_a_double_submit_acts_once(site) -> None:
     app = site.ids[0]
     reviews.decide(site.ctx, app, "pass", reviewer="t")
     pid = publicity.open_publicity(site.ctx, DESIGN, site.ctx.today(), 5, "张三", "13800000000", [app])
@@ -89,7 +89,7 @@ def test_a_double_submit_acts_once(site) -> None:  # type: ignore[no-untyped-def
     assert count(site.ctx, Objection) == 1
 
 
-def test_a_refused_decision_says_why_beside_the_field_and_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_decision_says_why_beside_the_field_and_changes_nothing(site) -> None:
     app = site.ids[1]
     r = post_form(site.client, f"/applications/{app}", f"/applications/{app}/decide",
                   {"decision": "return", "opinion": ""})
@@ -103,7 +103,7 @@ def test_a_refused_decision_says_why_beside_the_field_and_changes_nothing(site) 
     assert state(site.ctx, app) == "returned"
 
 
-def test_the_publicity_form_shows_the_last_day_and_refuses_bad_fields(site) -> None:  # type: ignore[no-untyped-def]
+def test_the_publicity_form_shows_the_last_day_and_refuses_bad_fields(site) -> None:
     app = site.ids[2]
     reviews.decide(site.ctx, app, "pass", reviewer="t")
     bad = post_form(site.client, "/publicities/new", "/publicities/new",
@@ -128,7 +128,7 @@ def test_the_publicity_form_shows_the_last_day_and_refuses_bad_fields(site) -> N
     assert state(site.ctx, app) == "publicity"
 
 
-def test_logins_are_throttled_and_a_reset_password_ends_the_session(site) -> None:  # type: ignore[no-untyped-def]
+def test_logins_are_throttled_and_a_reset_password_ends_the_session(site) -> None:
     page = httpx.Client(base_url=site.url)
     for _ in range(accounts.MAX_FAILURES_PER_USER):
         form = tokens_of(page.get("/login").text)
@@ -143,7 +143,7 @@ def test_logins_are_throttled_and_a_reset_password_ends_the_session(site) -> Non
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
 
 
-def test_materials_are_served_inline_with_their_type_and_no_sniffing(site) -> None:  # type: ignore[no-untyped-def]
+def test_materials_are_served_inline_with_their_type_and_no_sniffing(site) -> None:
     with site.ctx.db.uow() as s:
         m = s.execute(select(Material.id, Material.media_type).where(
             Material.application_id == site.ids[0], Material.media_type.is_not(None))).first()
@@ -156,14 +156,14 @@ def test_materials_are_served_inline_with_their_type_and_no_sniffing(site) -> No
     assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
-def test_an_upload_that_is_not_a_zip_is_refused_beside_the_field(site) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_that_is_not_a_zip_is_refused_beside_the_field(site) -> None:
     html = site.client.get("/upload").text
     r = site.client.post("/upload", data=tokens_of(html),
                          files={"zip": ("名单.xlsx", b"PK\x03\x04not really", "application/zip")})
     assert r.status_code == 422 and 'id="err-zip"' in r.text and ".zip" in r.text
 
 
-def test_an_upload_over_the_limit_is_refused(runtime, small_zip, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_the_limit_is_refused(runtime, small_zip, tmp_path) -> None:
     from tests.console_support import add_people
     from tests.http_support import setup_units
 
@@ -179,14 +179,14 @@ def test_an_upload_over_the_limit_is_refused(runtime, small_zip, tmp_path) -> No
     assert queries.overview(runtime.ctx)["total"] == 0
 
 
-def test_unknown_pages_are_html_and_the_api_stays_json(site) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_pages_are_html_and_the_api_stays_json(site) -> None:
     page = site.client.get("/no/such/page")
     assert page.status_code == 404 and "没有这个页面" in page.text
     api = site.client.get("/api/v1/nothing")
     assert api.status_code == 404 and api.json()["code"] == "not_found"
 
 
-def test_a_unit_cannot_upload_another_units_applicants(site, small_zip) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_cannot_upload_another_units_applicants(site, small_zip) -> None:
     from pipeline.storage.db.models import ImportBatch
 
     before = count(site.ctx, ImportBatch)
@@ -198,7 +198,7 @@ def test_a_unit_cannot_upload_another_units_applicants(site, small_zip) -> None:
     assert count(site.ctx, ImportBatch) == before
 
 
-def test_the_unit_recommends_only_the_ticked_people(site) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_recommends_only_the_ticked_people(site) -> None:
     from datetime import timedelta
 
     from pipeline.services import publicity_closing

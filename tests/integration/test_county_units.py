@@ -8,7 +8,8 @@ import pytest
 from pipeline.context import Context
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.rules.application import run_checks
-from pipeline.services.units import import_units, list_units, validate
+from pipeline.services.unit_records import validate
+from pipeline.services.units import import_units, list_units
 from pipeline.stages.check import load_facts
 from pipeline.storage.db.models import Application
 from tests.helpers import seed_application
@@ -26,7 +27,7 @@ DECLARED = make_uscc("12430200MB1000003")  # 株洲市…, declared county-level
     ({"region": "醴陵市", "county_level": "是"}, True),
     ({"region": "长沙县", "county_level": "否"}, False),
 ])
-def test_county_level_is_read_from_the_file_or_the_region(raw: dict, expected: bool) -> None:  # type: ignore[type-arg]
+def test_county_level_is_read_from_the_file_or_the_region(raw: dict, expected: bool) -> None:
     data, errors = validate({"code": COUNTY, "name": "某单位", "kind": "事业单位", **raw}, "")
     assert errors == [] and data is not None and data.county_level is expected
 

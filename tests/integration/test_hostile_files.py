@@ -27,7 +27,7 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def unit(runtime) -> str:  # type: ignore[no-untyped-def]
+def unit(runtime) -> str:
     report = import_units(runtime.ctx, [(2, {"code": UNIT_CODE, "name": badfiles.UNIT_NAME,
                                              "region": "雨花区", "kind": "非公企业",
                                              "approver": "主管机构", "status": "已审核"})])
@@ -36,7 +36,7 @@ def unit(runtime) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_report_of_nested_form_xobjects_is_stopped_and_left_to_the_reviewer(
-        runtime, unit: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        runtime, unit: str, tmp_path: Path) -> None:
     person = Person("张伟", make_id_number("43010219920315123"), unit)
     batch = tmp_path / "in" / "职称申报-2026"
     hostile = nested_xobject_pdf(depth=12, fanout=4, pages=40, visible=True)

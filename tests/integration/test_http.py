@@ -34,7 +34,7 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def api(runtime):  # type: ignore[no-untyped-def]
+def api(runtime):
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
     with live_server(runtime) as server, httpx.Client(base_url=server.url, timeout=60) as client:
@@ -42,16 +42,16 @@ def api(runtime):  # type: ignore[no-untyped-def]
                               runtime=runtime, ctx=runtime.ctx)
 
 
-def auth(api, who: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def auth(api, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api.tokens[who]}"}
 
 
-def count(ctx, model) -> int:  # type: ignore[no-untyped-def]
+def count(ctx, model) -> int:
     with ctx.db.uow() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def send_application(api, who: str, n: int, unit: str, key: str | None = None,  # type: ignore[no-untyped-def]
+def send_application(api, who: str, n: int, unit: str, key: str | None = None,
                      files: dict[str, bytes] | None = None) -> httpx.Response:
     headers = auth(api, who) | ({"Idempotency-Key": key} if key else {})
     parts = [("files", (name, data)) for name, data in (files or materials(n)).items()]
@@ -65,14 +65,14 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert "Traceback" not in response.text
 
 
-def uploads_left(ctx) -> list[Path]:  # type: ignore[no-untyped-def]
+def uploads_left(ctx) -> list[Path]:
     root = ctx.settings.data_dir / "tmp" / "uploads"
     return list(root.iterdir()) if root.exists() else []
 
 
 # --- health, documents, tokens -----------------------------------------------------------------
 
-def test_health_needs_no_token_and_the_openapi_document_lists_the_api(api) -> None:  # type: ignore[no-untyped-def]
+def test_health_needs_no_token_and_the_openapi_document_lists_the_api(api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     doc = api.client.get("/openapi.json").json()
     assert {"/api/v1/batches", "/api/v1/applications", "/api/v1/batches/{batch_id}",
@@ -80,7 +80,7 @@ def test_health_needs_no_token_and_the_openapi_document_lists_the_api(api) -> No
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nonsense", "Bearer zc_forged", "revoked", "Basic abc"])
-def test_every_call_but_health_needs_a_valid_unrevoked_token(api, header) -> None:  # type: ignore[no-untyped-def]
+def test_every_call_but_health_needs_a_valid_unrevoked_token(api, header) -> None:
     headers = auth(api, "revoked") if header == "revoked" else ({"Authorization": header} if header else {})
     for method, path in (("GET", "/api/v1/batches/1"), ("GET", "/api/v1/applications/1"),
                          ("POST", "/api/v1/batches"), ("POST", "/api/v1/applications")):
@@ -92,7 +92,7 @@ def test_every_call_but_health_needs_a_valid_unrevoked_token(api, header) -> Non
 
 # --- uploads -------------------------------------------------------------------------------------
 
-def test_a_unit_uploads_a_batch_zip_and_reads_its_receipt(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_uploads_a_batch_zip_and_reads_its_receipt(api) -> None:
     data = batch_zip([person(1, DESIGN), person(2, DESIGN)])
     response = api.client.post("/api/v1/batches?name=设计院.zip", content=data,
                                headers=auth(api, DESIGN) | {"Content-Type": "application/zip"})
@@ -105,7 +105,7 @@ def test_a_unit_uploads_a_batch_zip_and_reads_its_receipt(api) -> None:  # type:
     assert app["unit_code"] == DESIGN and {"state", "findings", "reviews", "events", "materials"} <= set(app)
 
 
-def test_the_same_batch_sent_twice_gives_the_same_batch_and_creates_nothing_new(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_batch_sent_twice_gives_the_same_batch_and_creates_nothing_new(api) -> None:
     data = batch_zip([person(1, DESIGN), person(2, DESIGN)])
     first = api.client.post("/api/v1/batches", content=data, headers=auth(api, DESIGN))
     again = api.client.post("/api/v1/batches", content=data, headers=auth(api, DESIGN))
@@ -114,7 +114,7 @@ def test_the_same_batch_sent_twice_gives_the_same_batch_and_creates_nothing_new(
     assert count(api.ctx, ImportBatch) == 1 and count(api.ctx, Application) == 2
 
 
-def test_a_single_application_is_uploaded_with_its_roster_fields_and_files(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_single_application_is_uploaded_with_its_roster_fields_and_files(api) -> None:
     response = send_application(api, DESIGN, 5, DESIGN)
     assert response.status_code == 201, response.text
     app_id = response.json()["application"]
@@ -124,7 +124,7 @@ def test_a_single_application_is_uploaded_with_its_roster_fields_and_files(api) 
     assert shown["events"][0]["to"] == "received"
 
 
-def test_the_idempotency_key_gives_the_first_answer_and_refuses_other_content(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_idempotency_key_gives_the_first_answer_and_refuses_other_content(api) -> None:
     first = send_application(api, DESIGN, 6, DESIGN, key="retry-6")
     again = send_application(api, DESIGN, 6, DESIGN, key="retry-6")
     assert first.status_code == 201 and again.status_code == 200
@@ -134,7 +134,7 @@ def test_the_idempotency_key_gives_the_first_answer_and_refuses_other_content(ap
     assert count(api.ctx, ImportBatch) == 1 and count(api.ctx, Application) == 1
 
 
-def test_concurrent_copies_of_one_upload_import_it_once(api) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_copies_of_one_upload_import_it_once(api) -> None:
     data = batch_zip([person(n, RESEARCH) for n in range(1, 6)])
     answers: list[httpx.Response] = []
 
@@ -155,7 +155,7 @@ def test_concurrent_copies_of_one_upload_import_it_once(api) -> None:  # type: i
     assert count(api.ctx, ImportBatch) == 1 and count(api.ctx, Application) == 5
 
 
-def test_a_broken_zip_is_refused_with_the_batch_receipts_reason(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_zip_is_refused_with_the_batch_receipts_reason(api) -> None:
     response = api.client.post("/api/v1/batches", content=b"PK\x03\x04 not really a zip",
                                headers=auth(api, DESIGN))
     assert_error(response, 422, "batch.rejected")
@@ -166,7 +166,7 @@ def test_a_broken_zip_is_refused_with_the_batch_receipts_reason(api) -> None:  #
     ({"身份证号": ""}, "field.missing"),
     ({"单位统一社会信用代码": ""}, "field.missing"),
 ])
-def test_an_application_without_id_number_or_unit_is_refused(api, fields, code) -> None:  # type: ignore[no-untyped-def]
+def test_an_application_without_id_number_or_unit_is_refused(api, fields, code) -> None:
     data = person(8, DESIGN) | fields
     response = api.client.post("/api/v1/applications", data=data, headers=auth(api, DESIGN),
                                files=[("files", ("学历证书.png", b"x"))])
@@ -174,7 +174,7 @@ def test_an_application_without_id_number_or_unit_is_refused(api, fields, code) 
     assert count(api.ctx, ImportBatch) == 0
 
 
-def test_two_files_with_the_same_name_are_refused(api) -> None:  # type: ignore[no-untyped-def]
+def test_two_files_with_the_same_name_are_refused(api) -> None:
     response = api.client.post("/api/v1/applications", data=person(9, DESIGN), headers=auth(api, DESIGN),
                                files=[("files", ("业绩材料.pdf", PDF)), ("files", ("业绩材料.pdf", PDF + b"2"))])
     assert_error(response, 422, "file.duplicate_name")
@@ -195,7 +195,7 @@ SENDERS = {  # the unit of an application → who may send it
 EVERYONE = [MINISTRY, DESIGN, RESEARCH, TECH, CLINIC, "center"]
 
 
-def test_the_authorization_matrix_of_tokens_and_resources(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_authorization_matrix_of_tokens_and_resources(api) -> None:
     wrong: list[str] = []
     apps, batches = {}, {}
     for n, (unit, sender) in enumerate(((DESIGN, DESIGN), (CLINIC, CLINIC), (TECH, TECH))):
@@ -222,7 +222,7 @@ def test_the_authorization_matrix_of_tokens_and_resources(api) -> None:  # type:
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_missing_and_a_forbidden_application_look_the_same(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_and_a_forbidden_application_look_the_same(api) -> None:
     app_id = send_application(api, DESIGN, 30, DESIGN).json()["application"]
     forbidden = api.client.get(f"/api/v1/applications/{app_id}", headers=auth(api, TECH))
     missing = api.client.get("/api/v1/applications/99999", headers=auth(api, TECH))
@@ -230,7 +230,7 @@ def test_a_missing_and_a_forbidden_application_look_the_same(api) -> None:  # ty
     assert_error(missing, 404, "application.not_found")
 
 
-def test_a_zip_with_one_row_of_a_foreign_unit_is_refused_whole(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_with_one_row_of_a_foreign_unit_is_refused_whole(api) -> None:
     data = batch_zip([person(1, DESIGN), person(2, TECH)])
     response = api.client.post("/api/v1/batches", content=data, headers=auth(api, DESIGN))
     assert_error(response, 403, "unit.forbidden")
@@ -239,7 +239,7 @@ def test_a_zip_with_one_row_of_a_foreign_unit_is_refused_whole(api) -> None:  # 
     assert count(api.ctx, ApiUpload) == 0 and uploads_left(api.ctx) == []
 
 
-def test_every_upload_and_read_is_logged_with_the_tokens_unit(api) -> None:  # type: ignore[no-untyped-def]
+def test_every_upload_and_read_is_logged_with_the_tokens_unit(api) -> None:
     body = send_application(api, DESIGN, 31, DESIGN).json()
     api.client.get(f"/api/v1/applications/{body['application']}", headers=auth(api, MINISTRY))
     api.client.get(f"/api/v1/applications/{body['application']}", headers=auth(api, TECH))
@@ -253,7 +253,7 @@ def test_every_upload_and_read_is_logged_with_the_tokens_unit(api) -> None:  # t
 
 # --- limits and cut-off uploads ------------------------------------------------------------------
 
-def test_a_file_over_10_mb_is_refused_with_413_and_leaves_nothing_behind(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_over_10_mb_is_refused_with_413_and_leaves_nothing_behind(api) -> None:
     big = {"业绩材料.pdf": PDF + b"0" * (10 * MB)}
     response = send_application(api, DESIGN, 50, DESIGN, files=big)
     assert_error(response, 413, "file.too_large")
@@ -277,7 +277,7 @@ def read_answer(sock: socket.socket) -> str:
     """The whole response: the head, then as many body bytes as Content-Length says."""
     data = b""
     while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < int(
-            re.search(rb"content-length: (\d+)", data, re.I).group(1)):  # type: ignore[union-attr]
+            re.search(rb"content-length: (\d+)", data, re.I).group(1)):
         chunk = sock.recv(65536)
         if not chunk:
             break
@@ -286,7 +286,7 @@ def read_answer(sock: socket.socket) -> str:
     return data.decode("utf-8", "replace")
 
 
-def test_a_request_over_its_declared_limit_is_refused_before_its_body_is_read(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_over_its_declared_limit_is_refused_before_its_body_is_read(runtime) -> None:
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
     with live_server(runtime, Limits(max_batch_bytes=1 * MB)) as server:
@@ -296,11 +296,11 @@ def test_a_request_over_its_declared_limit_is_refused_before_its_body_is_read(ru
     assert uploads_left(runtime.ctx) == [] and count(runtime.ctx, ImportBatch) == 0
 
 
-def test_a_streamed_body_over_the_limit_is_cut_at_the_limit(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_streamed_body_over_the_limit_is_cut_at_the_limit(runtime) -> None:
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks():
         for _ in range(3):
             yield b"0" * MB
 
@@ -315,7 +315,7 @@ def test_a_streamed_body_over_the_limit_is_cut_at_the_limit(runtime) -> None:  #
     assert uploads_left(runtime.ctx) == [] and count(runtime.ctx, ImportBatch) == 0
 
 
-def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str) -> None:
     for _ in range(2000):
         if condition():
             return
@@ -324,7 +324,7 @@ def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/batches", "/api/v1/applications"])
-def test_an_upload_cut_off_by_the_client_leaves_no_files_and_no_rows(api, path) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_cut_off_by_the_client_leaves_no_files_and_no_rows(api, path) -> None:
     if path.endswith("batches"):
         body, ctype = batch_zip([person(1, DESIGN)]), "application/zip"
     else:
@@ -341,7 +341,7 @@ def test_an_upload_cut_off_by_the_client_leaves_no_files_and_no_rows(api, path) 
 
 # --- errors ---------------------------------------------------------------------------------------
 
-def test_errors_are_json_with_a_stable_code_and_a_chinese_message(api) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_json_with_a_stable_code_and_a_chinese_message(api) -> None:
     assert_error(api.client.get("/api/v1/nothing", headers=auth(api, DESIGN)), 404, "not_found")
     assert_error(api.client.get("/api/v1/batches/abc", headers=auth(api, DESIGN)), 422, "request.invalid")
     assert_error(api.client.delete("/api/v1/batches/1", headers=auth(api, DESIGN)), 405,
@@ -353,10 +353,10 @@ def test_errors_are_json_with_a_stable_code_and_a_chinese_message(api) -> None: 
                  400, "body.empty")
 
 
-def test_an_unexpected_error_is_logged_and_answered_without_a_traceback(api, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_is_logged_and_answered_without_a_traceback(api, monkeypatch, caplog) -> None:
     from pipeline.services import queries
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("internal detail that must not leak")
 
     body = send_application(api, DESIGN, 60, DESIGN).json()

@@ -26,7 +26,7 @@ from zhicheng.bootstrap import bootstrap
 
 
 @pytest.fixture
-def api(runtime) -> Iterator[SimpleNamespace]:  # type: ignore[no-untyped-def]
+def api(runtime) -> Iterator[SimpleNamespace]:
     setup_units(runtime.ctx)
     tokens = issue_tokens(runtime.ctx)
     with live_server(runtime) as server, httpx.Client(base_url=server.url, timeout=60) as client:
@@ -72,7 +72,7 @@ def fields(n: int, unit: str) -> list[tuple[bytes, bytes]]:
     return [(f'form-data; name="{k}"'.encode(), v.encode()) for k, v in person(n, unit).items()]
 
 
-def test_a_multipart_body_without_its_closing_boundary_is_400_not_a_silent_loss(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_multipart_body_without_its_closing_boundary_is_400_not_a_silent_loss(api) -> None:
     parts = fields(1, DESIGN) + [('form-data; name="files"; filename="业绩材料.pdf"'.encode(), PDF)]
     body = multipart(parts, close=False)
     sock = raw_request(api.port, "/api/v1/applications", api.tokens[DESIGN], len(body), body,
@@ -86,7 +86,7 @@ def test_a_multipart_body_without_its_closing_boundary_is_400_not_a_silent_loss(
     assert read_answer(sock).startswith("HTTP/1.1 201")
 
 
-def test_gbk_and_rfc5987_file_names_are_read_as_sent(api) -> None:  # type: ignore[no-untyped-def]
+def test_gbk_and_rfc5987_file_names_are_read_as_sent(api) -> None:
     parts = fields(2, DESIGN) + [
         ('form-data; name="files"; filename="学历证书.png"'.encode("gbk"), PNG),
         (b'form-data; name="files"; filename="x.pdf"; filename*=UTF-8\'\''
@@ -103,7 +103,7 @@ def test_gbk_and_rfc5987_file_names_are_read_as_sent(api) -> None:  # type: igno
 
 
 @pytest.mark.parametrize("status", ["待审核", "未通过"])
-def test_a_token_of_a_pending_or_refused_unit_cannot_upload(api, status) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_of_a_pending_or_refused_unit_cannot_upload(api, status) -> None:
     set_status(api.ctx, TECH, status)
     response = send_application(api, TECH, 3, TECH)
     assert_error(response, 403, "unit.not_approved")
@@ -111,7 +111,7 @@ def test_a_token_of_a_pending_or_refused_unit_cannot_upload(api, status) -> None
     assert count(api.ctx, ImportBatch) == 0
 
 
-def test_every_refusal_is_logged_with_the_client_address(api) -> None:  # type: ignore[no-untyped-def]
+def test_every_refusal_is_logged_with_the_client_address(api) -> None:
     app_id = send_application(api, DESIGN, 4, DESIGN).json()["application"]
     api.client.get(f"/api/v1/applications/{app_id}", headers={"Authorization": "Bearer zc_nope"})
     api.client.get(f"/api/v1/applications/{app_id}")                              # 401, no token
@@ -134,7 +134,7 @@ def test_every_refusal_is_logged_with_the_client_address(api) -> None:  # type: 
 
 
 @pytest.mark.parametrize("framing", ["length", "chunked", "expect"])
-def test_an_early_413_reaches_a_client_that_streams_its_whole_body(runtime, framing) -> None:  # type: ignore[no-untyped-def]
+def test_an_early_413_reaches_a_client_that_streams_its_whole_body(runtime, framing) -> None:
     """The client writes all of its body before it reads (as simple clients do): it must read
     the 413, not a reset. With `Expect: 100-continue` it is answered before it sends anything."""
     setup_units(runtime.ctx)

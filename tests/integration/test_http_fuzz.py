@@ -12,7 +12,7 @@ from tests.http_support import DESIGN, issue_tokens, live_server, person, setup_
 
 
 @pytest.mark.parametrize("as_who", ["none", DESIGN, "center"])
-def test_no_generated_request_gets_a_server_error(runtime, as_who) -> None:  # type: ignore[no-untyped-def]
+def test_no_generated_request_gets_a_server_error(runtime, as_who) -> None:
     """Whatever schemathesis sends to any operation (with no, a unit's or the center's token),
     the answer is never a 5xx."""
     setup_units(runtime.ctx)
@@ -31,7 +31,7 @@ def test_no_generated_request_gets_a_server_error(runtime, as_who) -> None:  # t
             @settings(max_examples=25, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy())
-            def check(case) -> None:  # type: ignore[no-untyped-def]
+            def check(case) -> None:
                 response = case.call(base_url=server.url, headers=headers, timeout=60)
                 if response.status_code >= 500:
                     failures.append(f"{operation.label}: {response.status_code} {response.text[:300]}")  # noqa: B023 - run in this iteration

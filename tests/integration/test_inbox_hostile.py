@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.watch import NOTE_SUFFIX, InboxWatcher, make_importer
+from intake.watch import NOTE_SUFFIX, InboxWatcher
+from intake.watch_import import make_importer
 from pipeline.storage.db.models import Application, ImportBatch
 from tests.http_support import DESIGN, MINISTRY, RESEARCH, TECH, batch_zip, person, setup_units
 from tests.integration.test_watch import apps, batches, folder_batch
@@ -20,14 +21,14 @@ from zhicheng.sample.units import _PENDING_CODE as PENDING
 
 
 @pytest.fixture
-def inbox(tmp_path: Path, runtime) -> Path:  # type: ignore[no-untyped-def]
+def inbox(tmp_path: Path, runtime) -> Path:
     setup_units(runtime.ctx)
     folder = tmp_path / "inbox"
     folder.mkdir()
     return folder
 
 
-def settle(w: InboxWatcher, polls: int = 3) -> list:  # type: ignore[type-arg]
+def settle(w: InboxWatcher, polls: int = 3) -> list:
     out = []
     for _ in range(polls):
         out += w.poll()
@@ -38,12 +39,12 @@ def note(path: Path) -> str:
     return Path(str(path) + NOTE_SUFFIX).read_text(encoding="utf-8")
 
 
-def names(runtime) -> set[str]:  # type: ignore[no-untyped-def]
+def names(runtime) -> set[str]:
     with runtime.ctx.db.uow() as s:
         return set(s.scalars(select(Application.name)))
 
 
-def test_symlinks_at_the_top_are_set_aside_never_followed(runtime, inbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_symlinks_at_the_top_are_set_aside_never_followed(runtime, inbox, tmp_path) -> None:
     outside = tmp_path / "outside"
     folder_batch(outside / "别人的批次", [person(1, DESIGN)])
     batch_zip([person(2, DESIGN)], tmp_path / "linked.zip")
@@ -58,7 +59,7 @@ def test_symlinks_at_the_top_are_set_aside_never_followed(runtime, inbox, tmp_pa
     assert (outside / "别人的批次").is_dir() and (tmp_path / "linked.zip").is_file()  # untouched
 
 
-def test_a_symlink_inside_a_batch_folder_refuses_the_batch(runtime, inbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_symlink_inside_a_batch_folder_refuses_the_batch(runtime, inbox, tmp_path) -> None:
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(b"%PDF-1.4 private")
     batch = folder_batch(inbox / "带链接", [person(1, DESIGN)])
@@ -69,11 +70,11 @@ def test_a_symlink_inside_a_batch_folder_refuses_the_batch(runtime, inbox, tmp_p
     assert "业绩材料-2.pdf" in note(outcome.moved_to) and "符号链接" in note(outcome.moved_to)
 
 
-def test_a_fifo_never_blocks_the_watcher(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_fifo_never_blocks_the_watcher(runtime, inbox) -> None:
     os.mkfifo(inbox / "管道.zip")
     batch_zip([person(1, DESIGN)], inbox / "正常.zip")
     w = InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send))
-    result: list = []  # type: ignore[type-arg]
+    result: list = []
     poller = threading.Thread(target=lambda: result.extend(settle(w)), daemon=True)
     poller.start()
     poller.join(120)  # a hang guard only: a watcher that opened the FIFO would never return
@@ -83,11 +84,11 @@ def test_a_fifo_never_blocks_the_watcher(runtime, inbox) -> None:  # type: ignor
     assert not by_name["正常.zip"].imported.rejected and batches(runtime) == 1
 
 
-def replacing(real, action):  # type: ignore[no-untyped-def]
+def replacing(real, action):
     """An importer that does `action` (the clumsy unit) once, while the real import runs."""
     done: list[bool] = []
 
-    def run(path: Path, *unit: str):  # type: ignore[no-untyped-def]
+    def run(path: Path, *unit: str):
         if not done:
             done.append(True)
             action()
@@ -96,7 +97,7 @@ def replacing(real, action):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_a_batch_replaced_during_its_import_is_not_moved_as_imported(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_replaced_during_its_import_is_not_moved_as_imported(runtime, inbox) -> None:
     first = [person(1, DESIGN)]
     other = [person(n, RESEARCH) for n in (11, 12, 13)]  # another batch of 3 applicants
 
@@ -117,7 +118,7 @@ def test_a_batch_replaced_during_its_import_is_not_moved_as_imported(runtime, in
     assert f"批次{outcome.imported.batch_id}" in note(outcome.moved_to)
 
 
-def test_a_folder_extended_during_its_import_is_imported_again(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_extended_during_its_import_is_imported_again(runtime, inbox) -> None:
     batch = folder_batch(inbox / "文件夹批次", [person(1, DESIGN)])
     roster = batch / "roster.csv"
     late = folder_batch(inbox.parent / "late", [person(2, DESIGN)])
@@ -142,7 +143,7 @@ def _merged(roster: Path, extra: Path) -> bytes:
             + "\r\n".join(rows) + "\r\n").encode("utf-8-sig")
 
 
-def test_a_units_folder_imports_its_own_and_its_subordinates_applicants(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_units_folder_imports_its_own_and_its_subordinates_applicants(runtime, inbox) -> None:
     mine = inbox / MINISTRY
     mine.mkdir()
     batch_zip([person(1, MINISTRY), person(2, DESIGN)], mine / "厅和设计院.zip")  # DESIGN is below
@@ -154,7 +155,7 @@ def test_a_units_folder_imports_its_own_and_its_subordinates_applicants(runtime,
     assert source == f"收件箱：{MINISTRY}/厅和设计院.zip"
 
 
-def test_a_unit_cannot_drop_another_units_applicants_in_its_folder(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_cannot_drop_another_units_applicants_in_its_folder(runtime, inbox) -> None:
     design = inbox / DESIGN
     design.mkdir()
     batch_zip([person(1, DESIGN), person(2, TECH)], design / "夹带.zip")
@@ -171,13 +172,13 @@ def test_a_unit_cannot_drop_another_units_applicants_in_its_folder(runtime, inbo
     assert batches(runtime) == 0 and apps(runtime) == 0  # the whole batch refused, nothing kept
 
 
-def test_the_centers_flat_inbox_still_takes_any_unit(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_centers_flat_inbox_still_takes_any_unit(runtime, inbox) -> None:
     batch_zip([person(1, DESIGN), person(2, TECH)], inbox / "中心.zip")
     [outcome] = settle(InboxWatcher(inbox, make_importer(runtime.ctx, runtime.queue.send)))
     assert not outcome.imported.rejected and apps(runtime) == 2
 
 
-def test_a_snapshot_left_by_a_dead_watcher_is_removed_at_start(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_snapshot_left_by_a_dead_watcher_is_removed_at_start(runtime, inbox) -> None:
     left = inbox / ".snapshots" / "dead" / "x.zip"
     left.parent.mkdir(parents=True)
     left.write_bytes(io.BytesIO(b"PK").getvalue())

@@ -24,14 +24,14 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 @pytest.fixture
-def client(runtime):  # type: ignore[no-untyped-def]
+def client(runtime):
     app = create_app(runtime.ctx, runtime.queue.send, health=lambda: health(runtime),
                      metrics=lambda: exposition(runtime))
     with TestClient(app) as c:
         yield c
 
 
-def test_metrics_after_a_batch_show_states_queues_stages_and_http(runtime, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_metrics_after_a_batch_show_states_queues_stages_and_http(runtime, client, tmp_path: Path) -> None:
     register_sample_units(runtime.ctx)
     batch = make_batch(tmp_path / "in", applicants=6, seed=3, light=True, flaws=False)
     before = samples(client.get("/metrics").text)
@@ -57,7 +57,7 @@ def test_metrics_after_a_batch_show_states_queues_stages_and_http(runtime, clien
     assert found[latency] - before.get(latency, 0) == 1
 
 
-def test_healthz_says_what_waits_with_no_worker_and_what_to_run(runtime, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_says_what_waits_with_no_worker_and_what_to_run(runtime, client, tmp_path: Path) -> None:
     from intake.bulk import open_batch
     from pipeline.services.intake import submit_batch
 

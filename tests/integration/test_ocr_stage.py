@@ -17,7 +17,7 @@ from zhicheng.sample import make_batch
 
 
 @pytest.fixture
-def ocr_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
+def ocr_runtime(tmp_path: Path):
     """An embedded runtime on SQLite that OCRs with the cascade (tesseract, then RapidOCR)."""
     from pipeline.storage.db import migrate
 
@@ -28,7 +28,7 @@ def ocr_runtime(tmp_path: Path):  # type: ignore[no-untyped-def]
     rt.close()
 
 
-def test_a_certificate_showing_another_id_number_is_flagged_and_nothing_is_read_twice(ocr_runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_certificate_showing_another_id_number_is_flagged_and_nothing_is_read_twice(ocr_runtime, tmp_path: Path) -> None:
     rt = ocr_runtime
     register_sample_units(rt.ctx)
     sample = make_batch(tmp_path / "in", applicants=2, seed=41, flaws=["ocr.id_mismatch"])

@@ -32,7 +32,7 @@ def pdftotext(path: Path, first: int, last: int) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-def make_packet(runtime, tmp_path: Path) -> tuple[Path, PdfReader]:  # type: ignore[no-untyped-def]
+def make_packet(runtime, tmp_path: Path) -> tuple[Path, PdfReader]:
     person = Person("张伟", make_id_number("43010219920315123"), "91430111MA4PQ7R2XK")
     batch = tmp_path / "in" / "职称申报-2026"
     badfiles.write_applicant(batch, person, files={
@@ -47,7 +47,7 @@ def make_packet(runtime, tmp_path: Path) -> tuple[Path, PdfReader]:  # type: ign
     return pdf, PdfReader(pdf)
 
 
-def test_a_packet_of_hostile_materials(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_packet_of_hostile_materials(runtime, tmp_path: Path) -> None:
     """One packet (it takes a while to make) for the three checks below."""
     packet = make_packet(runtime, tmp_path)
     no_action_of_an_applicants_pdf_reaches_the_packet(packet)
@@ -55,7 +55,7 @@ def test_a_packet_of_hostile_materials(runtime, tmp_path: Path) -> None:  # type
     a_huge_image_is_scaled_down_before_it_is_embedded(packet)
 
 
-def no_action_of_an_applicants_pdf_reaches_the_packet(packet) -> None:  # type: ignore[no-untyped-def]
+def no_action_of_an_applicants_pdf_reaches_the_packet(packet) -> None:
     pdf, reader = packet
     raw = pdf.read_bytes()
     assert [n for n in ACTIVE_NAMES if re.search(re.escape(n) + rb"[\s/<>\[\(]", raw)] == []
@@ -75,7 +75,7 @@ def no_action_of_an_applicants_pdf_reaches_the_packet(packet) -> None:  # type: 
     assert "业绩材料（业绩材料.pdf）" in cover
 
 
-def a_pdf_of_many_pages_is_capped_and_the_cover_says_which_pages_are_missing(packet) -> None:  # type: ignore[no-untyped-def]
+def a_pdf_of_many_pages_is_capped_and_the_cover_says_which_pages_are_missing(packet) -> None:
     pdf, reader = packet
     total = PACKET_MAX_PAGES + 40
     shown = sum(1 for p in reader.pages if "A page of many" in (p.extract_text() or ""))
@@ -86,7 +86,7 @@ def a_pdf_of_many_pages_is_capped_and_the_cover_says_which_pages_are_missing(pac
     assert f"第{PACKET_MAX_PAGES + 1}–{total}页未放入材料包" in body
 
 
-def a_huge_image_is_scaled_down_before_it_is_embedded(packet) -> None:  # type: ignore[no-untyped-def]
+def a_huge_image_is_scaled_down_before_it_is_embedded(packet) -> None:
     _, reader = packet
     sizes = [img.image.size for page in reader.pages for img in page.images if img.image]
     assert sizes, "the image is in the packet"

@@ -20,7 +20,7 @@ from zhicheng.bootstrap import Runtime, bootstrap
 from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch
 
 
-def _reaching_stages(runtime, batch_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _reaching_stages(runtime, batch_id: int) -> list[int]:
     """The batch's applications that went on to the stages (not returned at intake, before OCR)."""
     with runtime.ctx.db.uow() as s:
         blocked = set(s.scalars(select(Event.application_id).where(Event.action == "intake.blocked")))
@@ -29,14 +29,14 @@ def _reaching_stages(runtime, batch_id: int) -> list[int]:  # type: ignore[no-un
 
 
 @pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def sample_template(tmp_path_factory: pytest.TempPathFactory):
     """One generated batch per module; each test gets its own copy to change."""
     flaws = list(DEFAULT_FLAWS + BATCH_FLAWS)  # every rule of this stage, once
     return make_batch(tmp_path_factory.mktemp("sample"), applicants=15, seed=7, light=True, flaws=flaws)
 
 
 @pytest.fixture
-def with_stages(settings):  # type: ignore[no-untyped-def]
+def with_stages(settings):
     """A runtime on the test database with the stages a test gives (closed at the end)."""
     made: list[Runtime] = []
 
@@ -49,9 +49,9 @@ def with_stages(settings):  # type: ignore[no-untyped-def]
         rt.close()
 
 
-def failing(error: Exception, only: set[int] | None = None):  # type: ignore[no-untyped-def]
+def failing(error: Exception, only: set[int] | None = None):
     """A stage's run that raises for every application (or for those in `only`, once each)."""
-    def run(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def run(ctx, app_ids):
         if only is None:
             raise error
         hit = [i for i in app_ids if i not in only]
@@ -64,14 +64,14 @@ def failing(error: Exception, only: set[int] | None = None):  # type: ignore[no-
 
 
 @pytest.fixture
-def sample(tmp_path: Path, runtime, sample_template):  # type: ignore[no-untyped-def]
+def sample(tmp_path: Path, runtime, sample_template):
     register_sample_units(runtime.ctx)
     copy = tmp_path / "in" / Path(sample_template.path).name
     shutil.copytree(sample_template.path, copy)
     return dataclasses.replace(sample_template, path=copy)
 
 
-def test_a_batch_goes_through_every_automatic_stage(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_goes_through_every_automatic_stage(runtime, sample) -> None:
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     receipt = queries.batch_receipt(runtime.ctx, batch_id)
     apps = {a["id_number"]: a for a in queries.list_applications(runtime.ctx, batch=batch_id)}
@@ -86,7 +86,7 @@ def test_a_batch_goes_through_every_automatic_stage(runtime, sample) -> None:  #
     assert {"batch.row_without_folder", "batch.folder_without_row"} <= codes
 
 
-def test_blocking_findings_return_the_application_with_every_problem_listed(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_blocking_findings_return_the_application_with_every_problem_listed(runtime, sample) -> None:
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     returned = queries.list_applications(runtime.ctx, batch=batch_id, state=State.RETURNED)
     assert returned
@@ -98,7 +98,7 @@ def test_blocking_findings_return_the_application_with_every_problem_listed(runt
         assert blocks and all(m in last["reason"] for m in blocks)
 
 
-def test_reimporting_the_same_batch_creates_nothing_new(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_reimporting_the_same_batch_creates_nothing_new(runtime, sample) -> None:
     first = import_batch(runtime, sample.path, wait=True, timeout=120)
     with runtime.ctx.db.uow() as s:
         materials_before = s.scalar(select(func.count()).select_from(Material))
@@ -113,7 +113,7 @@ def test_reimporting_the_same_batch_creates_nothing_new(runtime, sample) -> None
         assert s.scalar(select(func.count()).select_from(Event)) == events_before + 1
 
 
-def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     app_id = queries.batch_receipt(runtime.ctx, batch_id)["created"][0]
     before = queries.show_application(runtime.ctx, app_id)
@@ -125,7 +125,7 @@ def test_a_redelivered_message_changes_nothing(runtime, sample) -> None:  # type
     assert after["state"] == before["state"]
 
 
-def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime, sample, tmp_path) -> None:
     clean = next(i for i, rules in sample.expected.items() if not rules)
     folder = Path(sample.path) / sample.applicant(clean).folder
     report = folder / "述职报告.pdf"
@@ -146,7 +146,7 @@ def test_a_returned_application_can_be_resubmitted_with_corrected_files(runtime,
     assert any(m["kind"] == "述职报告" for m in shown["materials"])
 
 
-def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(with_stages, sample) -> None:
     runtime = with_stages(STAGES.replace("extract", run=failing(OSError("磁盘不可用"))))
     runtime.ctx.settings = runtime.ctx.settings.with_(stage_attempt_cap=3)
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
@@ -158,7 +158,7 @@ def test_a_stage_that_keeps_failing_goes_to_failed_with_its_reason(with_stages, 
     assert {f["id"] for f in status["failed"]} == {a["id"] for a in failed}
 
 
-def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> None:
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
     with runtime.ctx.db.uow() as s:
         rows = s.execute(select(FindingRow.application_id, FindingRow.stage, FindingRow.rule,
@@ -170,7 +170,7 @@ def test_findings_are_not_duplicated_when_a_stage_reruns(runtime, sample) -> Non
     del batch_id
 
 
-def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch) -> None:
     from pipeline.stages import extract
     from pipeline.storage.db.models import Extraction
 
@@ -194,7 +194,7 @@ def test_a_text_layer_is_read_once_per_file_content(runtime, sample, monkeypatch
     assert calls == [] and all(r.readings == () for r in results.values())
 
 
-def _single_applicant_batch(sample, id_number: str, target: Path, **changes: object) -> Path:  # type: ignore[no-untyped-def]
+def _single_applicant_batch(sample, id_number: str, target: Path, **changes: object) -> Path:
     """A new batch holding one sample applicant, with some roster values changed."""
     import csv
 
@@ -211,7 +211,7 @@ def _single_applicant_batch(sample, id_number: str, target: Path, **changes: obj
     return target
 
 
-def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_duplicate(runtime, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_duplicate(runtime, sample, tmp_path) -> None:
     first = import_batch(runtime, sample.path, wait=True, timeout=120)
     clean = next(i for i, rules in sample.expected.items() if not rules)
     original = next(a for a in queries.list_applications(runtime.ctx, batch=first) if a["id_number"] == clean)
@@ -225,7 +225,7 @@ def test_a_second_application_of_the_same_person_and_year_is_returned_as_a_dupli
     assert queries.show_application(runtime.ctx, original["id"])["state"] == State.UNIT_REVIEW
 
 
-def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(with_stages, sample) -> None:
     failed_once: set[int] = set()
     runtime = with_stages(STAGES.replace("extract", run=failing(ConnectionError("连接中断"), failed_once)))
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
@@ -237,7 +237,7 @@ def test_a_stage_that_fails_once_is_retried_from_where_it_stopped(with_stages, s
         assert actions.count("stage.normalize") == 1 and actions.count("stage.extract") == 1
 
 
-def test_a_sideways_phone_photo_gets_an_upright_copy_and_keeps_its_original(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_sideways_phone_photo_gets_an_upright_copy_and_keeps_its_original(runtime, sample) -> None:
     from PIL import Image
 
     import_batch(runtime, sample.path, wait=True, timeout=120)
@@ -254,7 +254,7 @@ def test_a_sideways_phone_photo_gets_an_upright_copy_and_keeps_its_original(runt
         assert b.getexif().get(0x0112, 1) == 1
 
 
-def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtime, sample) -> None:
     from intake.bulk import open_batch
     from pipeline.services.intake import submit_batch
     from zhicheng.app import drain
@@ -268,11 +268,11 @@ def test_work_left_waiting_by_a_crash_is_processed_by_the_embedded_worker(runtim
     assert queries.batch_pending(runtime.ctx, batch_id) == 0
 
 
-def test_a_failed_application_is_processed_again_after_a_retry(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_application_is_processed_again_after_a_retry(with_stages, sample) -> None:
     from pipeline.services.recovery import retry_failed
     from zhicheng.app import drain
 
-    def broken(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def broken(ctx, app_ids):
         raise RuntimeError("规则文件不可读")
 
     broken_rt = with_stages(STAGES.replace("check", run=broken))
@@ -290,7 +290,7 @@ def test_a_failed_application_is_processed_again_after_a_retry(with_stages, samp
     assert queries.show_application(runtime.ctx, failed[1])["state"] == State.FAILED
 
 
-def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, sample) -> None:
     from intake.bulk import open_batch
     from pipeline.services.intake import submit_batch
     from pipeline.storage.db.models import Application
@@ -301,7 +301,7 @@ def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, s
     real = STAGES.named("normalize").run
     seen: list[object] = []
 
-    def busy(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def busy(ctx, app_ids):
         # the same message, delivered again now
         seen.append(run_chunk(ctx, stages, "normalize", app_ids).next)
         with ctx.db.uow() as s:
@@ -315,7 +315,7 @@ def test_a_duplicate_message_while_a_worker_runs_the_stage_is_a_no_op(runtime, s
     assert actions.count("stage.normalize") == 1
 
 
-def test_one_failing_application_does_not_hold_back_the_rest_of_its_chunk(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_one_failing_application_does_not_hold_back_the_rest_of_its_chunk(runtime, sample) -> None:
     from intake.bulk import open_batch
     from pipeline.services.intake import submit_batch
 
@@ -325,7 +325,7 @@ def test_one_failing_application_does_not_hold_back_the_rest_of_its_chunk(runtim
     real = STAGES.named("normalize").run
     bad = ids[3]
 
-    def one_bad(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def one_bad(ctx, app_ids):
         if bad in app_ids:
             raise OSError("读取失败")
         return real(ctx, app_ids)
@@ -349,7 +349,7 @@ def test_stages_must_follow_each_other() -> None:
     assert isinstance(StageResult(), StageResult)
 
 
-def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, sample) -> None:
     import time
 
     from intake.bulk import open_batch
@@ -362,7 +362,7 @@ def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, s
     real = STAGES.named("normalize").run
     seen: list[object] = []
 
-    def slow(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def slow(ctx, app_ids):
         time.sleep(2.5)  # longer than two leases: the runner renews them meanwhile
         seen.append(run_chunk(ctx, stages, "normalize", app_ids).next)  # a recovery's resend
         return real(ctx, app_ids)
@@ -375,12 +375,12 @@ def test_a_chunk_that_outlasts_a_lease_keeps_its_leases_while_it_runs(runtime, s
         assert actions.count("stage.normalize") == 1
 
 
-def test_a_results_notes_are_logged_once_per_application_action_and_reason(with_stages, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_results_notes_are_logged_once_per_application_action_and_reason(with_stages, sample) -> None:
     from pipeline.stages import Note
 
     real = STAGES.named("check").run
 
-    def noting(ctx, app_ids):  # type: ignore[no-untyped-def]
+    def noting(ctx, app_ids):
         # Every application of the chunk notes every one of them: each note comes several times.
         out = real(ctx, app_ids)
         every = tuple(Note(j, "center", "test.noted", "同一批次") for j in sorted(out))

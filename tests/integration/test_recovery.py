@@ -17,13 +17,13 @@ from zhicheng.sample.units import _PRIVATE_CODE as PRIVATE
 START = datetime(2026, 11, 27, 9, 0)
 
 
-class Sent(list):  # type: ignore[type-arg]
+class Sent(list):
     def __call__(self, stage: str, app_ids: list[int]) -> None:
         self.extend((stage, app_id) for app_id in app_ids)
 
 
 def later(ctx: Context, seconds: int) -> None:
-    ctx.clock.at += timedelta(seconds=seconds)  # type: ignore[attr-defined]
+    ctx.clock.at += timedelta(seconds=seconds)
 
 
 def test_work_that_has_not_moved_is_sent_again_after_the_threshold(ctx: Context) -> None:

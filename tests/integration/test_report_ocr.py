@@ -91,7 +91,7 @@ def report_findings(app: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in app["findings"] if f["rule"].startswith("report.")]
 
 
-def test_a_scanned_report_is_counted_by_ocr_once_per_content(runtime, tmp_path: Path, ocr_calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_scanned_report_is_counted_by_ocr_once_per_content(runtime, tmp_path: Path, ocr_calls) -> None:
     done = import_units(runtime.ctx, [(2, {"code": UNIT_CODE, "name": badfiles.UNIT_NAME,
                                            "region": "雨花区", "kind": "非公企业",
                                            "approver": "主管机构", "status": "已审核"})])

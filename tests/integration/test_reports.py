@@ -35,6 +35,7 @@ from pipeline.storage.db.models import (
 )
 from reports.lists import write_publicity, write_review_sheet, write_roster
 from reports.packet import write_packet
+from tests.cli_support import invoke
 from tests.helpers import register_sample_units
 from zhicheng.app import import_batch
 from zhicheng.sample import make_batch
@@ -57,7 +58,7 @@ def squeeze(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def sample_template(tmp_path_factory: pytest.TempPathFactory):
     """Six applicants with real files: one without its 述职报告, one with a broken one; the first
     clean applicant's 业绩材料 is replaced by an encrypted PDF after the batch is made."""
     batch = make_batch(tmp_path_factory.mktemp("sample"), applicants=6, seed=11, light=True,
@@ -73,7 +74,7 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
 
 
 @pytest.fixture
-def imported(tmp_path: Path, runtime, sample_template):  # type: ignore[no-untyped-def]
+def imported(tmp_path: Path, runtime, sample_template):
     """The sample batch imported and processed; a dict id_number -> application summary."""
     batch, encrypted_id = sample_template
     register_sample_units(runtime.ctx)
@@ -84,16 +85,16 @@ def imported(tmp_path: Path, runtime, sample_template):  # type: ignore[no-untyp
     return dataclasses.replace(batch, path=copy), apps, encrypted_id
 
 
-def _by_flaw(batch, apps, flaw):  # type: ignore[no-untyped-def]
+def _by_flaw(batch, apps, flaw):
     return next(apps[a.id_number] for a in batch.applicants if flaw in a.flaws)
 
 
-def _clean(batch, apps, encrypted_id):  # type: ignore[no-untyped-def]
+def _clean(batch, apps, encrypted_id):
     return next(apps[a.id_number] for a in batch.applicants
                 if not a.flaws and a.id_number != encrypted_id)
 
 
-def test_a_packet_shows_the_cover_then_every_material_in_contract_order(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_packet_shows_the_cover_then_every_material_in_contract_order(runtime, imported, tmp_path) -> None:
     batch, apps, encrypted_id = imported
     app = _clean(batch, apps, encrypted_id)
     pdf, html = write_packet(runtime.ctx, app["id"], tmp_path / "out")
@@ -144,7 +145,7 @@ def test_a_packet_shows_the_cover_then_every_material_in_contract_order(runtime,
     assert app["name"] in page and "材料目录" in page
 
 
-def test_a_missing_material_gets_a_page_that_says_so(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_material_gets_a_page_that_says_so(runtime, imported, tmp_path) -> None:
     batch, apps, _ = imported
     app = _by_flaw(batch, apps, "material.missing")
     pdf = write_packet(runtime.ctx, app["id"], tmp_path)[0]
@@ -156,7 +157,7 @@ def test_a_missing_material_gets_a_page_that_says_so(runtime, imported, tmp_path
     assert "述职报告：材料缺失" in page and "未提交“述职报告”" in page
 
 
-def test_broken_and_encrypted_pdfs_get_a_page_that_says_so(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_and_encrypted_pdfs_get_a_page_that_says_so(runtime, imported, tmp_path) -> None:
     batch, apps, encrypted_id = imported
     for app, kind, words in ((_by_flaw(batch, apps, "material.unreadable"), "述职报告", "无法"),
                              (apps[encrypted_id], "业绩材料", "加密")):
@@ -169,7 +170,7 @@ def test_broken_and_encrypted_pdfs_get_a_page_that_says_so(runtime, imported, tm
         assert f"{kind}：材料无法打开" in page and words in page
 
 
-def test_findings_are_grouped_by_severity_with_their_messages(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_findings_are_grouped_by_severity_with_their_messages(runtime, imported, tmp_path) -> None:
     batch, apps, _ = imported
     app = _by_flaw(batch, apps, "material.missing")
     pdf = write_packet(runtime.ctx, app["id"], tmp_path)[0]
@@ -179,7 +180,7 @@ def test_findings_are_grouped_by_severity_with_their_messages(runtime, imported,
         assert squeeze(f["message"])[:40] in text
 
 
-def test_names_and_opinions_with_markup_render_as_text(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_names_and_opinions_with_markup_render_as_text(runtime, imported, tmp_path) -> None:
     batch, apps, encrypted_id = imported
     app = _clean(batch, apps, encrypted_id)
     opinion = '<script>alert("x")</script> 材料"不清晰"，请重传'
@@ -199,7 +200,7 @@ def test_names_and_opinions_with_markup_render_as_text(runtime, imported, tmp_pa
     assert "<b>张" not in page
 
 
-def test_what_changed_since_the_return_is_listed(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_what_changed_since_the_return_is_listed(runtime, imported, tmp_path) -> None:
     batch, apps, encrypted_id = imported
     app = _clean(batch, apps, encrypted_id)
     with runtime.ctx.db.uow() as s:
@@ -215,7 +216,7 @@ def test_what_changed_since_the_return_is_listed(runtime, imported, tmp_path) ->
     assert "继续教育学时80112" in text
 
 
-def _publicity(runtime, app_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+def _publicity(runtime, app_ids: list[int]) -> int:
     with runtime.ctx.db.uow() as s:
         unit = s.get(Application, app_ids[0]).unit_code
         p = Publicity(unit_code=unit, contact="王经办", phone="0731-84561234",
@@ -229,7 +230,7 @@ def _publicity(runtime, app_ids: list[int]) -> int:  # type: ignore[no-untyped-d
         return p.id
 
 
-def test_the_publicity_notice_shows_no_full_id_number_anywhere(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_publicity_notice_shows_no_full_id_number_anywhere(runtime, imported, tmp_path) -> None:
     batch, apps, _ = imported
     pid = _publicity(runtime, [a["id"] for a in apps.values()])
     pdf, xlsx = write_publicity(runtime.ctx, pid, tmp_path)
@@ -259,7 +260,7 @@ def test_the_publicity_notice_shows_no_full_id_number_anywhere(runtime, imported
     assert not ID_RE.search(str(reader.metadata))
 
 
-def test_spreadsheet_cells_that_look_like_formulas_stay_text(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_spreadsheet_cells_that_look_like_formulas_stay_text(runtime, imported, tmp_path) -> None:
     batch, apps, _ = imported
     ids = [a["id"] for a in apps.values()][:3]
     values = {"name": '=HYPERLINK("http://x","点我")', "specialty": "@SUM(A1:A9)",
@@ -279,7 +280,7 @@ def test_spreadsheet_cells_that_look_like_formulas_stay_text(runtime, imported, 
     assert "<f>" not in sheet
 
 
-def test_the_roster_zip_holds_the_roster_and_every_packet(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_roster_zip_holds_the_roster_and_every_packet(runtime, imported, tmp_path) -> None:
     batch, apps, encrypted_id = imported
     chosen = [a for a in apps.values() if a["state"] == State.UNIT_REVIEW][:2]
     assert len(chosen) == 2
@@ -308,7 +309,7 @@ def test_the_roster_zip_holds_the_roster_and_every_packet(runtime, imported, tmp
             assert len(PdfReader(io.BytesIO(zf.read(n))).pages) > 3
 
 
-def test_the_review_sheet_lists_the_units_queue_with_its_flags(runtime, imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_sheet_lists_the_units_queue_with_its_flags(runtime, imported, tmp_path) -> None:
     batch, apps, _ = imported
     queued = [a for a in apps.values() if a["state"] == State.UNIT_REVIEW]
     unit = queued[0]["unit_code"]
@@ -331,33 +332,30 @@ def test_the_review_sheet_lists_the_units_queue_with_its_flags(runtime, imported
         assert o.name not in text
 
 
-def test_the_report_commands_print_the_files_they_wrote(runtime, imported, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_commands_print_the_files_they_wrote(runtime, imported, settings, tmp_path) -> None:
     import json
-
-    from click.testing import CliRunner
-
-    from zhicheng.cli import build
 
     batch, apps, _ = imported
     pid = _publicity(runtime, [a["id"] for a in apps.values()][:2])
-    base = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url, "report"]
-    runner = CliRunner()
+
+    def report(*args: str):
+        return invoke(settings.data_dir, settings.database_url, "report", *args)
+
     app_id = next(iter(apps.values()))["id"]
 
-    result = runner.invoke(build(), [*base, "packet", str(app_id), "--out", str(tmp_path / "a")])
+    result = report("packet", str(app_id), "--out", str(tmp_path / "a"))
     assert result.exit_code == 0, result.output
     files = result.stdout.split()
     assert len(files) == 2 and all(Path(f).is_file() for f in files)
     assert files[0].endswith(".pdf") and files[1].endswith(".html")
 
-    result = runner.invoke(build(), [*base, "packet", "--state", "unit_review", "--json",
-                                     "--out", str(tmp_path / "b")])
+    result = report("packet", "--state", "unit_review", "--json", "--out", str(tmp_path / "b"))
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)["files"]
     queued = [a for a in apps.values() if a["state"] == State.UNIT_REVIEW]
     assert len(listed) == 2 * len(queued) and all(Path(f).is_file() for f in listed)
 
-    result = runner.invoke(build(), [*base, "publicity", str(pid), "--json", "--out", str(tmp_path / "c")])
+    result = report("publicity", str(pid), "--json", "--out", str(tmp_path / "c"))
     assert result.exit_code == 0, result.output
     assert [Path(f).suffix for f in json.loads(result.stdout)["files"]] == [".pdf", ".xlsx"]
 
@@ -367,13 +365,13 @@ def test_the_report_commands_print_the_files_they_wrote(runtime, imported, setti
                                 (["review-sheet", "--unit", "91430100MA4L00009"],
                                  "错误：单位91430100MA4L00009未注册", 4),
                                 (["packet"], "错误：请给出申报编号", 3)):
-        result = runner.invoke(build(), [*base, *args, "--out", str(tmp_path / "d")])
+        result = report(*args, "--out", str(tmp_path / "d"))
         assert result.exit_code == code, (args, result.output)
         assert message in result.stderr and "Traceback" not in result.output
         assert result.stdout == ""
 
 
-def test_a_queue_of_packets_is_written_by_recycled_processes(runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_queue_of_packets_is_written_by_recycled_processes(runtime, tmp_path) -> None:
     """Several packets through the pool (2 processes, each replaced after 2 packets): every
     packet is written, in order, the same as one written in this process."""
     from pypdf import PdfReader

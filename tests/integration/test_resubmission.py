@@ -15,7 +15,7 @@ from zhicheng.app import import_batch
 from zhicheng.sample import make_batch
 
 
-def test_a_corrected_resubmission_replaces_what_changed_and_says_so(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_corrected_resubmission_replaces_what_changed_and_says_so(runtime, tmp_path: Path) -> None:
     register_sample_units(runtime.ctx)
     sample = make_batch(tmp_path / "in", applicants=3, seed=41, light=True, flaws=False,
                         roster_format="csv")

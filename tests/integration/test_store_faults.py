@@ -47,7 +47,7 @@ def build(tmp_path: Path, persons: list[Person]) -> Path:
     return batch
 
 
-def submit(ctx, path: Path, leave_free: int | None = None) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+def submit(ctx, path: Path, leave_free: int | None = None) -> tuple[int, list[int]]:
     """Import a batch; with `leave_free`, the store's disk is filled to that many free bytes
     after the free-space guard has passed (as another import running at the same time does)."""
     started: list[int] = []
@@ -72,14 +72,14 @@ def test_blobs_on_their_own_filesystem_are_stored_whole(tmp_path: Path) -> None:
         store = BlobStore(data_dir)
         data = os.urandom(3 * 1024 * 1024 + 17)
         blob = store.put_stream(io.BytesIO(data))
-        assert blob.kept and store.path(blob.sha256).read_bytes() == data  # type: ignore[arg-type]
-        assert os.stat(store.path(blob.sha256)).st_dev != os.stat(data_dir / "tmp").st_dev  # type: ignore[arg-type]
+        assert blob.kept and store.path(blob.sha256).read_bytes() == data
+        assert os.stat(store.path(blob.sha256)).st_dev != os.stat(data_dir / "tmp").st_dev
         assert store.put_bytes(b"upright copy") == __import__("hashlib").sha256(b"upright copy").hexdigest()
         leftovers = [p.name for p in (data_dir / "blobs").iterdir() if p.is_file()]
         assert leftovers == []  # no temporary file left beside the fan-out folders
 
 
-def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path: Path) -> None:
     batch = build(tmp_path, people(4))
     blobs = ctx.settings.data_dir / "blobs"
     with tmpfs(blobs, "16m"):
@@ -108,17 +108,17 @@ def test_a_full_disk_interrupts_the_import_and_blames_no_applicant(ctx, tmp_path
             assert not list(s.scalars(select(Material).where(Material.intake_problem.is_not(None))))
             for a in apps:
                 for m in a.materials:
-                    assert (blobs / m.sha256[:2] / m.sha256).exists()  # type: ignore[index]
+                    assert (blobs / m.sha256[:2] / m.sha256).exists()
             ids = sorted(a.id for a in apps)
         assert sorted(started) == ids  # each application (created, or waiting) sent once
 
 
-def _run(ctx, stage: str, app_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _run(ctx, stage: str, app_id: int) -> list[int]:
     """One run of a stage on one application; the ids the queue would retry."""
     return run_stage(ctx, STAGES, STAGES.named(stage), [app_id])[1]
 
 
-def _stage_until_done(ctx, stage: str, app_id: int) -> None:  # type: ignore[no-untyped-def]
+def _stage_until_done(ctx, stage: str, app_id: int) -> None:
     for _ in range(ctx.settings.stage_attempt_cap + 1):
         if not _run(ctx, stage, app_id):   # a store fault is transient: retried up to the cap
             return
@@ -126,7 +126,7 @@ def _stage_until_done(ctx, stage: str, app_id: int) -> None:  # type: ignore[no-
 
 @pytest.mark.parametrize("stage", ["normalize", "extract"])
 def test_a_store_not_mounted_on_the_worker_fails_the_application_not_the_applicant(
-        ctx, tmp_path: Path, stage: str) -> None:  # type: ignore[no-untyped-def]
+        ctx, tmp_path: Path, stage: str) -> None:
     (person,) = people(1)
     _, (app_id,) = submit(ctx, build(tmp_path, [person]))
     if stage == "extract":

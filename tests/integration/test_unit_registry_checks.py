@@ -11,7 +11,8 @@ from pipeline.domain.identity import make_uscc
 from pipeline.domain.states import State
 from pipeline.services import recommend
 from pipeline.services.errors import WorkflowError
-from pipeline.services.units import UnitError, import_units, link, list_units, refuse, register, validate
+from pipeline.services.unit_records import validate
+from pipeline.services.units import UnitError, import_units, link, list_units, refuse, register
 from pipeline.storage.db.models import Application, Event
 from tests.helpers import register_sample_units, seed_application
 from zhicheng.sample.units import _DEPT_CODE as DEPT

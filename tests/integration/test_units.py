@@ -12,8 +12,8 @@ from sqlalchemy import select
 from intake.units_file import read_units_file
 from pipeline.context import Context
 from pipeline.domain.identity import make_uscc
+from pipeline.services.unit_records import UnitData
 from pipeline.services.units import (
-    UnitData,
     UnitError,
     import_units,
     link,
@@ -59,7 +59,7 @@ def write_xlsx(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-def import_file(ctx: Context, path: Path):  # type: ignore[no-untyped-def]
+def import_file(ctx: Context, path: Path):
     rows, problems = read_units_file(path)
     assert problems == []
     return import_units(ctx, rows)
@@ -87,7 +87,7 @@ def stored(ctx: Context, unit_code: str) -> dict[str, object] | None:
 
 
 def by_code(ctx: Context) -> dict[str, dict[str, object]]:
-    return {u["code"]: u for u in list_units(ctx)}  # type: ignore[misc]
+    return {u["code"]: u for u in list_units(ctx)}
 
 
 # --- importing files -----------------------------------------------------------------------------

@@ -8,30 +8,31 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from intake.watch import NOTE_SUFFIX, InboxWatcher, make_importer
+from intake.watch import NOTE_SUFFIX, InboxWatcher
+from intake.watch_import import make_importer
 from pipeline.storage.db.models import Application, ImportBatch
 from tests.http_support import DESIGN, batch_zip, person, setup_units
 
 
 @pytest.fixture
-def inbox(tmp_path: Path, runtime) -> Path:  # type: ignore[no-untyped-def]
+def inbox(tmp_path: Path, runtime) -> Path:
     setup_units(runtime.ctx)
     folder = tmp_path / "inbox"
     folder.mkdir()
     return folder
 
 
-def batches(runtime) -> int:  # type: ignore[no-untyped-def]
+def batches(runtime) -> int:
     with runtime.ctx.db.uow() as s:
         return s.scalar(select(func.count()).select_from(ImportBatch)) or 0
 
 
-def apps(runtime) -> int:  # type: ignore[no-untyped-def]
+def apps(runtime) -> int:
     with runtime.ctx.db.uow() as s:
         return s.scalar(select(func.count()).select_from(Application)) or 0
 
 
-def watcher(runtime, inbox: Path, importer=None) -> InboxWatcher:  # type: ignore[no-untyped-def]
+def watcher(runtime, inbox: Path, importer=None) -> InboxWatcher:
     return InboxWatcher(inbox, importer or make_importer(runtime.ctx, runtime.queue.send))
 
 
@@ -45,7 +46,7 @@ def folder_batch(target: Path, people: list[dict[str, str]]) -> Path:
     return target
 
 
-def test_batches_already_in_the_inbox_are_imported_and_moved_with_a_note(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_batches_already_in_the_inbox_are_imported_and_moved_with_a_note(runtime, inbox) -> None:
     batch_zip([person(1, DESIGN)], inbox / "一批.zip")
     folder_batch(inbox / "二批", [person(2, DESIGN)])
     w = watcher(runtime, inbox)
@@ -59,7 +60,7 @@ def test_batches_already_in_the_inbox_are_imported_and_moved_with_a_note(runtime
     assert w.pending() == [] and batches(runtime) == 2 and apps(runtime) == 2
 
 
-def test_a_zip_copied_in_slowly_is_imported_once_after_it_stops_changing(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_copied_in_slowly_is_imported_once_after_it_stops_changing(runtime, inbox) -> None:
     data = batch_zip([person(n, DESIGN) for n in range(1, 4)])
     w = watcher(runtime, inbox)
     target = inbox / "慢慢复制.zip"
@@ -73,7 +74,7 @@ def test_a_zip_copied_in_slowly_is_imported_once_after_it_stops_changing(runtime
     assert batches(runtime) == 1 and apps(runtime) == 3
 
 
-def test_a_zip_that_stalls_half_written_is_waited_for_not_rejected(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_that_stalls_half_written_is_waited_for_not_rejected(runtime, inbox) -> None:
     data = batch_zip([person(1, DESIGN)])
     target = inbox / "半截.zip"
     target.write_bytes(data[: len(data) // 2])
@@ -86,7 +87,7 @@ def test_a_zip_that_stalls_half_written_is_waited_for_not_rejected(runtime, inbo
     assert batches(runtime) == 1
 
 
-def test_a_folder_still_being_filled_waits_for_its_last_file(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_still_being_filled_waits_for_its_last_file(runtime, inbox) -> None:
     staging = folder_batch(inbox.parent / "staging", [person(1, DESIGN), person(2, DESIGN)])
     target = inbox / "文件夹批次"
     target.mkdir()
@@ -103,7 +104,7 @@ def test_a_folder_still_being_filled_waits_for_its_last_file(runtime, inbox) -> 
     assert outcome.imported.batch_id is not None and apps(runtime) == 2
 
 
-def test_the_same_batch_dropped_twice_is_imported_once(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_batch_dropped_twice_is_imported_once(runtime, inbox) -> None:
     data = batch_zip([person(1, DESIGN)])
     w = watcher(runtime, inbox)
     (inbox / "批次.zip").write_bytes(data)
@@ -118,7 +119,7 @@ def test_the_same_batch_dropped_twice_is_imported_once(runtime, inbox) -> None: 
     assert batches(runtime) == 1 and apps(runtime) == 1
 
 
-def test_a_batch_that_cannot_be_imported_goes_to_rejected_with_a_chinese_note(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_that_cannot_be_imported_goes_to_rejected_with_a_chinese_note(runtime, inbox) -> None:
     empty = inbox / "没有花名册"
     (empty / "430102198501010011_张三").mkdir(parents=True)
     (empty / "430102198501010011_张三" / "学历证书.jpg").write_bytes(b"x")
@@ -133,11 +134,11 @@ def test_a_batch_that_cannot_be_imported_goes_to_rejected_with_a_chinese_note(ru
     assert "不是批次" in (inbox / "rejected" / ("说明.txt" + NOTE_SUFFIX)).read_text(encoding="utf-8")
 
 
-def test_a_transient_error_is_retried_at_the_next_poll_not_dropped(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_transient_error_is_retried_at_the_next_poll_not_dropped(runtime, inbox) -> None:
     real = make_importer(runtime.ctx, runtime.queue.send)
     calls: list[str] = []
 
-    def flaky(path: Path):  # type: ignore[no-untyped-def]
+    def flaky(path: Path):
         calls.append(path.name)
         if len(calls) == 1:
             raise PermissionError(13, "file is busy", str(path))
@@ -151,12 +152,12 @@ def test_a_transient_error_is_retried_at_the_next_poll_not_dropped(runtime, inbo
     assert not outcome.imported.rejected and calls == ["忙.zip", "忙.zip"] and batches(runtime) == 1
 
 
-def test_a_failed_move_is_retried_without_importing_again(runtime, inbox, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_move_is_retried_without_importing_again(runtime, inbox, monkeypatch) -> None:
     import intake.watch as watch
 
     real_move, failures = shutil.move, []
 
-    def move_once_failing(src, dst):  # type: ignore[no-untyped-def]
+    def move_once_failing(src, dst):
         if not failures:
             failures.append(src)
             raise PermissionError(13, "share is read-only for a moment", src)
@@ -171,7 +172,7 @@ def test_a_failed_move_is_retried_without_importing_again(runtime, inbox, monkey
     assert outcome.moved_to.parent.name == "processed" and batches(runtime) == 1
 
 
-def test_an_application_left_waiting_at_a_later_stage_is_sent_there_by_the_next_batch(runtime, inbox) -> None:  # type: ignore[no-untyped-def]
+def test_an_application_left_waiting_at_a_later_stage_is_sent_there_by_the_next_batch(runtime, inbox) -> None:
     from pipeline.stages import STAGES
     from pipeline.stages.runner import run_chunk
 

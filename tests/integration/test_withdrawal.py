@@ -17,7 +17,7 @@ from zhicheng.app import import_batch
 from zhicheng.sample import make_batch
 
 
-def test_a_withdrawn_application_is_restarted_by_a_corrected_import(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_withdrawn_application_is_restarted_by_a_corrected_import(runtime, tmp_path: Path) -> None:
     register_sample_units(runtime.ctx)
     sample = make_batch(tmp_path / "in", applicants=2, seed=43, light=True, flaws=False,
                         roster_format="csv")

@@ -59,7 +59,7 @@ def events_of(ctx: Context, app_id: int, action: str | None = None) -> list[Even
 
 # ---------------------------------------------------------------- review queues and decisions
 
-def test_a_unit_queue_lists_its_applications_oldest_first_with_their_flags(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_queue_lists_its_applications_oldest_first_with_their_flags(ctx, units) -> None:
     first = seed_application(ctx, PRIVATE)
     other = seed_application(ctx, HOSPITAL)
     second = seed_application(ctx, PRIVATE)
@@ -75,7 +75,7 @@ def test_a_unit_queue_lists_its_applications_oldest_first_with_their_flags(ctx, 
     assert other in [a["id"] for a in review.review_queue(ctx, "unit")]
 
 
-def test_a_pass_moves_the_application_and_is_recorded(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_pass_moves_the_application_and_is_recorded(ctx, units) -> None:
     app_id = seed_application(ctx, PRIVATE)
     d = review.decide(ctx, app_id, "pass", "材料齐全", reviewer="李经办", stage="unit", unit=PRIVATE)
     assert d.state is State.UNIT_PASSED and state_of(ctx, app_id) == State.UNIT_PASSED
@@ -88,7 +88,7 @@ def test_a_pass_moves_the_application_and_is_recorded(ctx, units) -> None:  # ty
 
 
 @pytest.mark.parametrize("decision, target", [("return", State.RETURNED), ("reject", State.REJECTED)])
-def test_return_and_reject_need_an_opinion(ctx, units, decision: str, target: State) -> None:  # type: ignore[no-untyped-def]
+def test_return_and_reject_need_an_opinion(ctx, units, decision: str, target: State) -> None:
     app_id = seed_application(ctx, PRIVATE)
     with pytest.raises(WorkflowError, match="必须填写审核意见"):
         review.decide(ctx, app_id, decision, "  ")
@@ -98,7 +98,7 @@ def test_return_and_reject_need_an_opinion(ctx, units, decision: str, target: St
     assert "学历证书不清晰" in events_of(ctx, app_id)[-1].reason
 
 
-def test_a_decision_outside_the_stage_is_refused_with_a_clear_message(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_outside_the_stage_is_refused_with_a_clear_message(ctx, units) -> None:
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
     with pytest.raises(WorkflowError, match="当前状态为“单位初审通过”"):
         review.decide(ctx, app_id, "pass")
@@ -113,7 +113,7 @@ def test_a_decision_outside_the_stage_is_refused_with_a_clear_message(ctx, units
         assert s.scalar(select(func.count()).select_from(Review)) == 0
 
 
-def test_a_second_decision_on_the_same_application_is_refused(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_decision_on_the_same_application_is_refused(ctx, units) -> None:
     app_id = seed_application(ctx, PRIVATE)
     review.decide(ctx, app_id, "pass")
     with pytest.raises(WorkflowError):
@@ -125,14 +125,14 @@ def test_a_second_decision_on_the_same_application_is_refused(ctx, units) -> Non
 # ---------------------------------------------------------------- center review
 
 def _at_center(ctx: Context, unit: str, **seed: object) -> int:
-    app_id = seed_application(ctx, unit, state="publicity_passed", **seed)  # type: ignore[arg-type]
+    app_id = seed_application(ctx, unit, state="publicity_passed", **seed)
     _publicised(ctx, unit, [app_id])
     recommend.build(ctx, unit, 2026)
     assert state_of(ctx, app_id) == State.CENTER_REVIEW
     return app_id
 
 
-def test_a_refused_center_pass_changes_nothing_and_names_the_reject_command(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_center_pass_changes_nothing_and_names_the_reject_command(ctx, units) -> None:
     app_id = _at_center(ctx, PRIVATE, offline_review="未通过")
     offline_review.record_offline_review(ctx, app_id, "未通过", by="窗口张三")
     queue = review.review_queue(ctx, "center")
@@ -148,7 +148,7 @@ def test_a_refused_center_pass_changes_nothing_and_names_the_reject_command(ctx,
     assert d.state is State.REJECTED and events_of(ctx, app_id)[-1].actor == "中心李四"
 
 
-def test_the_rosters_offline_review_is_only_the_units_declaration(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_the_rosters_offline_review_is_only_the_units_declaration(ctx, units) -> None:
     app_id = _at_center(ctx, HOSPITAL, offline_review="通过")  # the unit says 通过
     flags = [f["rule"] for f in review.review_queue(ctx, "center", HOSPITAL)[0]["findings"]]
     assert flags == ["offline_review.pending"]
@@ -162,7 +162,7 @@ def test_the_rosters_offline_review_is_only_the_units_declaration(ctx, units) ->
     assert review.decide(ctx, app_id, "pass").state is State.CENTER_PASSED
 
 
-def test_an_offline_list_applies_good_rows_and_names_bad_ones(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_an_offline_list_applies_good_rows_and_names_bad_ones(ctx, units) -> None:
     a = _at_center(ctx, PRIVATE, name="张甲")
     b = _at_center(ctx, HOSPITAL, name="李乙")
     id_a, id_b = (show_application(ctx, i)["id_number"] for i in (a, b))
@@ -179,14 +179,14 @@ def test_an_offline_list_applies_good_rows_and_names_bad_ones(ctx, units) -> Non
     assert show_application(ctx, b)["offline_result"] is None
 
 
-def test_an_unknown_unit_code_is_refused_in_a_queue(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_unit_code_is_refused_in_a_queue(ctx, units) -> None:
     with pytest.raises(NotFound, match="未登记"):
         review.review_queue(ctx, "unit", "91430000XXXXXXXXXX")
 
 
 # ---------------------------------------------------------------- publicity
 
-def test_a_publicity_takes_the_units_passed_applications_and_stores_its_end(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_publicity_takes_the_units_passed_applications_and_stores_its_end(ctx, units) -> None:
     own = seed_application(ctx, DEPT, state="unit_passed")
     sub = seed_application(ctx, DESIGN, state="unit_passed")       # a subordinate of DEPT
     waiting = seed_application(ctx, DEPT)                          # still in unit review
@@ -201,7 +201,7 @@ def test_a_publicity_takes_the_units_passed_applications_and_stores_its_end(ctx,
     assert events_of(ctx, own)[-1].action == "publicity.open"
 
 
-def test_a_publicity_names_every_application_it_cannot_take(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_publicity_names_every_application_it_cannot_take(ctx, units) -> None:
     ok = seed_application(ctx, PRIVATE, state="unit_passed")
     waiting = seed_application(ctx, PRIVATE)
     stranger = seed_application(ctx, HOSPITAL, state="unit_passed")
@@ -222,13 +222,13 @@ def test_a_publicity_names_every_application_it_cannot_take(ctx, units) -> None:
     (5, " ", "13800138000", "联系人"),
     (5, "王", "call me", "联系电话"),
 ])
-def test_a_publicity_with_bad_terms_is_refused(ctx, units, days, contact, phone, message) -> None:  # type: ignore[no-untyped-def]
+def test_a_publicity_with_bad_terms_is_refused(ctx, units, days, contact, phone, message) -> None:
     seed_application(ctx, PRIVATE, state="unit_passed")
     with pytest.raises(WorkflowError, match=message):
         publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), days, contact, phone, **PAST)
 
 
-def test_a_publicity_reaching_into_an_unknown_year_is_refused(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_publicity_reaching_into_an_unknown_year_is_refused(ctx, units) -> None:
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
     with pytest.raises(CalendarUnknown):
         publicity.open_publicity(ctx, PRIVATE, date(2026, 12, 28), 5, "王", "13800138000")
@@ -249,7 +249,7 @@ def _publicised(ctx: Context, unit: str, ids: list[int], start: date = date(2026
         return pub.id
 
 
-def test_closing_proposes_holds_open_objections_and_the_unit_confirms(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_closing_proposes_holds_open_objections_and_the_unit_confirms(ctx, units) -> None:
     clean, upheld, dismissed, pending = (seed_application(ctx, PRIVATE, state="unit_passed")
                                          for _ in range(4))
     pub_id = publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", **PAST)
@@ -287,14 +287,14 @@ def test_closing_proposes_holds_open_objections_and_the_unit_confirms(ctx, units
     assert results == {clean: "passed", dismissed: "passed", upheld: "failed", pending: "passed"}
 
 
-def test_a_confirm_before_the_closing_is_refused(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_confirm_before_the_closing_is_refused(ctx, units) -> None:
     seed_application(ctx, PRIVATE, state="unit_passed")
     pub_id = publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 30), 5, "王", "13800138000")
     with pytest.raises(WorkflowError, match="尚未结束"):
         publicity_closing.confirm(ctx, pub_id, by="单位王五")
 
 
-def test_the_center_reopens_a_wrong_close_with_a_reason(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_the_center_reopens_a_wrong_close_with_a_reason(ctx, units) -> None:
     a, b = (seed_application(ctx, PRIVATE, state="unit_passed") for _ in range(2))
     pub_id = publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", **PAST)
     publicity_closing.close_due(ctx, date(2026, 11, 7))
@@ -315,7 +315,7 @@ def test_the_center_reopens_a_wrong_close_with_a_reason(ctx, units) -> None:  # 
         publicity_closing.reopen(ctx, pub_id, "再次开启", by="中心赵六")
 
 
-def test_date_guards_refuse_a_past_start_and_a_future_today_unless_forced(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_date_guards_refuse_a_past_start_and_a_future_today_unless_forced(ctx, units) -> None:
     from pipeline.services.jobs import run_job
 
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
@@ -337,7 +337,7 @@ def test_date_guards_refuse_a_past_start_and_a_future_today_unless_forced(ctx, u
         assert forced.actor == "运维甲" and "演练" in (forced.reason or "")
 
 
-def test_objections_are_refused_outside_the_period_and_for_strangers(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_objections_are_refused_outside_the_period_and_for_strangers(ctx, units) -> None:
     app_id = seed_application(ctx, PRIVATE, state="unit_passed")
     other = seed_application(ctx, HOSPITAL, state="unit_review")
     pub_id = publicity.open_publicity(ctx, PRIVATE, date(2026, 11, 2), 5, "王", "13800138000", **PAST)
@@ -352,7 +352,7 @@ def test_objections_are_refused_outside_the_period_and_for_strangers(ctx, units)
         publicity.object_to(ctx, pub_id, str(app_id), "关闭后", today=date(2026, 11, 9))
 
 
-def test_the_same_sweep_twice_and_a_late_sweep_close_each_publicity_once(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_sweep_twice_and_a_late_sweep_close_each_publicity_once(ctx, units) -> None:
     ids = []
     for start in (date(2026, 10, 12), date(2026, 10, 19), date(2026, 11, 2)):
         app_id = seed_application(ctx, PRIVATE, state="unit_passed")
@@ -369,7 +369,7 @@ def test_the_same_sweep_twice_and_a_late_sweep_close_each_publicity_once(ctx, un
 
 # ---------------------------------------------------------------- recommendation
 
-def test_a_recommendation_goes_to_the_supervising_unit_then_the_center(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_a_recommendation_goes_to_the_supervising_unit_then_the_center(ctx, units) -> None:
     a, b = (seed_application(ctx, DESIGN, state="publicity_passed") for _ in range(2))
     _publicised(ctx, DESIGN, [a, b])
     built = recommend.build(ctx, DESIGN, 2026)
@@ -383,7 +383,7 @@ def test_a_recommendation_goes_to_the_supervising_unit_then_the_center(ctx, unit
     assert [x["id"] for x in review.review_queue(ctx, "center")] == [a]
 
 
-def test_the_unit_recommends_only_the_people_it_ticked(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_recommends_only_the_people_it_ticked(ctx, units) -> None:
     a, b, c = (seed_application(ctx, PRIVATE, state="publicity_passed") for _ in range(3))
     _publicised(ctx, PRIVATE, [a, b, c])
     other = seed_application(ctx, PRIVATE, state="unit_passed")
@@ -397,7 +397,7 @@ def test_the_unit_recommends_only_the_people_it_ticked(ctx, units) -> None:  # t
     assert rest.created and rest.count == 1 and state_of(ctx, b) != State.PUBLICITY_PASSED
 
 
-def test_building_twice_does_not_duplicate(ctx, units) -> None:  # type: ignore[no-untyped-def]
+def test_building_twice_does_not_duplicate(ctx, units) -> None:
     first = [seed_application(ctx, PRIVATE, state="publicity_passed") for _ in range(3)]
     _publicised(ctx, PRIVATE, first)
     one = recommend.build(ctx, PRIVATE, 2026)
@@ -416,7 +416,7 @@ def test_building_twice_does_not_duplicate(ctx, units) -> None:  # type: ignore[
     assert recommend.build(ctx, HOSPITAL, 2026).batch_id is None
 
 
-def test_the_rule_set_can_build_batches_when_publicities_close(ctx, units, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_rule_set_can_build_batches_when_publicities_close(ctx, units, tmp_path) -> None:
     from pipeline.rules.book import RuleBook
     from pipeline.rules.ruleset import default_ruleset_path
     from pipeline.services.jobs import run_job

@@ -52,11 +52,11 @@ def test_two_closing_sweeps_at_once_close_each_publicity_once(ctx: Context) -> N
                                  force=True, reason="补登")
     results = twice_at_once(ctx, lambda c: publicity_closing.close_due(c, date(2026, 11, 9)))
     assert not any(isinstance(r, Exception) for r in results), results
-    closed = sorted(p for r in results for p in r.publicities)  # type: ignore[union-attr]
+    closed = sorted(p for r in results for p in r.publicities)
     assert len(closed) == 3 and len(set(closed)) == 3
-    assert sum(r.passed for r in results) == 120  # type: ignore[union-attr]
+    assert sum(r.passed for r in results) == 120
     assert count_events(ctx, "publicity.proposed") == 120
-    assert count_events(ctx, "publicity.close") == len([r for r in results if r.publicities])  # type: ignore[union-attr]
+    assert count_events(ctx, "publicity.close") == len([r for r in results if r.publicities])
 
 
 def test_two_builds_at_once_make_one_batch(ctx: Context) -> None:
@@ -68,7 +68,7 @@ def test_two_builds_at_once_make_one_batch(ctx: Context) -> None:
     publicity_closing.confirm(ctx, pub_id, by="单位王五")
     results = twice_at_once(ctx, lambda c: recommend.build(c, PRIVATE, 2026))
     assert not any(isinstance(r, Exception) for r in results), results
-    assert sorted(r.created for r in results) == [False, True]  # type: ignore[union-attr]
+    assert sorted(r.created for r in results) == [False, True]
     with ctx.db.uow() as s:
         assert s.scalar(select(func.count()).select_from(RecommendationBatch)) == 1
         assert s.scalar(select(func.count()).select_from(RecommendationEntry)) == 60
@@ -81,6 +81,6 @@ def test_two_reviewers_deciding_at_once_record_one_decision(ctx: Context) -> Non
     results = twice_at_once(ctx, lambda c: review.decide(c, app_id, "pass", reviewer="甲"))
     decided = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]
-    assert len(decided) == 1 and decided[0].state is State.UNIT_PASSED  # type: ignore[union-attr]
+    assert len(decided) == 1 and decided[0].state is State.UNIT_PASSED
     assert len(refused) == 1 and ("他人" in str(refused[0]) or "当前状态" in str(refused[0]))
     assert count_events(ctx, "review.pass") == 1

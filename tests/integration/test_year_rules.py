@@ -19,7 +19,7 @@ from zhicheng.sample import make_batch
 YEAR_FLAWS = ["ce_hours.insufficient", "tenure.insufficient", "report.too_short"]
 
 
-def test_the_year_rules_find_what_the_sample_breaks(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_year_rules_find_what_the_sample_breaks(runtime, tmp_path: Path) -> None:
     register_sample_units(runtime.ctx)
     sample = make_batch(tmp_path / "in", applicants=6, seed=31, light=True, flaws=YEAR_FLAWS)
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)
@@ -34,7 +34,7 @@ def test_the_year_rules_find_what_the_sample_breaks(runtime, tmp_path: Path) -> 
     assert "述职报告" in finding["message"] and "3000" in finding["message"].replace(",", "")
 
 
-def test_an_application_year_without_rules_is_flagged_for_the_reviewer(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_application_year_without_rules_is_flagged_for_the_reviewer(runtime, tmp_path: Path) -> None:
     register_sample_units(runtime.ctx)
     sample = make_batch(tmp_path / "in", applicants=2, seed=32, light=True, flaws=False, year=2031)
     batch_id = import_batch(runtime, sample.path, wait=True, timeout=120)

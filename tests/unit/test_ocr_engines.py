@@ -29,7 +29,7 @@ from tests.conftest import unavailable
 
 
 @lru_cache(maxsize=1)
-def _person():  # type: ignore[no-untyped-def]
+def _person():
     from zhicheng.sample.people import make_person
     from zhicheng.sample.units import choose_units, sample_units
 
@@ -93,7 +93,7 @@ def test_a_broken_image_is_an_ocr_error_never_a_crash() -> None:
     engine = make_engine("tesseract")
     for bad in (truncated, Image.new("RGB", (0, 0)), b"not an image"):
         with pytest.raises(OcrError):
-            engine.read(bad, timeout=30)  # type: ignore[arg-type]
+            engine.read(bad, timeout=30)
     with pytest.raises(OcrError):
         NullEngine().read(truncated, timeout=1)
     from pipeline.documents.ocr.rapid import available
@@ -108,8 +108,8 @@ def test_tesseract_gives_its_child_one_thread() -> None:
     language is configurable (chi_sim by default, as measured; chi_sim+eng on request)."""
     needs_tesseract()
     engine = make_engine("tesseract", lang="chi_sim+eng")
-    assert engine._env["OMP_THREAD_LIMIT"] == "1"  # type: ignore[attr-defined]
-    cmd = engine.command()  # type: ignore[attr-defined]
+    assert engine._env["OMP_THREAD_LIMIT"] == "1"
+    cmd = engine.command()
     assert cmd[cmd.index("--oem") + 1] == "1"
     assert cmd[cmd.index("-l") + 1] == "chi_sim+eng"
 

@@ -98,7 +98,7 @@ def test_making_a_pdf_leaves_truncated_uploads_unreadable_in_the_same_process(tm
     from pipeline.documents.preflight import inspect_file
     from tests.unit.test_inspect import jpeg_bytes
 
-    assert html_to_pdf("<p>审核包</p>")[:5] == b"%PDF-"  # type: ignore[index]
+    assert html_to_pdf("<p>审核包</p>")[:5] == b"%PDF-"
     data = jpeg_bytes()
     truncated = tmp_path / "学历证书.jpg"
     truncated.write_bytes(data[: len(data) // 2])

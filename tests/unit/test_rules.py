@@ -14,7 +14,8 @@ from pipeline.domain.findings import Finding, Severity, route
 from pipeline.domain.identity import make_id_number, make_uscc
 from pipeline.domain.states import State
 from pipeline.roster.fields import parse_fields
-from pipeline.rules.ruleset import Relaxation, RuleSet, default_ruleset_path, load_ruleset
+from pipeline.rules.loader import load_ruleset
+from pipeline.rules.ruleset import Relaxation, RuleSet, default_ruleset_path
 from pipeline.rules.year import RELAXED, ScannedReport, YearFacts, check_year_rules, full_years
 
 RULES = load_ruleset(default_ruleset_path(2026))

@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.roster.fields import EDUCATIONS, LEVELS
-from pipeline.rules.ruleset import (
-    UNIT_KINDS,
-    RuleSet,
-    RuleSetError,
-    default_ruleset_path,
-    load_ruleset,
-    series_key,
-)
+from pipeline.rules.loader import load_ruleset
+from pipeline.rules.ruleset import UNIT_KINDS, RuleSet, RuleSetError, default_ruleset_path, series_key
 
 SHIPPED = default_ruleset_path(2026)
 TEXT = SHIPPED.read_text(encoding="utf-8")
@@ -144,7 +138,7 @@ def test_each_path_lifts_its_checks(rules: RuleSet) -> None:
 
 
 def test_the_files_vocabulary_matches_the_roster_and_the_unit_registry(rules: RuleSet) -> None:
-    from pipeline.services.units import KINDS
+    from pipeline.services.unit_records import KINDS
 
     assert UNIT_KINDS == KINDS
     assert {r.level for r in rules.tenure} <= set(LEVELS)

@@ -98,7 +98,7 @@ def flaw_batch(tmp_path_factory: pytest.TempPathFactory) -> SampleBatch:
                       roster_format="csv", flaws=flaws, seed=7)
 
 
-def by_flaw(batch: SampleBatch, flaw: str):  # type: ignore[no-untyped-def]
+def by_flaw(batch: SampleBatch, flaw: str):
     return next(a for a in batch.applicants if a.flaws == [flaw] and a.folder is not None)
 
 

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import click
 
+from zhicheng.cli.root import cli
+from zhicheng.cli.terminal import install
+
 
 def build() -> click.Group:
-    """The root command with every command group registered on it."""
-    from zhicheng.cli import (  # noqa: F401
-        apps,
-        demo,
-        intake,
-        jobs,
-        publicity,
-        recommend,
-        report,  # (modules register commands)
-        review,
-        serve,
-        units,
-        users,
-    )
-    from zhicheng.cli.root import cli
-
+    """The root command (its commands load when they are used)."""
     return cli
 
 
 def main() -> None:
-    from zhicheng.cli.terminal import install
-
     install()  # nothing a unit typed can act on the operator's terminal
     build()(prog_name="zhicheng")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -10,15 +11,16 @@ from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
 from pipeline.domain.vocabulary import DECISION_LABELS, STAGE_LABELS, cn_time, event_label, rule_label
 from pipeline.services import queries
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from pipeline.services.intake_commit import describe_changes
+from pipeline.services.withdrawal import withdraw as take_back
+from zhicheng.cli.common import Obj, emit_json, say
 
 READ_LABELS = (("name", "姓名"), ("id_number", "身份证号"), ("certificate_number", "证书编号"),
                ("ce_total_hours", "合计学时"), ("ce_public_hours", "公需"),
                ("ce_professional_hours", "专业"))
 
 
-@cli.group()
+@click.group()
 def apps() -> None:
     """查看申报。"""
 
@@ -30,7 +32,6 @@ def apps() -> None:
 @click.option("--batch", type=int, default=None, help="按批次筛选")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch: int | None,
           as_json: bool) -> None:
     """列出申报及其审核发现。"""
@@ -44,7 +45,7 @@ def list_(obj: Obj, state: str | None, unit: str | None, year: int | None, batch
         click.echo("没有符合条件的申报。", err=True)
 
 
-def echo_rows(rows: list[dict], flags_detail: bool = False) -> None:  # type: ignore[type-arg]
+def echo_rows(rows: list[dict[str, Any]], flags_detail: bool = False) -> None:
     """One line per application; with flags_detail, each warning under it (review queues)."""
     for a in rows:
         counts = {s: sum(1 for f in a["findings"] if f["severity"] == s) for s in Severity}
@@ -61,7 +62,6 @@ def echo_rows(rows: list[dict], flags_detail: bool = False) -> None:  # type: ig
 @click.argument("app_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def show(obj: Obj, app_id: int, as_json: bool) -> None:
     """显示一份申报：基本信息、材料、审核发现与处理记录。"""
     a = queries.show_application(obj.runtime().ctx, app_id)
@@ -81,8 +81,6 @@ def show(obj: Obj, app_id: int, as_json: bool) -> None:
     if a["last_error"]:
         click.echo(f"  故障：{a['last_error']}")
     if a.get("changes"):
-        from pipeline.services.intake import describe_changes
-
         click.echo(f"  退回后重新提交的变化（{_when(a['changes']['at'])}）：{describe_changes(a['changes'])}")
     click.echo(f"材料（{len(a['materials'])}）：")
     for m in a["materials"]:
@@ -132,11 +130,8 @@ def _when(iso: str | None) -> str:
 @click.option("--by", "by", required=True, help="操作人员姓名")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def withdraw(obj: Obj, app_id: int, reason: str, by: str, as_json: bool) -> None:
     """撤回一份尚未经上级审核的申报（已撤回的申报不再占用本年度的申报名额）。"""
-    from pipeline.services.withdrawal import withdraw as take_back
-
     done = take_back(obj.runtime().ctx, app_id, reason, by=by)
     if as_json:
         emit_json({"id": done.application_id, "state": str(State.WITHDRAWN),

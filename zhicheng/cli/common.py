@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.errors import ConfigError, NotFound, PermanentFault, Refused, TransientFault, ZhichengError, classify
 from pipeline.settings import Settings
-from zhicheng.bootstrap import Runtime, bootstrap
+
+if TYPE_CHECKING:
+    from zhicheng.bootstrap import Runtime
 
 
 class Obj:
@@ -29,22 +31,15 @@ class Obj:
         self._runtime: Runtime | None = None
 
     def runtime(self, *, schema: bool = True) -> Runtime:
+        """The wired runtime, made at the first call (with the schema checked unless told not to)."""
+        # The CLI's one deferred import: the root group and `--help` must not load the database,
+        # the broker and the stages; the first command that asks for the runtime does.
+        from zhicheng import app
+
         if self._runtime is None:
-            from zhicheng.logs import configure
-
-            configure(self.settings.data_dir)
-            self._runtime = bootstrap(self.settings)
+            self._runtime = app.open_runtime(self.settings)
         if schema:
-            from pipeline.services import orphans
-            from zhicheng.app import ensure_schema
-
-            ensure_schema(self._runtime)
-            # Cheap (one query when nothing was left): a batch whose importer was killed is
-            # marked interrupted instead of staying 导入中 forever.
-            swept = orphans.sweep(self._runtime.ctx)
-            if swept.batches:
-                say(f"注意：批次{'、'.join(map(str, swept.batches))}的导入进程已中断，已标记为“已中断”；"
-                    "请重新导入这些批次（已导入的申报不会重复）。")
+            app.ready(self._runtime, notice=say)
         return self._runtime
 
     def close(self) -> None:
@@ -60,11 +55,6 @@ def emit_json(data: Any) -> None:
 def say(message: str = "") -> None:
     """A line for the person at the terminal (stderr, so stdout stays for ids and JSON)."""
     click.echo(message, err=True)
-
-
-def expected_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Kept so that commands read as before: errors are handled once, by the root group."""
-    return fn
 
 
 EXIT_CODES = (
@@ -117,14 +107,27 @@ class Root(click.Group):
 
 
 class Fail(click.ClickException):
-    """An operator's request that cannot be done: `错误：…` on stderr, exit code 3 (or `exit_code`)."""
+    """An operator's request that cannot be done: `错误：…` on stderr, exit code 3."""
 
     exit_code = Refused.exit_code
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
-        if exit_code is not None:
-            self.exit_code = exit_code
-
     def show(self, file: Any = None) -> None:
         click.echo(f"错误：{self.format_message()}", err=True)
+
+
+# Generic from Click 8.2 on; written bare so that the Click 8.1 the project allows still runs it.
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    """A date written 2026-10-08, refused in Chinese otherwise."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(f"日期“{value}”无效，请写作 2026-10-08", param, ctx)
+
+
+DATE = DateType()

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
+from intake.units_file import read_units_file
 from pipeline.context import Context
 from pipeline.domain.findings import SEVERITY_LABELS, Severity
 from pipeline.domain.states import LABELS, State
-from pipeline.domain.vocabulary import rule_label
-from pipeline.services import queries
+from pipeline.domain.vocabulary import Resolution, rule_label
+from pipeline.domain.workdays import CalendarUnknown
+from pipeline.services import offline_review, publicity, publicity_closing, queries, recommend, review
 from pipeline.services.errors import WorkflowError
+from pipeline.services.queries import show_application
+from pipeline.services.review import DECISIONS
 from pipeline.services.units import import_units
 from pipeline.settings import Settings
+from pipeline.storage.db import migrate
+from reports.demo import write_all
 from zhicheng.app import import_batch, terminal_progress
-from zhicheng.bootstrap import bootstrap
-from zhicheng.cli.common import Fail, expected_errors
-from zhicheng.cli.root import cli
+from zhicheng.bootstrap import Runtime, bootstrap
+from zhicheng.cli.common import Fail
+from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
 
 MARKER = ".zhicheng-demo"
 DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_approval": "评审通过",
@@ -28,18 +35,13 @@ DATE_LABELS = {"graduation": "毕业", "degree_award": "学位授予", "title_ap
                "valid_from": "有效期起", "valid_until": "有效期至"}
 
 
-@cli.command()
+@click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("zhicheng-demo"),
               show_default=True, help="演示文件与数据写入的目录")
 @click.option("--applicants", type=int, default=16, show_default=True, help="样例申报人数")
 @click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同样例）")
-@expected_errors
 def demo(out: Path, applicants: int, seed: int) -> None:
     """生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"""
-    from intake.units_file import read_units_file
-    from pipeline.storage.db import migrate
-    from zhicheng.sample import BATCH_FLAWS, DEFAULT_FLAWS, make_batch, sample_units, write_units_file
-
     out = out.resolve()
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
@@ -100,10 +102,6 @@ def demo(out: Path, applicants: int, seed: int) -> None:
 
 def _review_chain(ctx: Context, app_ids: list[int]) -> None:
     """Steps 4–7 of docs/reference.md on the sample: decisions, publicity, recommendation, reviews."""
-    from pipeline.domain.workdays import CalendarUnknown
-    from pipeline.services import offline_review, publicity, publicity_closing, recommend, review
-    from pipeline.services.review import DECISIONS
-
     queue = review.review_queue(ctx, "unit")
     queue = [a for a in queue if a["id"] in app_ids]
     click.echo(f"7. 所在单位初审：{len(queue)} 份申报待审核")
@@ -143,7 +141,7 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
         target = opened[0]["applications"][0]
         oid = publicity.object_to(ctx, opened[0]["id"], str(target["id"]), "反映其业绩材料中的项目并非本人主持",
                                   today=start)
-        publicity.resolve(ctx, oid, "upheld", "经单位核实，异议成立")
+        publicity.resolve(ctx, oid, Resolution.UPHELD, "经单位核实，异议成立")
         click.echo(f"     异议{oid}：#{target['id']} {target['name']}，经核实异议成立")
     if not opened:
         return
@@ -156,7 +154,8 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
         done = publicity_closing.confirm(ctx, pub_id, by="单位经办人（演示）")
         click.echo(f"     单位确认公示{pub_id}结果：公示通过 {len(done.passed)} 人，"
                    f"公示未通过 {len(done.failed)} 人")
-    year = ctx.rules.for_year(start.year).year if ctx.rules.for_year(start.year) else 2026
+    rules = ctx.rules.for_year(start.year)
+    year = rules.year if rules is not None else 2026
     for unit in units:
         built = recommend.build(ctx, unit, year, by="单位经办人（演示）")
         if built.created:
@@ -181,16 +180,11 @@ def _review_chain(ctx: Context, app_ids: list[int]) -> None:
 
 def ctx_offline(ctx: Context, app_id: int) -> str:
     """The unit's declaration of the offline review, which the demo's center window confirms."""
-    from pipeline.services.queries import show_application
-
     return show_application(ctx, app_id).get("offline_review") or "通过"
 
 
-def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyped-def]
+def _write_reports(runtime: Runtime, reports_dir: Path) -> Path:
     """Every kind of report the database has something for; print what was written where."""
-    from collections import defaultdict
-
-    from reports.demo import write_all
 
     written = write_all(runtime.ctx, reports_dir)
     by_label: dict[str, list[Path]] = defaultdict(list)
@@ -203,7 +197,7 @@ def _write_reports(runtime, reports_dir: Path) -> Path:  # type: ignore[no-untyp
     return reports_dir
 
 
-def _show_readings(app: dict) -> None:  # type: ignore[type-arg]
+def _show_readings(app: dict[str, Any]) -> None:
     """What OCR read from one applicant's certificates, beside what the roster declares."""
     click.echo(f"6. 证书识别（#{app['id']} {app['name']}），花名册填写：姓名 {app['name']}，"
                f"身份证号 {app['id_number']}，继续教育 {app['ce_hours']} 学时")

@@ -6,14 +6,19 @@ from pathlib import Path
 
 import click
 
+from intake.template import write_template
+from intake.watch import InboxWatcher, Outcome
+from intake.watch_import import make_importer
+from pipeline.domain.vocabulary import BatchStatus
 from pipeline.errors import NotFound, Refused
 from pipeline.services import queries
-from zhicheng.app import import_batch, terminal_progress
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import _print_receipt, cli
+from pipeline.services import recheck as service
+from zhicheng.app import import_batch, terminal_progress, wait_for_applications
+from zhicheng.cli.common import Fail, Obj, emit_json, say
+from zhicheng.cli.operations import _print_receipt
 
 
-@cli.group()
+@click.group()
 def intake() -> None:
     """批量导入申报。"""
 
@@ -24,11 +29,10 @@ def intake() -> None:
 @click.option("--timeout", type=float, default=None, help="--wait 最多等待的秒数")
 @click.option("--json", "as_json", is_flag=True, help="输出批次回执 JSON（含 id）")
 @click.pass_obj
-@expected_errors
 def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bool) -> None:
     """导入一个批次（文件夹或 zip），输出批次号。"""
     if not path.exists():
-        raise Fail(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径", NotFound.exit_code)
+        raise NotFound(f"找不到批次“{path}”：请给出批次文件夹或 zip 压缩包的路径")
     runtime = obj.runtime()
     batch_id = import_batch(runtime, path, wait=wait, timeout=timeout,
                             progress=terminal_progress("处理进度"), notice=say)
@@ -38,9 +42,9 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
     else:
         click.echo(batch_id)
         _print_receipt(receipt, err=True)
-        if receipt["status"] == "rejected":
+        if receipt["status"] == BatchStatus.REJECTED:
             say("整个批次未能受理，请按上述问题修改后重新提交。")
-    if receipt["status"] == "rejected":
+    if receipt["status"] == BatchStatus.REJECTED:
         raise SystemExit(Refused.exit_code)  # the whole batch was refused
 
 
@@ -49,14 +53,11 @@ def import_(obj: Obj, path: Path, wait: bool, timeout: float | None, as_json: bo
 @click.option("--interval", type=float, default=5.0, show_default=True, help="轮询间隔（秒）")
 @click.option("--once", is_flag=True, help="导入收件箱中已有的批次后退出")
 @click.pass_obj
-@expected_errors
 def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
     """监视收件箱：批次文件夹或 zip 不再变化后导入一次，再移入 processed/ 或 rejected/（附说明）。
 
     收件箱默认为数据目录下的 inbox/。
     """
-    from intake.watch import InboxWatcher, Outcome, make_importer
-
     runtime = obj.runtime()
     inbox = inbox or runtime.settings.data_dir / "inbox"
     if inbox.exists() and not inbox.is_dir():
@@ -88,7 +89,7 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
                 say("已停止监视。")
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", type=int, nargs=-1)
 @click.option("--unit", "unit", default=None, help="只重新检查该单位（统一社会信用代码）的申报")
 @click.option("--batch", "batch", type=int, default=None, help="只重新检查该批次的申报")
@@ -99,23 +100,20 @@ def watch(obj: Obj, inbox: Path | None, interval: float, once: bool) -> None:
               help="Redis 模式下最多等待的秒数")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None, state: str,
             actor: str, timeout: float | None, as_json: bool) -> None:
     """单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"""
-    from pipeline.services import recheck as service
-    from zhicheng.app import drain, wait_for_applications
-
     if not ids and unit is None and batch is None:
         raise Fail("请给出要重新检查的申报编号，或用 --unit / --batch 选定范围")
     runtime = obj.runtime()
     chosen = service.select_returned(runtime.ctx, list(ids) or None, unit, batch)
     chosen += [i for i in ids if i not in chosen]  # named but not returned: said why below
-    started = service.start_recheck(runtime.ctx, chosen, runtime.queue.start, actor)
-    if runtime.settings.embedded:
-        drain(runtime, terminal_progress("重新检查"))
-    else:
-        wait_for_applications(runtime, started.started, timeout)
+    with runtime.workers() as here:
+        started = service.start_recheck(runtime.ctx, chosen, runtime.queue.start, actor)
+        if here.local:
+            runtime.settle(progress=terminal_progress("重新检查"))
+        else:
+            wait_for_applications(runtime, started.started, timeout)
     summary = service.summarize(runtime.ctx, started.started)
     if as_json:
         emit_json({"started": started.started,
@@ -132,11 +130,8 @@ def recheck(obj: Obj, ids: tuple[int, ...], unit: str | None, batch: int | None,
 @intake.command()
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("花名册模板.xlsx"),
               show_default=True, help="模板文件保存到哪里")
-@expected_errors
 def template(out: Path) -> None:
     """生成花名册模板（标准列名、下拉选项、文本格式、填写示例与材料清单）。"""
-    from intake.template import write_template
-
     if out.is_dir():
         out = out / "花名册模板.xlsx"
     write_template(out)

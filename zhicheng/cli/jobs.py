@@ -16,14 +16,12 @@ import click
 
 from pipeline.domain.vocabulary import JOB_LABELS, cn_time
 from pipeline.services import jobs as periodic
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
-from zhicheng.cli.publicity import DATE
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import DATE, Obj, emit_json, say
 
 log = logging.getLogger(__name__)
 
 
-@cli.group()
+@click.group()
 def jobs() -> None:
     """定时任务：关闭到期公示、自动推荐上报、重新发送停滞的处理。"""
 
@@ -31,7 +29,6 @@ def jobs() -> None:
 @jobs.command("list")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, as_json: bool) -> None:
     """列出定时任务及其最近一次运行。"""
     runs = periodic.last_runs(obj.runtime().ctx)
@@ -53,7 +50,6 @@ def list_(obj: Obj, as_json: bool) -> None:
 @click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def run(obj: Obj, name: str, today: date | None, force: bool, reason: str, by: str,
         as_json: bool) -> None:
     """立即运行一个定时任务。"""
@@ -84,12 +80,11 @@ def summary(name: str, outcome: dict[str, Any]) -> str:
     return f"{label}：" + ("；".join(parts) if parts else "无事可做")
 
 
-@cli.command()
+@click.command()
 @click.option("--interval", type=float, default=300.0, show_default=True,
               help="两次唤醒之间的秒数")
 @click.option("--once", is_flag=True, help="只运行一轮后退出")
 @click.pass_obj
-@expected_errors
 def scheduler(obj: Obj, interval: float, once: bool) -> None:
     """运行定时任务：关闭到期公示、按规则集自动推荐上报、重新发送停滞的自动处理。"""
     runtime = obj.runtime()

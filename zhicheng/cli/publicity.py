@@ -6,29 +6,13 @@ from datetime import date, datetime
 
 import click
 
-from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, cn_date, cn_time
+from pipeline.domain.vocabulary import PROPOSAL_LABELS, RESULT_LABELS, PublicityState, cn_date, cn_time
 from pipeline.services import publicity as publicities
 from pipeline.services import publicity_closing as closings
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import DATE, Obj, emit_json, say
 
 
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        if isinstance(value, date):
-            return value
-        try:
-            return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.fail(f"日期“{value}”无效，请写作 2026-10-08", param, ctx)
-
-
-DATE = DateType()
-
-
-@cli.group()
+@click.group()
 def publicity() -> None:
     """所在单位申报公示：开始公示、登记与处理异议、关闭到期公示。"""
 
@@ -45,7 +29,6 @@ def publicity() -> None:
 @click.option("--reason", default="", help="使用 --force 的原因")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def open_(obj: Obj, app_ids: tuple[int, ...], unit: str, start: date, days: int, contact: str,
           phone: str, by: str, force: bool, reason: str, as_json: bool) -> None:
     """为单位（及其下级单位）“单位初审通过”的申报开始公示；不列申报编号时公示全部。"""
@@ -68,7 +51,6 @@ def open_(obj: Obj, app_ids: tuple[int, ...], unit: str, start: date, days: int,
 @click.option("--today", type=DATE, default=None, help="登记日期（默认今天）")
 @click.option("--by", "by", default="", help="登记人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def object_(obj: Obj, publicity_id: int, applicant: str, reason: str, today: date | None,
             by: str) -> None:
     """登记公示期间收到的异议。"""
@@ -85,7 +67,6 @@ def object_(obj: Obj, publicity_id: int, applicant: str, reason: str, today: dat
 @click.option("--note", required=True, help="核实情况与处理说明")
 @click.option("--by", "by", default="", help="处理人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def resolve(obj: Obj, objection_id: int, result: str, note: str, by: str) -> None:
     """处理一条异议（公示期内，或公示期满后对“公示异议待处理”的申报人）。"""
     publicities.resolve(obj.runtime().ctx, objection_id, result, note, by=by)
@@ -96,14 +77,13 @@ def resolve(obj: Obj, objection_id: int, result: str, note: str, by: str) -> Non
 @click.argument("publicity_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def show(obj: Obj, publicity_id: int, as_json: bool) -> None:
     """显示一个公示：期限、申报人与异议。"""
     v = publicities.publicity_view(obj.runtime().ctx, publicity_id)
     if as_json:
         emit_json(v)
         return
-    state = "公示中" if v["state"] == "open" else \
+    state = "公示中" if v["state"] == PublicityState.OPEN else \
         f"已结束（{cn_time(datetime.fromisoformat(v['closed_at']))}）"
     click.echo(f"公示 {v['id']}  单位 {v['unit_code']}  {cn_date(date.fromisoformat(v['start_date']))}"
                f" 起 {v['days']} 个工作日，至 {cn_date(date.fromisoformat(v['end_date']))}  {state}")
@@ -125,7 +105,6 @@ def show(obj: Obj, publicity_id: int, as_json: bool) -> None:
 @click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def close_due(obj: Obj, today: date | None, force: bool, reason: str, by: str,
               as_json: bool) -> None:
     """关闭所有公示期已满的公示，拟定公示结果（由单位用 confirm 确认后生效）。"""
@@ -153,7 +132,6 @@ def closing_summary(closing: closings.Closing) -> str:
 @click.option("--by", "by", required=True, help="确认人员姓名（单位经办人）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def confirm(obj: Obj, publicity_id: int, by: str, as_json: bool) -> None:
     """单位确认公示结果：拟定的结果成为最终的“公示通过/公示未通过”。"""
     c = closings.confirm(obj.runtime().ctx, publicity_id, by=by)
@@ -170,7 +148,6 @@ def confirm(obj: Obj, publicity_id: int, by: str, as_json: bool) -> None:
 @click.option("--by", "by", required=True, help="中心工作人员姓名")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def reopen(obj: Obj, publicity_id: int, reason: str, by: str, as_json: bool) -> None:
     """（中心）重新开启一个关闭有误的公示：申报人回到“公示中”，记入处理记录。"""
     moved = closings.reopen(obj.runtime().ctx, publicity_id, reason, by=by)

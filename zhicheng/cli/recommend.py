@@ -6,11 +6,10 @@ import click
 
 from pipeline.domain.vocabulary import CENTER
 from pipeline.services import recommend as recommendations
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 
 
-@cli.group()
+@click.group()
 def recommend() -> None:
     """单位推荐上报：把公示通过的申报报送上级（主管单位或中心）。"""
 
@@ -22,7 +21,6 @@ def recommend() -> None:
 @click.option("--by", "by", default="", help="经办人姓名（在推荐上报名册上署名）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def build(obj: Obj, ids: tuple[int, ...], unit: str, year: int, by: str, as_json: bool) -> None:
     """把单位该年度已确认“公示通过”的申报（或只是列出的申报编号）放入一个推荐上报批次，报送上级审核。"""
     ctx = obj.runtime().ctx
@@ -45,7 +43,6 @@ def build(obj: Obj, ids: tuple[int, ...], unit: str, year: int, by: str, as_json
 @click.argument("batch_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def show(obj: Obj, batch_id: int, as_json: bool) -> None:
     """显示一个推荐上报批次。"""
     v = recommendations.batch_view(obj.runtime().ctx, batch_id)

@@ -12,8 +12,12 @@ import click
 
 from pipeline.domain.states import State
 from pipeline.services import queries
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from reports.lists import write_publicity, write_review_sheet, write_roster
+from reports.packet import write_packet
+from reports.queue import write_packets
+from reports.receipt import write_receipt
+from reports.render import ReportError
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 
 OUT = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
                    required=True, help="报告写入的目录（不存在则创建）")
@@ -22,8 +26,6 @@ JSON = click.option("--json", "as_json", is_flag=True, help="输出 JSON：{\"fi
 
 def report_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A report that cannot be made (no Chinese font, a file that cannot be written): `错误：…`."""
-    from reports.render import ReportError
-
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -52,7 +54,7 @@ def _writable(out_dir: Path) -> Path:
     return out_dir
 
 
-@cli.group()
+@click.group()
 def report() -> None:
     """生成审核包、公示名单、推荐上报名单与待审核清单（PDF/XLSX）。"""
 
@@ -66,14 +68,10 @@ def report() -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | None,
            batch: int | None, out_dir: Path, as_json: bool) -> None:
     """生成申报审核包（PDF，附封面 HTML）：给出申报编号，或用 --state/--unit/--batch 选择一批。"""
-    from reports.packet import write_packet
-    from reports.queue import write_packets
-
     ctx = obj.runtime().ctx
     ids = list(app_ids)
     if state or unit or batch:
@@ -101,12 +99,9 @@ def packet(obj: Obj, app_ids: tuple[int, ...], state: str | None, unit: str | No
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def publicity(obj: Obj, publicity_id: int, out_dir: Path, as_json: bool) -> None:
     """生成公示名单（PDF 与 XLSX；身份证号、手机号码部分隐藏）。"""
-    from reports.lists import write_publicity
-
     _done(write_publicity(obj.runtime().ctx, publicity_id, _writable(out_dir)), as_json)
 
 
@@ -115,12 +110,9 @@ def publicity(obj: Obj, publicity_id: int, out_dir: Path, as_json: bool) -> None
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def batch(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
     """生成推荐上报名单（PDF 与 XLSX）及含名单和全部审核包的 ZIP。"""
-    from reports.lists import write_roster
-
     _done(write_roster(obj.runtime().ctx, batch_id, _writable(out_dir)), as_json)
 
 
@@ -129,12 +121,9 @@ def batch(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def review_sheet(obj: Obj, unit: str, out_dir: Path, as_json: bool) -> None:
     """生成单位待审核清单（PDF）：等待该单位审核的申报及需留意的问题。"""
-    from reports.lists import write_review_sheet
-
     _done(write_review_sheet(obj.runtime().ctx, unit, _writable(out_dir)), as_json)
 
 
@@ -143,12 +132,9 @@ def review_sheet(obj: Obj, unit: str, out_dir: Path, as_json: bool) -> None:
 @OUT
 @JSON
 @click.pass_obj
-@expected_errors
 @report_errors
 def receipt(obj: Obj, batch_id: int, out_dir: Path, as_json: bool) -> None:
     """批次回执（退回清单 XLSX）：每位申报人的状态与退回原因，交给申报单位。"""
-    from reports.receipt import write_receipt
-
     ctx = obj.runtime().ctx
     queries.batch_receipt(ctx, batch_id)  # an unknown batch: 错误 before any file is made
     _done([write_receipt(ctx, batch_id, _writable(out_dir))], as_json)

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import click
 
+from intake.roster import read_grid
 from pipeline.context import Context
 from pipeline.domain.states import LABELS
 from pipeline.domain.vocabulary import STAGE_LABELS
 from pipeline.services import offline_review as offline_reviews
 from pipeline.services import review as reviews
 from zhicheng.cli.apps import echo_rows
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import Fail, Obj, emit_json, say
 
 STAGES = click.Choice(list(STAGE_LABELS))
 
 
-@cli.group()
+@click.group()
 def review() -> None:
     """审核队列与审核决定（所在单位初审、主管单位审核、中心形式审查）。"""
 
@@ -29,7 +29,6 @@ def review() -> None:
 @click.option("--unit", default=None, help="审核单位的统一社会信用代码（center 环节：按申报单位筛选）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, stage: str, unit: str | None, as_json: bool) -> None:
     """列出一个审核队列中的申报（最早的在前），并显示需要审核人员关注的提示。"""
     rows = reviews.review_queue(obj.runtime().ctx, stage, unit)
@@ -51,7 +50,6 @@ def list_(obj: Obj, stage: str, unit: str | None, as_json: bool) -> None:
 @click.option("--unit", default=None, help="审核单位代码：只在申报位于该单位的队列时作出决定")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def decide(obj: Obj, app_id: int, decision: str, opinion: str, by: str, reviewer: str,
            stage: str | None, unit: str | None, as_json: bool) -> None:
     """对一份申报作出审核决定，记入审核记录与处理记录；被拒绝的决定不作任何变更。"""
@@ -76,7 +74,6 @@ def decide(obj: Obj, app_id: int, decision: str, opinion: str, by: str, reviewer
 @click.option("--reviewer", default="", help="同 --by（旧名）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None, by: str,
             reviewer: str, as_json: bool) -> None:
     """登记线下形式审查结果（中心窗口）：一份申报，或用 --file 导入一份清单。
@@ -98,8 +95,6 @@ def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None,
 
 
 def _offline_file(ctx: Context, file: Path, by: str, as_json: bool) -> None:
-    from intake.roster import read_grid
-
     if not file.is_file():
         raise Fail(f"找不到文件“{file}”")
     grid, problems = read_grid(file.read_bytes(), file.name, label="线下审查结果清单", area="offline")

@@ -1,20 +1,71 @@
-"""The root command and the commands that stand alone: init, status, worker, retry, demo."""
+"""The root command: its options, the table of its commands, and the one place errors become exit
+codes (common.Root).
+
+The commands are loaded lazily (Click's LazyGroup pattern): the table names the module and the
+attribute of each, and the short help `zhicheng --help` shows, so that the root's help loads no
+command and a command loads only its own module (tests/unit/test_cli_lazy.py keeps the table
+and the commands in step).
+"""
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
+import importlib
 from pathlib import Path
 
 import click
 
-from pipeline.domain.states import LABELS, State
-from pipeline.services import queries, receipts, recovery
-from zhicheng.cli.common import Obj, Root, emit_json, exit_codes_epilog, expected_errors, say
+from zhicheng.cli.common import Obj, Root, exit_codes_epilog
+
+# name -> ("module:attribute", the first paragraph of the command's help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "apps": ("zhicheng.cli.apps:apps", "查看申报。"),
+    "demo": ("zhicheng.cli.demo:demo", "生成一个逼真的样例批次，在内嵌模式下走完所有阶段，并说明结果在哪里。"),
+    "init": ("zhicheng.cli.operations:init", "创建或升级数据库。"),
+    "intake": ("zhicheng.cli.intake:intake", "批量导入申报。"),
+    "jobs": ("zhicheng.cli.jobs:jobs", "定时任务：关闭到期公示、自动推荐上报、重新发送停滞的处理。"),
+    "publicity": ("zhicheng.cli.publicity:publicity", "所在单位申报公示：开始公示、登记与处理异议、关闭到期公示。"),
+    "recheck": ("zhicheng.cli.intake:recheck",
+                "单位注册或评审规则修正后，重新检查被自动检查退回的申报（已识别的文字不再重新识别）。"),
+    "recommend": ("zhicheng.cli.recommend:recommend", "单位推荐上报：把公示通过的申报报送上级（主管单位或中心）。"),
+    "report": ("zhicheng.cli.report:report", "生成审核包、公示名单、推荐上报名单与待审核清单（PDF/XLSX）。"),
+    "retry": ("zhicheng.cli.operations:retry", "排除故障后，重新处理技术故障（failed）的申报。"),
+    "review": ("zhicheng.cli.review:review", "审核队列与审核决定（所在单位初审、主管单位审核、中心形式审查）。"),
+    "scheduler": ("zhicheng.cli.jobs:scheduler",
+                  "运行定时任务：关闭到期公示、按规则集自动推荐上报、重新发送停滞的自动处理。"),
+    "serve": ("zhicheng.cli.serve:serve", "运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、"
+              "回执与状态查询）、/healthz、/openapi.json。"),
+    "status": ("zhicheng.cli.operations:status", "各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"),
+    "units": ("zhicheng.cli.units:units", "单位注册、审核与上下级关系。"),
+    "users": ("zhicheng.cli.users:users", "工作台账号：建立、列出、停用、重置密码（第一个中心管理员在这里建立）。"),
+    "worker": ("zhicheng.cli.operations:worker", "运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"),
+}
 
 
-@click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]},
+class LazyRoot(Root):
+    """The root group whose commands are imported when they are invoked (or asked for)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module}:{attribute} is not a Click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `zhicheng --help`, from the table: no command is imported."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+                for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyRoot, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=exit_codes_epilog())
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="数据目录（默认 ZHICHENG_DATA_DIR 或 ./var）")
@@ -29,167 +80,3 @@ def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
     obj = Obj(data_dir, database_url, broker_url, rules_path)
     ctx.obj = obj
     ctx.call_on_close(obj.close)
-
-
-@cli.command()
-@click.pass_obj
-@expected_errors
-def init(obj: Obj) -> None:
-    """创建或升级数据库。"""
-    from pipeline.storage.db import migrate
-
-    runtime = obj.runtime(schema=False)
-    before = migrate.current(runtime.ctx.db.engine)
-    after = migrate.upgrade(runtime.ctx.db.engine)
-    if before == after:
-        say(f"数据库已是最新版本（{after}）：{_where(obj)}")
-    else:
-        say(f"数据库已{'创建' if before is None else '升级'}到版本{after}：{_where(obj)}")
-
-
-def _where(obj: Obj) -> str:
-    url = obj.settings.resolved_database_url
-    return url.split("@")[-1] if "@" in url else url
-
-
-@cli.command()
-@click.argument("batch", type=int, required=False)
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-@click.pass_obj
-@expected_errors
-def status(obj: Obj, batch: int | None, as_json: bool) -> None:
-    """各状态数量、队列积压与需要处理的问题；给出批次号时显示该批次回执。"""
-    runtime = obj.runtime()
-    ctx = runtime.ctx
-    if batch is not None:
-        receipt = queries.batch_receipt(ctx, batch)
-        if as_json:
-            emit_json(receipt)
-            return
-        _print_receipt(receipt)
-        return
-    from pipeline.services.jobs import last_runs
-    from zhicheng.health import health
-
-    data = queries.overview(ctx, runtime.stages)
-    data["jobs"] = last_runs(ctx)
-    data["health"] = health(runtime)
-    if as_json:
-        emit_json(data)
-        return
-    click.echo(f"申报总数：{data['total']}")
-    for state, n in data["states"].items():
-        click.echo(f"  {LABELS.get(State(state), state):<10} {state:<18} {n}")
-    click.echo("队列：")
-    for q in data["queues"]:
-        age = q["oldest_age_seconds"]
-        click.echo(f"  {q['queue']:<20} 积压 {q['depth']:>5}" + (f"  最早 {age} 秒前" if age is not None else ""))
-    if data["stuck"]:
-        click.echo(f"停滞的申报（{len(data['stuck'])}）：")
-        for r in data["stuck"]:
-            click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
-    if data["failed"]:
-        click.echo(f"技术故障的申报（{len(data['failed'])}），修复后执行 zhicheng retry：")
-        for r in data["failed"]:
-            click.echo(f"  #{r['id']} {r['name']}：{r['reason']}")
-    if data["interrupted"]:
-        click.echo(f"导入中断的批次（{len(data['interrupted'])}），请重新导入：")
-        for b in data["interrupted"]:
-            click.echo(f"  批次{b['batch']}：{b['source']}")
-    workers = data["health"]["workers"]
-    click.echo(f"处理进程：{workers['count']} 个在运行" if workers["count"] else "处理进程：没有运行中的处理进程")
-    if data["health"]["hint"]:
-        click.echo(data["health"]["hint"])
-    elif not data["stuck"] and not data["failed"]:
-        click.echo("没有停滞或故障的申报。")
-    click.echo("定时任务：")
-    for j in data["jobs"]:
-        last = "从未运行（请启动 zhicheng scheduler）" if j["last_run"] is None else (
-            f"最近运行 {j['last_run']}" + ("" if j["ok"] else f"，出错：{j['error']}"))
-        click.echo(f"  {j['label']}：{last}")
-
-
-BATCH_STATUS = {"importing": "导入中", "imported": "已导入", "rejected": "已拒收",
-                "interrupted": "已中断（请重新导入）"}
-
-
-def _print_receipt(r: dict, err: bool = False) -> None:  # type: ignore[type-arg]
-    echo = functools.partial(click.echo, err=err)
-    echo(f"批次 {r['batch']}：{r['source']}")
-    echo(f"  状态：{BATCH_STATUS.get(r['status'], r['status'])}")
-    echo(f"  新建申报 {len(r['created'])} 份，已存在 {len(r['existing'])} 份，重新提交 {len(r['resubmitted'])} 份")
-    if r["states"]:
-        echo("  当前状态：" + "，".join(f"{LABELS.get(State(k), k)} {v}" for k, v in sorted(r["states"].items())))
-    if r["problems"]:
-        echo(f"  批次问题（{len(r['problems'])}）：")
-        for p in r["problems"]:
-            echo(f"    [{p['code']}] {p['message']}" + (f"（{p['path']}）" if p["path"] else ""))
-    for line in receipts.applicant_lines(r):
-        echo(f"  {line}")
-
-
-@cli.command()
-@click.option("--processes", "-p", type=int, default=None, help="进程数（默认为CPU核数）")
-@click.option("--threads", "-t", type=int, default=2, help="每个进程的线程数")
-@click.option("--queues", "-Q", multiple=True, help="只处理这些队列（默认全部）")
-@click.option("--metrics-port", type=int, default=None,
-              help="在该端口提供 Prometheus 指标 /metrics（Redis 模式；默认 ZHICHENG_WORKER_METRICS_PORT，不设则不提供）")
-@click.pass_obj
-@expected_errors
-def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...],
-           metrics_port: int | None) -> None:
-    """运行队列处理进程（Redis 模式）；内嵌模式下处理完所有待处理的申报后退出。"""
-    runtime = obj.runtime()
-    if runtime.embedded:
-        from zhicheng.app import drain, terminal_progress
-
-        n = drain(runtime, terminal_progress("处理进度"), notice=say)
-        say(f"内嵌模式：已处理 {n} 份待处理的申报。" if n else "内嵌模式：没有待处理的申报。")
-        return
-    env = {**os.environ, **obj.settings.with_(worker_threads=threads).as_env()}
-    # Dramatiq's Redis consumer, with as many messages in hand as it may prefetch, sleeps with a
-    # backoff of up to this many milliseconds before it fetches again; at the default (1 s) a
-    # worker that finishes a short OCR page sits idle for most of a second (bench_ocr_stage.py).
-    env.setdefault("dramatiq_worker_timeout", "100")
-    port = obj.settings.worker_metrics_port if metrics_port is None else metrics_port
-    if port:
-        env.update(_metrics_env(obj.settings.machine_dir, port))
-    argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
-            "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
-    for q in queues:
-        argv += ["--queues", q]
-    obj.close()
-    os.execvpe(argv[0], argv, env)
-
-
-def _metrics_env(machine_dir: Path, port: int) -> dict[str, str]:
-    """Where Dramatiq's Prometheus middleware keeps its per-process files (this machine's own
-    directory, emptied: counts of an earlier run must not add up) and the port it serves."""
-    import shutil
-
-    folder = machine_dir / f"prometheus-{port}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, mode=0o700)
-    return {"ZHICHENG_WORKER_METRICS_PORT": str(port), "dramatiq_prom_port": str(port),
-            "dramatiq_prom_host": "0.0.0.0",
-            "dramatiq_prom_db": str(folder), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
-
-
-@cli.command()
-@click.argument("ids", type=int, nargs=-1)
-@click.option("--stalled", is_flag=True, help="同时重新发送停滞在自动阶段的申报")
-@click.pass_obj
-@expected_errors
-def retry(obj: Obj, ids: tuple[int, ...], stalled: bool) -> None:
-    """排除故障后，重新处理技术故障（failed）的申报。"""
-    runtime = obj.runtime()
-    with runtime.workers() as here:
-        moved = recovery.retry_failed(runtime.ctx, runtime.queue.send, list(ids) or None,
-                                      stages=runtime.stages)
-        n = len(recovery.resend_stalled(runtime.ctx, runtime.queue.send,
-                                        stages=runtime.stages)["resent"]) if stalled else 0
-        if here.local and (moved or n):
-            runtime.settle(notice=say)
-    say(f"已重新提交 {len(moved)} 份技术故障的申报" + (f"，重新发送 {n} 份停滞的申报" if stalled else ""))
-    for i in moved:
-        click.echo(i)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import click
+import uvicorn
 
-from zhicheng.cli.common import Obj, expected_errors, say
-from zhicheng.cli.root import cli
+from console import install
+from intake.api import Limits, create_app
+from zhicheng.cli.common import Obj, say
+from zhicheng.health import health
+from zhicheng.metrics import exposition
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（容器内用 0.0.0.0）")
 @click.option("--port", type=int, default=8000, show_default=True, help="监听端口")
 @click.option("--max-batch-mb", type=int, default=2048, show_default=True, help="批次 zip 的大小上限（MB）")
@@ -17,15 +21,9 @@ from zhicheng.cli.root import cli
 @click.option("--https", "https", is_flag=True,
               help="经 HTTPS 反向代理访问时使用：登录会话的 Cookie 只经 HTTPS 发送（Secure）")
 @click.pass_obj
-@expected_errors
 def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int,
           https: bool) -> None:
     """运行工作台（网页）与 HTTP 接口：/api/v1（批次与单份申报的上传、回执与状态查询）、/healthz、/openapi.json。"""
-    import uvicorn
-
-    from intake.api import Limits, create_app
-    from zhicheng.health import health
-    from zhicheng.metrics import exposition
 
     runtime = obj.runtime()
     settings = runtime.settings
@@ -34,7 +32,6 @@ def serve(obj: Obj, host: str, port: int, max_batch_mb: int, max_request_mb: int
                     max_batch_bytes=max_batch_mb * 1024 * 1024)
     app = create_app(runtime.ctx, runtime.queue.send, limits, health=lambda: health(runtime),
                      metrics=lambda: exposition(runtime))
-    from console import install
 
     install(app, runtime.ctx, runtime.queue.send, limits, secure_cookies=https)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",

@@ -33,6 +33,7 @@ class SafeStream(io.TextIOBase):
     def fileno(self) -> int:
         return self._inner.fileno()
 
+    # Read-only here, an attribute in typeshed's TextIOBase: the wrapped stream's own values.
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return self._inner.encoding

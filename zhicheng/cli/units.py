@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
+from intake.units_file import read_units_file
+from pipeline.domain.vocabulary import Approver, UnitStatus
 from pipeline.errors import NotFound, Refused
+from pipeline.services import tokens as svc_tokens
+from pipeline.services import unit_records
 from pipeline.services import units as svc
-from zhicheng.cli.common import Fail, Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import Obj, emit_json, say
 
 
-@cli.group()
+@click.group()
 def units() -> None:
     """单位注册、审核与上下级关系。"""
 
@@ -21,13 +24,10 @@ def units() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def import_(obj: Obj, file: Path, as_json: bool) -> None:
     """从 CSV 或 XLSX 导入单位（统一社会信用代码、单位名称、统筹区……）。"""
-    from intake.units_file import read_units_file
-
     if not file.is_file():
-        raise Fail(f"找不到单位文件“{file}”", NotFound.exit_code)
+        raise NotFound(f"找不到单位文件“{file}”")
     ctx = obj.runtime().ctx
     rows, problems = read_units_file(file)
     report = svc.import_units(ctx, rows) if rows else svc.UnitImportReport()
@@ -48,7 +48,7 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--name", required=True, help="单位名称")
 @click.option("--region", default="", help="统筹区：省本级、某市州本级或县（市、区），如 雨花区")
 @click.option("--kind", default="", help="单位性质：机关/事业单位/国有企业/非公企业/社会组织")
-@click.option("--approver", default="主管机构", type=click.Choice(["主管机构", "主管单位"]))
+@click.option("--approver", default=Approver.AUTHORITY.value, type=click.Choice([a.value for a in Approver]))
 @click.option("--supervisor", "supervisor_code", default=None, help="主管单位统一社会信用代码")
 @click.option("--parent", "parent_code", default=None, help="上级单位统一社会信用代码（不填为中心）")
 @click.option("--county-level", "county_level", default=None, type=click.Choice(["是", "否"]),
@@ -58,11 +58,10 @@ def import_(obj: Obj, file: Path, as_json: bool) -> None:
 @click.option("--category", "business_category", default="", help="业务类别")
 @click.option("--by", "by", default="", help="操作人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
-def register(obj: Obj, by: str, **raw: str | None) -> None:
+def register(obj: Obj, /, by: str, **raw: str | None) -> None:
     """注册一个单位（待审核）；主管单位须已注册，统筹区须为湖南省的统筹区。"""
     ctx = obj.runtime().ctx
-    data, errors = svc.validate(dict(raw), "")
+    data, errors = unit_records.validate(dict(raw), "")
     if data is None:
         raise svc.UnitError("；".join(errors))
     svc.register(ctx, data, by or "系统")
@@ -76,10 +75,9 @@ def register(obj: Obj, by: str, **raw: str | None) -> None:
 @click.option("--reason", default="", help="未通过的原因")
 @click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
     """审核单位注册（已审核）；--refuse 为未通过。"""
-    status = "未通过" if refuse else svc.APPROVED
+    status = UnitStatus.REFUSED if refuse else UnitStatus.APPROVED
     svc.set_status(obj.runtime().ctx, code, status, by or "系统", reason)
     say(f"单位{code.upper()}的注册状态已改为“{status}”")
 
@@ -89,7 +87,6 @@ def approve(obj: Obj, code: str, refuse: bool, reason: str, by: str) -> None:
 @click.option("--reason", required=True, help="注册审核不通过的原因（告知单位）")
 @click.option("--by", "by", default="", help="审核人员姓名（记入处理记录）")
 @click.pass_obj
-@expected_errors
 def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
     """单位注册审核不通过，记录原因。"""
     svc.refuse(obj.runtime().ctx, code, reason, by=by or "系统")
@@ -101,19 +98,18 @@ def refuse_(obj: Obj, code: str, reason: str, by: str) -> None:
 @click.option("--parent", default=None, help="上级单位统一社会信用代码")
 @click.option("--center", is_flag=True, help="上级为中心（清除上级单位）")
 @click.pass_obj
-@expected_errors
 def link(obj: Obj, code: str, parent: str | None, center: bool) -> None:
     """配置上下级关系：单位的申报在本单位之后由谁审核。"""
     if bool(parent) == center:
         raise click.UsageError("请给出 --parent CODE 或 --center 之一")
-    svc.link(obj.runtime().ctx, code, None if center else parent)
-    say(f"单位{code.upper()}的上级已设为{'中心' if center else parent.upper()}")  # type: ignore[union-attr]
+    target = None if center or parent is None else parent.upper()
+    svc.link(obj.runtime().ctx, code, target)
+    say(f"单位{code.upper()}的上级已设为{target or '中心'}")
 
 
 @units.command("list")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, as_json: bool) -> None:
     """列出所有单位。"""
     rows = svc.list_units(obj.runtime().ctx)
@@ -135,17 +131,15 @@ def list_(obj: Obj, as_json: bool) -> None:
 @click.option("--label", default="", help="备注，如“人事科张三的上传脚本”")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（含 id 与 token）")
 @click.pass_obj
-@expected_errors
 def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -> None:
     """为单位（或 --center 为中心）签发 HTTP 接口令牌；令牌只显示这一次，系统只保存其摘要。"""
-    from pipeline.services import tokens
-
     if bool(code) == center:
         raise click.UsageError("请给出单位统一社会信用代码 CODE，或 --center 之一")
-    token_id, value = tokens.issue(obj.runtime().ctx, None if center else code, label)
-    who = "中心" if center else f"单位{code.upper()}"  # type: ignore[union-attr]
+    unit = None if center or code is None else code.upper()
+    token_id, value = svc_tokens.issue(obj.runtime().ctx, None if center else code, label)
+    who = f"单位{unit}" if unit else "中心"
     if as_json:
-        emit_json({"id": token_id, "token": value, "unit_code": None if center else code.upper(),  # type: ignore[union-attr]
+        emit_json({"id": token_id, "token": value, "unit_code": unit,
                    "center": center, "label": label})
         return
     click.echo(value)
@@ -158,11 +152,8 @@ def token(obj: Obj, code: str | None, center: bool, label: str, as_json: bool) -
 @click.option("--center", is_flag=True, help="只列出中心的令牌")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
     """列出令牌（不显示令牌本身）：某单位的、中心的或全部。"""
-    from pipeline.services import tokens as svc_tokens
-
     rows = svc_tokens.list_tokens(obj.runtime().ctx, code, center)
     if as_json:
         emit_json(rows)
@@ -178,11 +169,8 @@ def tokens(obj: Obj, code: str | None, center: bool, as_json: bool) -> None:
 @units.command("revoke-token")
 @click.argument("token_id", type=int)
 @click.pass_obj
-@expected_errors
 def revoke_token(obj: Obj, token_id: int) -> None:
     """吊销一个令牌：此后用它的请求一律拒绝。"""
-    from pipeline.services import tokens as svc_tokens
-
     if svc_tokens.revoke(obj.runtime().ctx, token_id):
         say(f"令牌 {token_id} 已吊销")
     else:

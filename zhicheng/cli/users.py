@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pipeline.services import accounts
-from zhicheng.cli.common import Obj, emit_json, expected_errors, say
-from zhicheng.cli.root import cli
+from zhicheng.cli.common import Obj, emit_json, say
 
 ROLES = click.Choice(list(accounts.ROLES))
-PASSWORD = dict(prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
+PASSWORD: dict[str, Any] = dict(prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
                 help="密码（至少8个字符；不给出时在终端提示输入）")
 
 
-@cli.group()
+@click.group()
 def users() -> None:
     """工作台账号：建立、列出、停用、重置密码（第一个中心管理员在这里建立）。"""
 
@@ -24,10 +25,9 @@ def users() -> None:
 @click.option("--role", type=ROLES, required=True,
               help="unit_clerk 单位经办人 / center_reviewer 中心审核人员 / center_admin 中心管理员")
 @click.option("--unit", default=None, help="单位经办人所属单位的统一社会信用代码")
-@click.option("--password", **PASSWORD)  # type: ignore[arg-type]
+@click.option("--password", **PASSWORD)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None, password: str,
         as_json: bool) -> None:
     """建立一个账号。"""
@@ -43,7 +43,6 @@ def add(obj: Obj, username: str, display_name: str, role: str, unit: str | None,
 @click.option("--unit", default=None, help="只列出该单位的账号")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_obj
-@expected_errors
 def list_(obj: Obj, unit: str | None, as_json: bool) -> None:
     """列出账号（不含密码）。"""
     rows = accounts.list_users(obj.runtime().ctx, unit)
@@ -59,7 +58,6 @@ def list_(obj: Obj, unit: str | None, as_json: bool) -> None:
 @users.command("disable")
 @click.argument("username")
 @click.pass_obj
-@expected_errors
 def disable(obj: Obj, username: str) -> None:
     """停用账号：其登录会话立即失效。"""
     accounts.set_disabled(obj.runtime().ctx, username, True, actor="命令行")
@@ -69,7 +67,6 @@ def disable(obj: Obj, username: str) -> None:
 @users.command("enable")
 @click.argument("username")
 @click.pass_obj
-@expected_errors
 def enable(obj: Obj, username: str) -> None:
     """重新启用已停用的账号。"""
     accounts.set_disabled(obj.runtime().ctx, username, False, actor="命令行")
@@ -78,9 +75,8 @@ def enable(obj: Obj, username: str) -> None:
 
 @users.command("reset-password")
 @click.argument("username")
-@click.option("--password", **PASSWORD)  # type: ignore[arg-type]
+@click.option("--password", **PASSWORD)
 @click.pass_obj
-@expected_errors
 def reset_password(obj: Obj, username: str, password: str) -> None:
     """重置密码：该账号的所有登录会话立即失效。"""
     accounts.reset_password(obj.runtime().ctx, username, password, actor="命令行")

@@ -153,6 +153,7 @@ def make_batch(
     if zip:
         path = out_dir / f"{name}.zip"
         _zip_tree(root, path, year)
+        assert build_root is not None  # a zip is built in its own scratch folder
         shutil.rmtree(build_root)
 
     return SampleBatch(

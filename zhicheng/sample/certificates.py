@@ -139,7 +139,7 @@ def ce_form_image(p: Person, light: bool, rng: random.Random, shown_name: str, s
     fs = 15 if light else 34
     row = 34 if light else 84
     s.center(m, "湖南省专业技术人员继续教育学时认定单", 19 if light else 48)
-    y = m + (48 if light else 130)
+    y: float = m + (48 if light else 130)
     credited = a.year - 1
     x = (m, m + (w - 2 * m) * 0.22, m + (w - 2 * m) * 0.5, m + (w - 2 * m) * 0.72, w - m)
     table = [
@@ -165,8 +165,8 @@ def ce_form_image(p: Person, light: bool, rng: random.Random, shown_name: str, s
         y += 60
         courses = _ce_courses(rng, a)
         cx = (m, m + 90, m + 640, m + 800, w - m)
-        for cells in [("序号", "课程名称", "类别", "学时")] + courses:
-            for i, text in enumerate(cells):
+        for course in [("序号", "课程名称", "类别", "学时")] + courses:
+            for i, text in enumerate(course):
                 d.rectangle([cx[i], y, cx[i + 1], y + 62], outline=line, width=2)
                 s.fit(cx[i] + 12, y + 12, cx[i + 1] - cx[i] - 20, text, 30)
             y += 62
@@ -175,7 +175,7 @@ def ce_form_image(p: Person, light: bool, rng: random.Random, shown_name: str, s
     issuer = "湖南省专业技术人员继续教育管理服务中心"
     small = 12 if light else 32
     lines = ["认定机构（盖章）：", issuer, ymd(date(a.year, 1, 10) + timedelta(days=p.index % 40))]
-    yy = h - (90 if light else 240)
+    yy: float = h - (90 if light else 240)
     for text in lines:
         width = text_width("sans", small, text)
         s.text(w - m - width - (4 if light else 20), yy, text, small, "sans")

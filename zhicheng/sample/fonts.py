@@ -41,7 +41,7 @@ def cached_glyph(style: str, size: int, ch: str) -> tuple[Image.Image | None, in
     cached glyphs is several times faster than asking FreeType for every line."""
     font = cjk_font(style, size)
     advance = font.getlength(ch)
-    left, top, right, bottom = font.getbbox(ch)
+    left, top, right, bottom = (int(v) for v in font.getbbox(ch))
     if right <= left or bottom <= top:
         return None, 0, 0, advance
     mask = Image.new("L", (right - left, bottom - top), 0)

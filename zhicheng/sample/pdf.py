@@ -65,7 +65,7 @@ class PdfDocument:
 
     @property
     def width(self) -> float:
-        return self.W - 2 * self.m
+        return float(self.W - 2 * self.m)
 
     def need(self, height: float) -> None:
         if self.y - height < self.m + 12:
@@ -125,11 +125,12 @@ class PdfDocument:
         col_w = [self.width * f for f in widths] if widths else [self.width / columns] * columns
         for cells in rows:
             self.need(row_h)
-            x, col = self.m, 0
+            x: float = self.m
+            col = 0
             for text, span in cells:
                 cw = sum(col_w[col:col + span])
                 self.c.rect(x, self.y - row_h, cw, row_h)
-                fs = size
+                fs: float = size
                 while fs > 6 and sum(_char_width(ch) for ch in text) * fs > cw - 8:
                     fs -= 0.5
                 self.c.setFont(_PDF_FONT, fs)

@@ -140,6 +140,7 @@ def make_person(rng: random.Random, index: int, year: int, unit: tuple[str, str,
     level = "中级" if r < 0.40 else "副高级" if r < 0.86 else "正高级" if r < 0.93 else "初级"
     if flaw == "tenure.insufficient":
         level = "副高级"
+    educations: tuple[tuple[str, float], ...]
     if series == "卫生":
         educations = (("大学本科", 0.6), ("硕士研究生", 0.3), ("博士研究生", 0.1))
     elif level in ("副高级", "正高级"):
@@ -197,6 +198,7 @@ def make_person(rng: random.Random, index: int, year: int, unit: tuple[str, str,
     if level == "初级":
         current_title, current_title_date = "", None
     else:
+        assert current_level is not None  # every level but 初级 has one below it
         current_title = TITLES[series][current_level]
         current_title_date = _title_date(rng, year - tenure)
         floor = work_start + timedelta(days=200)
@@ -260,6 +262,7 @@ def make_person(rng: random.Random, index: int, year: int, unit: tuple[str, str,
     degree_no = (school_code + DEGREE_CODE.get(degree, "4") + f"{grad_year}"
                  + f"{rng.randrange(1, 10**6):06d}")
     if current_title_date is not None:
+        assert current_level is not None  # a title date comes with a title
         level_digit = {"初级": "3", "中级": "2", "副高级": "1"}[current_level]
         title_cert_no = f"43{current_title_date.year}{level_digit}{rng.randrange(10**7):07d}"
     else:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Set as AbstractSet
 from datetime import date
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def xlsx_bytes(title: str, header: list[str], rows: list[list[object]], *,
-               text_columns: set[int] = frozenset(), serial_cells: set[tuple[int, int]] = frozenset(),
+               text_columns: AbstractSet[int] = frozenset(), serial_cells: AbstractSet[tuple[int, int]] = frozenset(),
                stamp: tuple[int, int, int] = (2026, 3, 1)) -> bytes:
     """A one-sheet workbook with real date cells, normalised so that the bytes are reproducible."""
     from openpyxl import Workbook

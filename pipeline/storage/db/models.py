@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from pipeline.domain.vocabulary import BatchStatus, PublicityState, UnitStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -52,7 +54,7 @@ class Unit(Base):
     # 上级单位: who reviews after this unit; None means the center directly. Not a foreign
     # key: an unknown parent is kept as given and reported, never silently dropped.
     parent_code: Mapped[str | None] = mapped_column(String(18), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="待审核")
+    status: Mapped[str] = mapped_column(String(10), default=UnitStatus.PENDING)
     # 县级单位: a unit of a county (县) or below; some tenure rules are open to their staff.
     county_level: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     contact_name: Mapped[str | None] = mapped_column(String(100))      # the unit's 经办人
@@ -81,7 +83,7 @@ class ImportBatch(Base):
     source_kind: Mapped[str] = mapped_column(String(10))   # folder | zip | upload
     digest: Mapped[str | None] = mapped_column(String(64), index=True)
     # importing | imported | rejected | interrupted (its importer died: pipeline.services.orphans)
-    status: Mapped[str] = mapped_column(String(12), default="importing")
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.IMPORTING)
     submitted_by: Mapped[str] = mapped_column(String(100), default="")
     owner: Mapped[str | None] = mapped_column(String(200))  # the importing process (orphans.current)
     created_at: Mapped[datetime]
@@ -269,7 +271,7 @@ class Publicity(Base):
     start_date: Mapped[date] = mapped_column(Date)
     days: Mapped[int]
     end_date: Mapped[date] = mapped_column(Date, index=True)
-    state: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    state: Mapped[str] = mapped_column(String(10), default=PublicityState.OPEN)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
