@@ -136,7 +136,7 @@ def worker(obj: Obj, processes: int | None, threads: int, queues: tuple[str, ...
     port = obj.settings.worker_metrics_port if metrics_port is None else metrics_port
     if port:
         env.update(_metrics_env(obj.settings.machine_dir, port))
-    argv = [sys.executable, "-m", "dramatiq", "workers.entry:broker",
+    argv = [sys.executable, "-m", "dramatiq", "zhicheng.worker_entry:broker",
             "--processes", str(processes or os.cpu_count() or 1), "--threads", str(threads)]
     for q in queues:
         argv += ["--queues", q]

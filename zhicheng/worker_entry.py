@@ -1,6 +1,6 @@
 """The module `dramatiq` loads in each worker process: settings from the environment, actors declared.
 
-`zhicheng worker` runs `dramatiq workers.entry:broker …`; each process builds its own engine. A
+`zhicheng worker` runs `dramatiq zhicheng.worker_entry:broker …`; each process builds its own engine. A
 process that takes OCR work loads the OCR models now, at start, rather than in the middle of its
 first certificate.
 """
