@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from console.web import Console, Errors, ints, text
 from console.who import Hidden, Who, center_only
+from intake.offline_list import MAX_BYTES, OfflineListError, read_offline_list
 from pipeline.domain.identity import check_uscc
 from pipeline.domain.vocabulary import OfflineResult, UnitStatus
 from pipeline.services import accounts, jobs, offline_review, queries, unit_records, units, worklist
@@ -50,6 +52,35 @@ def routes(c: Console) -> APIRouter:
         note = f"已登记{len(ids) - len(refused)}份申报的线下形式审查结果：{result}"
         return c.redirect(request, back, note + ("；" + "；".join(refused[:5]) if refused else ""),
                           "warn" if refused else "ok")
+
+    @r.post("/center/offline-list")
+    async def offline_list(request: Request) -> Response:
+        """The center window's list of results (身份证号、姓名、结果), uploaded: a list that cannot
+        be read is refused whole; otherwise each good row is recorded and each bad one said."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BYTES + 64 * 1024:
+            center(request)
+            return c.redirect(request, "/center#offline",
+                              f"清单超过{MAX_BYTES // (1024 * 1024)} MB，未登记", "error")
+        who, form = await c.posted(request)
+        center_only(who)
+        upload = form.get("list")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return c.redirect(request, "/center#offline", "请选择线下审查结果清单（XLSX 或 CSV）", "error")
+        try:
+            rows = read_offline_list(await upload.read(MAX_BYTES + 1), upload.filename)
+        except OfflineListError as exc:
+            return c.redirect(request, "/center#offline", f"未登记任何结果：{exc}", "error")
+        again = c.once(request, who, form, "/center#offline")
+        if again:
+            return again
+        done = offline_review.record_offline_list(c.ctx, rows, by=who.actor)
+        note = f"已登记{len(done.applied)}人的线下形式审查结果"
+        if done.problems:
+            shown = "；".join(p.message for p in done.problems[:10])
+            more = f"等{len(done.problems)}行" if len(done.problems) > 10 else ""
+            note += f"；{len(done.problems)}行未登记：{shown}{more}"
+        return c.redirect(request, "/center#offline", note, "warn" if done.problems else "ok")
 
     # --- units ------------------------------------------------------------------------------
     def units_page(request: Request, status: int = 200, errors: Errors | None = None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from intake.roster import read_grid
+from intake.offline_list import read_offline_list
 from pipeline.context import Context
 from pipeline.domain.states import LABELS
 from pipeline.domain.vocabulary import STAGE_LABELS
@@ -97,17 +97,7 @@ def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None,
 def _offline_file(ctx: Context, file: Path, by: str, as_json: bool) -> None:
     if not file.is_file():
         raise Fail(f"找不到文件“{file}”")
-    grid, problems = read_grid(file.read_bytes(), file.name, label="线下审查结果清单", area="offline")
-    if grid is None or not grid:
-        raise Fail("；".join(p.message for p in problems) or f"文件“{file.name}”是空的")
-    header = ["".join(str(h or "").split()).replace("\ufeff", "") for h in grid[0][1]]
-    fields = [offline_reviews.COLUMNS.get(h) for h in header]
-    missing = [label for label, key in (("身份证号", "id_number"), ("姓名", "name"), ("结果", "result"))
-               if key not in fields]
-    if missing:
-        raise Fail(f"线下审查结果清单缺少列：{'、'.join(missing)}；第1行应为表头：身份证号、姓名、结果")
-    rows = [(line, {f: cells[i] for i, f in enumerate(fields) if f and i < len(cells)})
-            for line, cells in grid[1:] if any(str(c or "").strip() for c in cells)]
+    rows = read_offline_list(file.read_bytes(), file.name)
     done = offline_reviews.record_offline_list(ctx, rows, by=by)
     if as_json:
         emit_json({"applied": [{"application": a, "result": r} for a, r in done.applied],
