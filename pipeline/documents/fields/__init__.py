@@ -1,6 +1,7 @@
 """What a certificate says, read from its OCR text, and how sure each reading is.
 
-Modules: `text` (normalizing OCR text), `dates` (dates by label and layout, Chinese numerals),
+Modules: `text` (normalizing OCR text), `dates` (dates and their labels, Chinese numerals),
+`assign` (which date a certificate of each kind is about),
 `numbers` (ID numbers, certificate numbers of every format), `names` (the holder's name),
 `hours` (the 认定单's year and hour cells), `model` (the fields, their trust, their labels),
 `extract` (one reading's fields and trust; two engines' readings merged). Pure functions over

@@ -17,7 +17,8 @@ from typing import Any
 from pipeline.domain.identity import id_check_digit
 from pipeline.domain.materials import MaterialKind
 
-from .dates import assign_dates, find_dates
+from .assign import assign_dates
+from .dates import find_dates
 from .hours import ce_hours, ce_year
 from .model import DEFAULT_EXPECTED, EXPECTED_FIELDS, SCALAR_FIELDS, TRUSTED, UNSURE, CertificateFields, missing_fields
 from .names import holder_name
