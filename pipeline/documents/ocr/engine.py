@@ -38,6 +38,9 @@ class OcrResult:
     # The engine's confidence (0..1) for each line of `text` (None where it gives none); empty
     # when the engine does not say.
     line_scores: tuple[float | None, ...] = ()
+    # Each character's probability (0..1), line by line, aligned with the line's characters (None
+    # for a line where the engine does not say; empty when it never does).
+    char_scores: tuple[tuple[float, ...] | None, ...] = ()
     # The fast engine's reading that a cascade did not accept, kept so fields can be compared.
     first: OcrResult | None = None
 

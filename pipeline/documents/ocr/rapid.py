@@ -33,6 +33,25 @@ _model_lock = threading.Lock()
 _call_lock = threading.Lock()
 
 
+class _KeepCharScores:
+    """RapidOCR's recognizer, keeping each character's probability of the texts it reads (the
+    model gives a box only the mean): `last` maps (text, mean) to the characters' probabilities."""
+
+    def __init__(self, recognizer: Any) -> None:
+        self.recognizer = recognizer
+        self.last: dict[tuple[str, float], tuple[float, ...]] = {}
+
+    def __call__(self, images: Any, return_word_box: bool = False) -> tuple[list[Any], float]:
+        results, elapsed = self.recognizer(images, True)
+        self.last = {}
+        for result in results:
+            text, mean = str(result[0]), float(result[1])
+            probabilities = result[2][4] if len(result) > 2 else []
+            if len(probabilities) == len(text):
+                self.last[(text, mean)] = tuple(float(p) for p in probabilities)
+        return (results if return_word_box else [(r[0], r[1]) for r in results]), elapsed
+
+
 def load_model() -> Any:
     """The process's RapidOCR instance, made on first use (one thread for onnxruntime and OpenCV)."""
     global _model
@@ -46,6 +65,7 @@ def load_model() -> Any:
                     f"RapidOCR is not installed ({exc}): pip install '{PACKAGE}>=1.4.4,<1.5'") from exc
             cv2.setNumThreads(1)
             _model = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+            _model.text_rec = _KeepCharScores(_model.text_rec)
         return _model
 
 
@@ -66,8 +86,17 @@ def text_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None]:
 def lines_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None, tuple[float | None, ...]]:
     """As `text_from_boxes`, with each line's score: its least sure box's. The boxes' positions
     put a label and the value to its right on one line."""
+    text, score, scores, _ = read_boxes(boxes)
+    return text, score, scores
+
+
+def read_boxes(boxes: list[Any] | None, chars: dict[tuple[str, float], tuple[float, ...]] | None = None
+               ) -> tuple[str, float | None, tuple[float | None, ...], tuple[tuple[float, ...] | None, ...]]:
+    """As `lines_from_boxes`, with each line's characters' probabilities (from `chars`, the
+    recognizer's, by box text and score; a space between boxes counts 1.0; None for a line with
+    a box whose characters' probabilities are not known)."""
     if not boxes:
-        return "", None, ()
+        return "", None, (), ()
     items = []
     for box, text, score in boxes:
         ys = [pt[1] for pt in box]
@@ -84,11 +113,23 @@ def lines_from_boxes(boxes: list[Any] | None) -> tuple[str, float | None, tuple[
                 last.append(it)
                 continue
         rows.append([it])
-    lines = [" ".join(r[3] for r in sorted(row, key=lambda r: r[2])) for row in rows]
+    rows = [sorted(row, key=lambda r: r[2]) for row in rows]
+    lines = [" ".join(r[3] for r in row) for row in rows]
     scores = tuple(min(r[4] for r in row) for row in rows)
     weight = sum(len(it[3]) for it in items)
     score = sum(it[4] * len(it[3]) for it in items) / weight if weight else None
-    return "\n".join(lines), score, scores
+    return "\n".join(lines), score, scores, tuple(_row_chars(row, chars or {}) for row in rows)
+
+
+def _row_chars(row: list[tuple[float, float, float, str, float]],
+               chars: dict[tuple[str, float], tuple[float, ...]]) -> tuple[float, ...] | None:
+    out: list[float] = []
+    for i, (_, _, _, text, score) in enumerate(row):
+        known = chars.get((text, score))
+        if known is None:
+            return None
+        out.extend(((1.0,) if i else ()) + known)
+    return tuple(out)
 
 
 @dataclass
@@ -128,5 +169,7 @@ class RapidOcrEngine:
         took = time.monotonic() - start
         if took > timeout:
             raise OcrTimeout(f"RapidOCR took {took:.1f} s, more than {timeout:g} s")
-        text, confidence, scores = lines_from_boxes(boxes)
-        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores)
+        kept = model.text_rec.last if isinstance(model.text_rec, _KeepCharScores) else {}
+        text, confidence, scores, chars = read_boxes(boxes, kept)
+        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores,
+                         char_scores=chars)
