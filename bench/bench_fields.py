@@ -93,7 +93,7 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
                     MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)
                 return declared.name in flat and shows_id
             result = engine.read(img, timeout=300, confirm=confirm)
-            fields = extract_fields(kind, result.text, result.line_scores)
+            fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
         elif config == "fields":
             def confirm(result: Any) -> bool:
                 flat = "".join(normalize_ocr_text(result.text).split()).upper()
@@ -102,14 +102,16 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
             fields = fields_of(kind, result)
         else:
             result = engine.read(img, timeout=300)
-            fields = extract_fields(kind, result.text, result.line_scores)
+            fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
     cpu = _cpu() - start
     findings, _ = check_certificate(kind, fields, result.text, declared, material=truth["file"])
     alarms = [f.rule for f in findings if f.rule.endswith("mismatch")]
     return {"config": config, "file": truth["file"], "kind": truth["kind"],
             "condition": truth.get("condition") or truth.get("degradation"), "cpu": cpu,
             "escalated": result.first is not None or result.engine.startswith("rapidocr") and config != "rapid",
-            "fields": score(truth, fields), "right": values_right(truth, fields), "alarms": alarms}
+            "fields": score(truth, fields), "right": values_right(truth, fields), "alarms": alarms,
+            "doubts": {k: fields.doubts.get(k, "") for k in expected(truth)},
+            "read": {k: str(fields.value(k)) for k in expected(truth)}}
 
 
 def expected(truth: dict[str, Any]) -> dict[str, Any]:

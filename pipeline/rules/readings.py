@@ -172,7 +172,8 @@ def confirms(kind: MaterialKind, fields: CertificateFields, flat_text: str,
     prints_id = kind not in (MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)
     if prints_id and (not declared.id_number or declared.id_number.upper() not in flat_text):
         return False
-    # the name and ID number just found exactly in the text vouch for themselves
-    if [f for f in untrusted_fields(kind, fields) if f not in ("name", "id_number")]:
+    # the name and ID number just found exactly in the text vouch for themselves, once the name
+    # is found beside its label (else the stronger engine may find it there)
+    if fields.name is None or [f for f in untrusted_fields(kind, fields) if f not in ("name", "id_number")]:
         return False
     return all(j.status in (AGREE, READ) for j in judge_fields(kind, fields, declared, ""))

@@ -139,10 +139,11 @@ def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | Scan
 
 def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
     """The fields of one engine's result; a cascade's two readings merged."""
-    fields = extract_fields(kind, result.text, result.line_scores)
+    fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
     if result.first is None:
         return fields
-    return merge(kind, extract_fields(kind, result.first.text, result.first.line_scores), fields)
+    first = result.first
+    return merge(kind, extract_fields(kind, first.text, first.line_scores, first.char_scores), fields)
 
 
 def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText

@@ -90,7 +90,10 @@ def assign_dates(kind: MaterialKind, found: list[FoundDate]) -> AssignedDates:
             put("issue", ordered[-1])
     elif kind is MaterialKind.CE_RECORD and free:
         put("issue", free[-1])
-    if kind is MaterialKind.TITLE_CERT and "title_approval" in dates and "issue" in dates:
+    labelled = "title_approval" in {rename.get(d.key, d.key) for d in found if d.key is not None}
+    if kind is MaterialKind.TITLE_CERT and "title_approval" in dates and "issue" in dates \
+            and not (labelled and "issue" in doubts):
+        # an issue date read in doubt (十二月 read as 十月) says nothing against a labelled approval
         gap = (dates["issue"] - dates["title_approval"]).days
         if not 0 <= gap <= 400:
             doubts.setdefault("title_approval", "implausible")  # issued before it was approved
