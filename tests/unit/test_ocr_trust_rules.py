@@ -134,3 +134,14 @@ def test_a_clean_issue_date_before_the_approval_still_makes_it_implausible() -> 
     fields = extract_fields(K.TITLE_CERT, TITLE.format("发证日期：2015年10月5日"))
     assert fields.trust["title_approval"] == "unsure"
     assert fields.doubts["title_approval"] == "implausible"
+
+
+def test_the_diploma_numbers_year_vouches_for_a_less_sure_year_of_the_graduation() -> None:
+    # RapidOCR read the 一 of 二〇一九 at 0.84 on a clean diploma whose number carries 2019
+    text = "证书编号：105361201905450186\n学生戴林强，性别男，1993年2月28日生\n二〇一九年六月三十日"
+    assert graduation(text, sure(text, {"一": 0.84})) == (date(2019, 6, 30), "trusted")
+    other = text.replace("201905450186", "201805450186")  # a number of another year vouches for nothing
+    got = extract_fields(K.DIPLOMA, other, None, sure(other, {"一": 0.84}))
+    assert got.trust["graduation"] == "unsure"
+    # the month and day still need their numerals read surely
+    assert graduation(text, sure(text, {"三": 0.9}))[1] == "unsure"

@@ -103,15 +103,37 @@ def extract_fields(kind: MaterialKind, text: str | None,
     sure = {k: v for k, v in ((k, _chars_sure(text, t, where[k], n, char_scores))
                               for k, n in lengths.items()) if v is not None}
     for key, at in where.items():
-        if doubts.get(key) == "cn-numerals" and assigned.precision.get(key) == "day" \
-                and sure.get(key, 0.0) >= CHAR_CONFIDENCE and not _BARE_TEN.search(t, at, at + lengths[key]):
-            del doubts[key]  # every numeral of it read surely: 二十 for 三十 shows in the 二
         if any(a <= at < b or (at <= a < at + 8) for a, b in fixes) and key not in doubts:
             doubts[key] = "misread-char"
         score = _line_score(t, at, line_scores)
         if score is not None and score < LINE_CONFIDENCE and key not in doubts:
             doubts[key] = "low-confidence"
+    for key in [k for k, d in doubts.items() if d == "cn-numerals" and assigned.precision.get(k) == "day"]:
+        at = where[key]
+        if _numerals_sure(kind, key, assigned.dates[key], number, doubts, text, t, at, lengths[key],
+                          char_scores):
+            del doubts[key]  # every numeral of it read surely: 二十 for 三十 shows in the 二
+            score = _line_score(t, at, line_scores)
+            if score is not None and score < LINE_CONFIDENCE:
+                doubts[key] = "low-confidence"
     return judge(kind, replace(fields, doubts=doubts, sure=sure))
+
+
+def _numerals_sure(kind: MaterialKind, key: str, value: date, number: Any, doubts: dict[str, str],
+                   text: str | None, t: str, at: int, length: int,
+                   char_scores: tuple[tuple[float, ...] | None, ...] | None) -> bool:
+    """Whether a Chinese-numeral date was read surely: each numeral at CHAR_CONFIDENCE or more
+    (the year's may be less when the 毕业/学位证书 number, read without doubt, carries the same
+    year), and no month or day starting with 十."""
+    if _BARE_TEN.search(t, at, at + length):
+        return False
+    year_end = t.find("年", at, at + length) + 1
+    vouched = kind in (MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT) and key != "birth" \
+        and number is not None and "certificate_number" not in doubts and year_end > 0 \
+        and number.value[6:10] == str(value.year)
+    start = year_end if vouched else at
+    least = _chars_sure(text, t, start, at + length - start, char_scores)
+    return least is not None and least >= CHAR_CONFIDENCE
 
 
 def _chars_sure(text: str | None, t: str, at: int, length: int,
