@@ -8,7 +8,8 @@ A field is `exact` when its value is the true one and trusted, `unsure` when it 
 not trusted (the packet says 未能可靠识别), `wrong` when it is trusted and not the true one (the
 aim: none). `all right` counts certificates whose every field is exact. `false ✗` counts mismatch
 findings against a roster that declares the truth. CPU is the reading process's CPU (its own and
-its tesseract children's) per certificate, engine and field extraction included.
+its tesseract children's) per certificate, engine and field extraction included. `--json` rows
+also carry each field's doubt and the value read, to see why a field is unsure.
 
 Configurations, in the same run so their ratio holds on a loaded machine:
 - `name-id`: the cascade as it was (RapidOCR when the declared name or ID number is not exactly in

@@ -1,7 +1,8 @@
 """OCR of certificate images behind one small port (`OcrEngine`), with four adapters:
 
 - `tesseract`  tesseract 5, LSTM, one child process per page, one thread (`tesseract.py`);
-- `rapidocr`   RapidOCR's PP-OCR models on onnxruntime, in process, one thread (`rapid.py`);
+- `rapidocr`   RapidOCR's PP-OCR models on onnxruntime, in process, one thread, with each
+               character's probability (`rapid.py`);
 - `cascade`    tesseract first, RapidOCR only when tesseract's reading does not confirm what the
                caller needs: the declared name and ID number, and every field the rules need read
                and trusted (`cascade.py`; the caller passes `confirm`, part of every engine's
