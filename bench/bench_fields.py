@@ -29,6 +29,7 @@ import sys
 import time
 from collections import defaultdict
 from datetime import date
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
     from pipeline.documents.fields import extract_fields, normalize_ocr_text
     from pipeline.domain.materials import MaterialKind
     from pipeline.rules.certificates import check_certificate
-    from pipeline.rules.readings import confirms
+    from pipeline.rules.readings import FieldsConfirm
     from pipeline.stages.extract import fields_of
 
     config, path, truth = task
@@ -96,20 +97,18 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
             result = engine.read(img, timeout=300, confirm=confirm)
             fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
         elif config == "fields":
-            def confirm(result: Any) -> bool:
-                flat = "".join(normalize_ocr_text(result.text).split()).upper()
-                return confirms(kind, fields_of(kind, result), flat, declared)
-            result = engine.read(img, timeout=300, confirm=confirm)
+            result = engine.read(img, timeout=300, confirm=FieldsConfirm(kind, declared, partial(fields_of, kind)))
             fields = fields_of(kind, result)
         else:
             result = engine.read(img, timeout=300)
             fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
     cpu = _cpu() - start
-    findings, _ = check_certificate(kind, fields, result.text, declared, material=truth["file"])
+    findings, _ = check_certificate(kind, fields, result.page_text, declared, material=truth["file"])
     alarms = [f.rule for f in findings if f.rule.endswith("mismatch")]
     return {"config": config, "file": truth["file"], "kind": truth["kind"],
             "condition": truth.get("condition") or truth.get("degradation"), "cpu": cpu,
             "escalated": result.first is not None or result.engine.startswith("rapidocr") and config != "rapid",
+            "bands": result.engine.endswith(":bands"),
             "fields": score(truth, fields), "right": values_right(truth, fields), "alarms": alarms,
             "doubts": {k: fields.doubts.get(k, "") for k in expected(truth)},
             "read": {k: str(fields.value(k)) for k in expected(truth)}}

@@ -105,7 +105,9 @@ def extract_fields(kind: MaterialKind, text: str | None,
     for key, at in where.items():
         if any(a <= at < b or (at <= a < at + 8) for a, b in fixes) and key not in doubts:
             doubts[key] = "misread-char"
-        score = _line_score(t, at, line_scores)
+        # the value's own characters when the engine gives them, else its line's least sure word
+        # or box (a seal's fragment beside a name no longer makes the name unsure)
+        score = sure[key] if key in sure else _line_score(t, at, line_scores)
         if score is not None and score < LINE_CONFIDENCE and key not in doubts:
             doubts[key] = "low-confidence"
     for key in [k for k, d in doubts.items() if d == "cn-numerals" and assigned.precision.get(k) == "day"]:
@@ -116,7 +118,8 @@ def extract_fields(kind: MaterialKind, text: str | None,
             score = _line_score(t, at, line_scores)
             if score is not None and score < LINE_CONFIDENCE:
                 doubts[key] = "low-confidence"
-    return judge(kind, replace(fields, doubts=doubts, sure=sure))
+    lines = {k: t.count("\n", 0, at) for k, at in where.items()}
+    return judge(kind, replace(fields, doubts=doubts, sure=sure, lines=lines))
 
 
 def _numerals_sure(kind: MaterialKind, key: str, value: date, number: Any, doubts: dict[str, str],

@@ -6,7 +6,8 @@
 - `cascade`    tesseract first, RapidOCR only when tesseract's reading does not confirm what the
                caller needs: the declared name and ID number, and every field the rules need read
                and trusted (`cascade.py`; the caller passes `confirm`, part of every engine's
-               `read`, so no domain rule lives here);
+               `read`, so no domain rule lives here) — first on the bands of the page where
+               tesseract fell short when `confirm` says where (`bands`), else the whole page;
 - `null`       reads nothing (`null.py`), for tests and machines without OCR.
 
 Preprocessing (EXIF orientation, seal removal, grey, scaling, lighting, contrast, table rules) is part

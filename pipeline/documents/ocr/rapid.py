@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,3 +174,48 @@ class RapidOcrEngine:
         text, confidence, scores, chars = read_boxes(boxes, kept)
         return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores,
                          char_scores=chars)
+
+    def read_bands(self, image: Image.Image, *, timeout: float,
+                   bands: Sequence[tuple[float, float]]) -> OcrResult:
+        """The text of horizontal bands of the page (top and bottom as shares of its height), each
+        read as an image of its own: RapidOCR's work grows with the pixels and the text boxes, so
+        a band of a few lines costs a fraction of the page. The lines are in page order."""
+        prepared = self.prepare(image)
+        width, height = prepared.size
+        model = load_model()
+        start = time.monotonic()
+        boxes: list[Any] = []
+        chars: dict[tuple[str, float], tuple[float, ...]] = {}
+        with _call_lock:
+            # The detector scales an image up until its short side has 736 px; a band's would be
+            # scaled 4-5 times. The bands are scaled as the detector scales the whole page, and
+            # the detector only bounds their long side.
+            detector = model.text_det
+            scaling = getattr(detector, "limit_type", None)
+            scale = max(1.0, getattr(detector, "limit_side_len", 0) / max(1, min(width, height)))
+            try:
+                if scaling is not None:
+                    detector.limit_type = "max"
+                for top, bottom in bands:
+                    y0, y1 = int(max(0.0, top) * height), int(min(1.0, bottom) * height)
+                    if y1 - y0 < 8:
+                        continue
+                    band = prepared.crop((0, y0, width, y1))
+                    if scale > 1:  # the scale the detector gives the whole page
+                        band = band.resize((round(band.width * scale), round(band.height * scale)))
+                    found, _elapsed = model(band)
+                    if isinstance(model.text_rec, _KeepCharScores):
+                        chars.update(model.text_rec.last)
+                    boxes += [[[[x / scale, y / scale + y0] for x, y in box], text, score]
+                              for box, text, score in found or []]
+            except Exception as exc:  # noqa: BLE001 - OpenCV/onnxruntime errors on odd input
+                raise OcrError(f"RapidOCR failed: {exc}") from exc
+            finally:
+                if scaling is not None:
+                    detector.limit_type = scaling
+        took = time.monotonic() - start
+        if took > timeout:
+            raise OcrTimeout(f"RapidOCR took {took:.1f} s, more than {timeout:g} s")
+        text, confidence, scores, per_char = read_boxes(boxes, chars)
+        return OcrResult(text=text, confidence=confidence, engine=f"{self.name}:bands",
+                         line_scores=scores, char_scores=per_char, part=True)
