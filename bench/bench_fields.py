@@ -15,7 +15,8 @@ Configurations, in the same run so their ratio holds on a loaded machine:
 - `name-id`: the cascade as it was (RapidOCR when the declared name or ID number is not exactly in
   tesseract's text; the fields of the kept text alone);
 - `fields`:  the cascade as the extract stage runs it now (RapidOCR when a field the rules need is
-  missing, unsure or differs from the roster; both readings merged);
+  missing, unsure or differs from the roster: on the bands of the page where tesseract fell
+  short, the whole page when that does not confirm; both readings merged);
 - `rapid`:   RapidOCR alone (for reference).
 Two worker processes on the machine's 2 cores; one engine per process.
 """
@@ -169,8 +170,8 @@ def report(rows: list[dict[str, Any]], set_name: str) -> None:
     for r in rows:
         by_config[r["config"]].append(r)
     print(f"\n## {set_name}: {len(next(iter(by_config.values())))} certificates\n")
-    print("| config | CPU s/cert | escalated | all right, scans | all right, photos | fields exact | unsure | wrong (trusted) | names read right | IDs read right | false ✗ |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| config | CPU s/cert | escalated | bands alone | all right, scans | all right, photos | fields exact | unsure | wrong (trusted) | names read right | IDs read right | false ✗ |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for config, rs in by_config.items():
         scans = [r for r in rs if r["condition"] in SCANS]
         photos = [r for r in rs if r["condition"] not in SCANS]
@@ -183,6 +184,7 @@ def report(rows: list[dict[str, Any]], set_name: str) -> None:
         names = [r["right"]["name"] for r in rs]
         ids = [r["right"]["id_number"] for r in rs if "id_number" in r["right"]]
         print(f"| {config} | {sum(r['cpu'] for r in rs) / len(rs):.2f} | {_pct(sum(r['escalated'] for r in rs), len(rs))} "
+              f"| {_pct(sum(r['bands'] for r in rs), len(rs))} "
               f"| {_pct(allright(scans), len(scans))} | {_pct(allright(photos), len(photos))} "
               f"| {_pct(counts['exact'], total)} | {_pct(counts['unsure'], total)} | {counts['wrong']} "
               f"| {_pct(sum(names), len(names))} | {_pct(sum(ids), len(ids))} "
