@@ -8,13 +8,15 @@ A field is `exact` when its value is the true one and trusted, `unsure` when it 
 not trusted (the packet says 未能可靠识别), `wrong` when it is trusted and not the true one (the
 aim: none). `all right` counts certificates whose every field is exact. `false ✗` counts mismatch
 findings against a roster that declares the truth. CPU is the reading process's CPU (its own and
-its tesseract children's) per certificate, engine and field extraction included.
+its tesseract children's) per certificate, engine and field extraction included. `--json` rows
+also carry each field's doubt and the value read, to see why a field is unsure.
 
 Configurations, in the same run so their ratio holds on a loaded machine:
 - `name-id`: the cascade as it was (RapidOCR when the declared name or ID number is not exactly in
   tesseract's text; the fields of the kept text alone);
 - `fields`:  the cascade as the extract stage runs it now (RapidOCR when a field the rules need is
-  missing, unsure or differs from the roster; both readings merged);
+  missing, unsure or differs from the roster: on the bands of the page where tesseract fell
+  short, the whole page when that does not confirm; both readings merged);
 - `rapid`:   RapidOCR alone (for reference).
 Two worker processes on the machine's 2 cores; one engine per process.
 """
@@ -28,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from datetime import date
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -77,7 +80,7 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
     from pipeline.documents.fields import extract_fields, normalize_ocr_text
     from pipeline.domain.materials import MaterialKind
     from pipeline.rules.certificates import check_certificate
-    from pipeline.rules.readings import confirms
+    from pipeline.rules.readings import FieldsConfirm
     from pipeline.stages.extract import fields_of
 
     config, path, truth = task
@@ -93,23 +96,23 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
                     MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)
                 return declared.name in flat and shows_id
             result = engine.read(img, timeout=300, confirm=confirm)
-            fields = extract_fields(kind, result.text, result.line_scores)
+            fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
         elif config == "fields":
-            def confirm(result: Any) -> bool:
-                flat = "".join(normalize_ocr_text(result.text).split()).upper()
-                return confirms(kind, fields_of(kind, result), flat, declared)
-            result = engine.read(img, timeout=300, confirm=confirm)
+            result = engine.read(img, timeout=300, confirm=FieldsConfirm(kind, declared, partial(fields_of, kind)))
             fields = fields_of(kind, result)
         else:
             result = engine.read(img, timeout=300)
-            fields = extract_fields(kind, result.text, result.line_scores)
+            fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
     cpu = _cpu() - start
-    findings, _ = check_certificate(kind, fields, result.text, declared, material=truth["file"])
+    findings, _ = check_certificate(kind, fields, result.page_text, declared, material=truth["file"])
     alarms = [f.rule for f in findings if f.rule.endswith("mismatch")]
     return {"config": config, "file": truth["file"], "kind": truth["kind"],
             "condition": truth.get("condition") or truth.get("degradation"), "cpu": cpu,
             "escalated": result.first is not None or result.engine.startswith("rapidocr") and config != "rapid",
-            "fields": score(truth, fields), "right": values_right(truth, fields), "alarms": alarms}
+            "bands": result.engine.endswith(":bands"),
+            "fields": score(truth, fields), "right": values_right(truth, fields), "alarms": alarms,
+            "doubts": {k: fields.doubts.get(k, "") for k in expected(truth)},
+            "read": {k: str(fields.value(k)) for k in expected(truth)}}
 
 
 def expected(truth: dict[str, Any]) -> dict[str, Any]:
@@ -167,8 +170,8 @@ def report(rows: list[dict[str, Any]], set_name: str) -> None:
     for r in rows:
         by_config[r["config"]].append(r)
     print(f"\n## {set_name}: {len(next(iter(by_config.values())))} certificates\n")
-    print("| config | CPU s/cert | escalated | all right, scans | all right, photos | fields exact | unsure | wrong (trusted) | names read right | IDs read right | false ✗ |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| config | CPU s/cert | escalated | bands alone | all right, scans | all right, photos | fields exact | unsure | wrong (trusted) | names read right | IDs read right | false ✗ |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for config, rs in by_config.items():
         scans = [r for r in rs if r["condition"] in SCANS]
         photos = [r for r in rs if r["condition"] not in SCANS]
@@ -181,6 +184,7 @@ def report(rows: list[dict[str, Any]], set_name: str) -> None:
         names = [r["right"]["name"] for r in rs]
         ids = [r["right"]["id_number"] for r in rs if "id_number" in r["right"]]
         print(f"| {config} | {sum(r['cpu'] for r in rs) / len(rs):.2f} | {_pct(sum(r['escalated'] for r in rs), len(rs))} "
+              f"| {_pct(sum(r['bands'] for r in rs), len(rs))} "
               f"| {_pct(allright(scans), len(scans))} | {_pct(allright(photos), len(photos))} "
               f"| {_pct(counts['exact'], total)} | {_pct(counts['unsure'], total)} | {counts['wrong']} "
               f"| {_pct(sum(names), len(names))} | {_pct(sum(ids), len(ids))} "

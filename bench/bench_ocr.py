@@ -186,21 +186,18 @@ def confirms(item: Item, mode: str = "name-id") -> Callable[[str], bool]:
 
 def fields_confirm(item: Item) -> Callable[[Any], bool]:
     """The extract stage's own `confirm` (`fields` mode): every field the rules need read, trusted
-    and agreeing with the roster (pipeline.rules.readings.confirms)."""
+    and agreeing with the roster, and the bands where the fast reading fell short
+    (pipeline.rules.readings.FieldsConfirm)."""
+    from functools import partial
+
     from bench.bench_fields import _declared
-    from pipeline.documents.fields import normalize_ocr_text
     from pipeline.domain.materials import MaterialKind
-    from pipeline.rules.readings import confirms as field_confirms
+    from pipeline.rules.readings import FieldsConfirm
     from pipeline.stages.extract import fields_of
 
     kind = MaterialKind(item.kind)
     declared = _declared({"declared": item.declared, "dates": item.dates})
-
-    def confirm(result: Any) -> bool:
-        flat = "".join(normalize_ocr_text(result.text).split()).upper()
-        return field_confirms(kind, fields_of(kind, result), flat, declared)
-
-    return confirm
+    return FieldsConfirm(kind, declared, partial(fields_of, kind))
 
 
 def on_text(confirm: Callable[[str], bool]) -> Callable[[Any], bool]:

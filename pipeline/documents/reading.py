@@ -50,7 +50,7 @@ def read_certificate(path: Path, media_type: str, has_text_layer: bool | None, e
         return Reading("", engine.name, None, f"识别超时（超过{PAGE_TIMEOUT:.0f}秒）")
     except OcrError as exc:
         return Reading("", engine.name, None, f"图像无法识别：{exc}")
-    return Reading(result.text, result.engine, result.confidence, ocr=result)
+    return Reading(result.page_text, result.engine, result.confidence, ocr=result)
 
 
 @dataclass(frozen=True)

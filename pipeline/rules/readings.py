@@ -16,11 +16,20 @@ roster (a value that would raise ✗ is read again by the strong engine first).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.documents.fields import FIELD_LABELS, CertificateFields, untrusted_fields
+from pipeline.documents.fields import (
+    EXPECTED_FIELDS,
+    FIELD_LABELS,
+    CertificateFields,
+    normalize_ocr_text,
+    untrusted_fields,
+)
+from pipeline.documents.ocr import OcrResult
 from pipeline.domain.materials import MaterialKind
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.identity_match import id_matches
@@ -172,7 +181,98 @@ def confirms(kind: MaterialKind, fields: CertificateFields, flat_text: str,
     prints_id = kind not in (MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)
     if prints_id and (not declared.id_number or declared.id_number.upper() not in flat_text):
         return False
-    # the name and ID number just found exactly in the text vouch for themselves
-    if [f for f in untrusted_fields(kind, fields) if f not in ("name", "id_number")]:
+    # the name and ID number just found exactly in the text vouch for themselves, once the name
+    # is found beside its label (else the stronger engine may find it there)
+    if fields.name is None or [f for f in untrusted_fields(kind, fields) if f not in ("name", "id_number")]:
         return False
     return all(j.status in (AGREE, READ) for j in judge_fields(kind, fields, declared, ""))
+
+
+# A band read again spans the line and this many line heights above and below it; bands that
+# would cover more of the page than BAND_SHARE are not worth it (the whole page is read instead).
+BAND_MARGIN = 1.0
+BAND_SHARE = 0.5
+Band = tuple[float, float]
+_DATE_PLACE = re.compile(r"[0-9]{4}\s*年|(?:[〇零○Oo0一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
+_ID_PLACE = re.compile(r"[0-9Xx]{8,}|身\s*份\s*证")
+_HOURS_PLACE = re.compile(r"学\s*时|公\s*需|专\s*业|合\s*计|年\s*度")
+_NAME_PLACE = re.compile(r"姓\s*名|^\s*[姓名]\s*$|学\s*生|研究生|兹证明|持证人\s*[:：]|性\s*别|[男女]\s*[,，]")
+_DATE_KEYS = ("graduation", "degree_award", "title_approval")
+_PLACES = {"name": _NAME_PLACE, "id_number": _ID_PLACE} | dict.fromkeys(_DATE_KEYS, _DATE_PLACE) \
+    | dict.fromkeys(("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours"), _HOURS_PLACE)
+
+
+@dataclass(frozen=True)
+class FieldsConfirm:
+    """The extract stage's `confirm` for one certificate: `confirms` on the fields `read` gives
+    (a cascade's two readings merged), and `bands`: where on the page the fast reading fell
+    short, so that a cascade's strong engine may read only there."""
+
+    kind: MaterialKind
+    declared: DeclaredFacts
+    read: Callable[[OcrResult], CertificateFields]
+
+    def __call__(self, result: OcrResult) -> bool:
+        # Exact name and ID number (a tolerant match would keep misread names), and every field
+        # the rules need read, trusted and agreeing with the roster.
+        flat = "".join(normalize_ocr_text(result.page_text).split()).upper()
+        return confirms(self.kind, self.read(result), flat, self.declared)
+
+    def bands(self, reading: OcrResult) -> list[Band] | None:
+        """The horizontal bands of the page (top, bottom as shares of its height) holding the
+        lines of the fields `reading` did not confirm: the line a field was read on, else the
+        lines where it may stand (a date's numerals, a name's label); None when a field has no
+        such line or the reading gives no lines' boxes (then the whole page is read)."""
+        lines = _lines_short(self.kind, self.read(reading), reading, self.declared)
+        if lines is None or not reading.line_boxes:
+            return None
+        bands: list[Band] = []
+        for i in sorted(lines):
+            box = reading.line_boxes[i] if i < len(reading.line_boxes) else None
+            if box is None:
+                return None
+            margin = BAND_MARGIN * (box[3] - box[1])
+            bands.append((max(0.0, box[1] - margin), min(1.0, box[3] + margin)))
+        merged: list[Band] = []
+        for top, bottom in sorted(bands):
+            if merged and top <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], bottom))
+            else:
+                merged.append((top, bottom))
+        if not merged or sum(b - a for a, b in merged) > BAND_SHARE:
+            return None
+        return merged
+
+
+def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResult,
+                 declared: DeclaredFacts) -> set[int] | None:
+    """The lines of `reading` to read again for the fields it does not confirm, and for a name or
+    ID number read exactly but not surely (the strong engine agreeing makes it trusted); None
+    when a field that is short has no line to look at."""
+    text_lines = normalize_ocr_text(reading.text).split("\n")
+    flat = "".join("".join(text_lines).split()).upper()
+    statuses = {j.field: j.status for j in judge_fields(kind, fields, declared, "")}
+    short: list[str] = []
+    for key in EXPECTED_FIELDS.get(kind, ()):
+        if key == "name":
+            name = "".join(declared.name.split())
+            if not fields.trusted(key) or not name or name not in flat or statuses.get(key) == DIFFERS:
+                short.append(key)
+        elif key == "id_number":
+            if not fields.trusted(key) or not declared.id_number \
+                    or declared.id_number.upper() not in flat or statuses.get(key) == DIFFERS:
+                short.append(key)
+        elif not fields.trusted(key) or statuses.get(key) not in (AGREE, READ):
+            short.append(key)
+    lines: set[int] = set()
+    for key in short:
+        # a date may have been taken from the wrong line (a course's end for the graduation):
+        # every line that may hold one is read again
+        place = _PLACES.get(key)
+        found = {i for i, line in enumerate(text_lines) if place is not None and place.search(line)}
+        if key in fields.lines and fields.value(key) is not None:
+            found.add(fields.lines[key])
+        if not found:
+            return None
+        lines |= found
+    return lines

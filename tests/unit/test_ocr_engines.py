@@ -127,6 +127,13 @@ def test_rapidocr_reads_the_holders_name_offline() -> None:
     assert a.name in squeeze(result.text)
     assert a.id_number in squeeze(result.text)
     assert result.engine.startswith("rapidocr")
+    # each character's probability, line by line, aligned with the line's characters
+    lines = result.text.split("\n")
+    assert len(result.char_scores) == len(lines)
+    assert all(chars is not None and len(chars) == len(line) and all(0 <= p <= 1 for p in chars)
+               for line, chars in zip(lines, result.char_scores))
+    name_line = next(i for i, line in enumerate(lines) if a.name in line)
+    assert min(result.char_scores[name_line]) <= result.line_scores[name_line] <= 1
 
 
 def test_rapidocr_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

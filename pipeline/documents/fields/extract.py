@@ -10,6 +10,7 @@ value make it trusted whatever else (`merge`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -17,7 +18,8 @@ from typing import Any
 from pipeline.domain.identity import id_check_digit
 from pipeline.domain.materials import MaterialKind
 
-from .dates import assign_dates, find_dates
+from .assign import assign_dates
+from .dates import find_dates
 from .hours import ce_hours, ce_year
 from .model import DEFAULT_EXPECTED, EXPECTED_FIELDS, SCALAR_FIELDS, TRUSTED, UNSURE, CertificateFields, missing_fields
 from .names import holder_name
@@ -27,6 +29,19 @@ from .text import fixed_spans, normalize_ocr_text
 # Below this engine confidence (0..1) on a field's line, the field is unsure. Tesseract's word
 # confidences on a misread line fall under it; RapidOCR's scores sit above 0.9 on good text.
 LINE_CONFIDENCE = 0.55
+# A Chinese-numeral date read by one engine is trusted when each of its characters was read with
+# at least this probability (RapidOCR's 三十 read as 二十 had its 二 at 0.75 and 0.92; the right
+# 二, 三 and 一 of the same sets at 0.96 and above). The zeros (〇 ○ O) are left out: every
+# character they are taken for reads zero.
+CHAR_CONFIDENCE = 0.95
+# A name read by the stronger engine with each character at least this sure stands over the
+# first engine's different reading (tesseract reads rarer name characters as commoner ones).
+NAME_CHAR_CONFIDENCE = 0.97
+_ZEROS = frozenset("〇○OoΟ0")
+_NOT_NUMERALS = _ZEROS | frozenset("年月日号")
+# A month or day that starts with 十 (十月, 十二月, 十九日): RapidOCR was seen dropping the 二 of
+# 十二月 with every character left at 0.96 or above, so a lost numeral leaves no trace there.
+_BARE_TEN = re.compile("[年月]十")
 _HOUR_KEYS = ("ce_public_hours", "ce_professional_hours", "ce_total_hours")
 # Doubts about how a value was read, which a second engine reading the same value answers.
 READING_DOUBTS = frozenset({"low-confidence", "misread-char", "cut-short", "cn-numerals", "unsure",
@@ -34,9 +49,11 @@ READING_DOUBTS = frozenset({"low-confidence", "misread-char", "cut-short", "cn-n
 
 
 def extract_fields(kind: MaterialKind, text: str | None,
-                   line_scores: tuple[float | None, ...] | None = None) -> CertificateFields:
+                   line_scores: tuple[float | None, ...] | None = None,
+                   char_scores: tuple[tuple[float, ...] | None, ...] | None = None) -> CertificateFields:
     """The fields of a certificate of this kind, read from its (possibly noisy) OCR text, with
-    each field's trust. `line_scores` are the engine's confidences of the text's lines, if known."""
+    each field's trust. `line_scores` are the engine's confidences of the text's lines, and
+    `char_scores` its characters' probabilities line by line, if known."""
     t = normalize_ocr_text(text)
     fixes = fixed_spans(text)
     where: dict[str, int] = {}
@@ -44,12 +61,15 @@ def extract_fields(kind: MaterialKind, text: str | None,
     number = certificate_number(kind, t)
     ids = shown_id_numbers(kind, t, number.value if number else None, normalized=True)
     found_id = best_id(ids)
-    assigned = assign_dates(kind, find_dates(t, normalized=True))
+    found_dates = find_dates(t, normalized=True)
+    assigned = assign_dates(kind, found_dates)
     where.update(assigned.where)
+    lengths = {k: next(d.end - d.start for d in found_dates if d.start == at)
+               for k, at in assigned.where.items() if any(d.start == at for d in found_dates)}
     doubts.update(assigned.doubts)
     name = holder_name(t)
     if name:
-        where["name"] = name[1]
+        where["name"], lengths["name"] = name[1], len(name[0])
     if found_id:
         where["id_number"] = found_id.start
         if not found_id.check_ok:
@@ -80,13 +100,68 @@ def extract_fields(kind: MaterialKind, text: str | None,
         ce_professional_hours=cells["ce_professional_hours"],
         ce_total_hours=cells["ce_total_hours"], date_precision=assigned.precision,
     )
+    sure = {k: v for k, v in ((k, _chars_sure(text, t, where[k], n, char_scores))
+                              for k, n in lengths.items()) if v is not None}
     for key, at in where.items():
         if any(a <= at < b or (at <= a < at + 8) for a, b in fixes) and key not in doubts:
             doubts[key] = "misread-char"
-        score = _line_score(t, at, line_scores)
+        # the value's own characters when the engine gives them, else its line's least sure word
+        # or box (a seal's fragment beside a name no longer makes the name unsure)
+        score = sure[key] if key in sure else _line_score(t, at, line_scores)
         if score is not None and score < LINE_CONFIDENCE and key not in doubts:
             doubts[key] = "low-confidence"
-    return judge(kind, replace(fields, doubts=doubts))
+    for key in [k for k, d in doubts.items() if d == "cn-numerals" and assigned.precision.get(k) == "day"]:
+        at = where[key]
+        if _numerals_sure(kind, key, assigned.dates[key], number, doubts, text, t, at, lengths[key],
+                          char_scores):
+            del doubts[key]  # every numeral of it read surely: 二十 for 三十 shows in the 二
+            score = _line_score(t, at, line_scores)
+            if score is not None and score < LINE_CONFIDENCE:
+                doubts[key] = "low-confidence"
+    lines = {k: t.count("\n", 0, at) for k, at in where.items()}
+    return judge(kind, replace(fields, doubts=doubts, sure=sure, lines=lines))
+
+
+def _numerals_sure(kind: MaterialKind, key: str, value: date, number: Any, doubts: dict[str, str],
+                   text: str | None, t: str, at: int, length: int,
+                   char_scores: tuple[tuple[float, ...] | None, ...] | None) -> bool:
+    """Whether a Chinese-numeral date was read surely: each numeral at CHAR_CONFIDENCE or more
+    (the year's may be less when the 毕业/学位证书 number, read without doubt, carries the same
+    year), and no month or day starting with 十."""
+    if _BARE_TEN.search(t, at, at + length):
+        return False
+    year_end = t.find("年", at, at + length) + 1
+    vouched = kind in (MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT) and key != "birth" \
+        and number is not None and "certificate_number" not in doubts and year_end > 0 \
+        and number.value[6:10] == str(value.year)
+    start = year_end if vouched else at
+    least = _chars_sure(text, t, start, at + length - start, char_scores)
+    return least is not None and least >= CHAR_CONFIDENCE
+
+
+def _chars_sure(text: str | None, t: str, at: int, length: int,
+                char_scores: tuple[tuple[float, ...] | None, ...] | None) -> float | None:
+    """The least probability of the characters of `t[at:at + length]` (spaces, zeros and a
+    date's 年月日 left out: no other character is read as them and they change no value), from
+    the engine's characters' probabilities of that line; None when not known."""
+    if not char_scores or not text:
+        return None
+    number = t.count("\n", 0, at)
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if number >= len(raw_lines) or number >= len(char_scores) or char_scores[number] is None:
+        return None
+    raw, scores = raw_lines[number], char_scores[number]
+    line = normalize_ocr_text(raw)
+    if scores is None or len(line) != len(raw) or len(raw) != len(scores):
+        return None  # normalizing changed the line's length: the characters no longer align
+    kept = [(ch, p) for ch, p in zip(line, scores) if not ch.isspace()]
+    compact = "".join(ch for ch, _ in kept)
+    value = "".join(t[at:at + length].split())
+    start = compact.find(value)
+    if not value or start < 0:
+        return None
+    probabilities = [p for ch, p in kept[start:start + len(value)] if ch not in _NOT_NUMERALS]
+    return min(probabilities) if probabilities else None
 
 
 def judge(kind: MaterialKind, fields: CertificateFields) -> CertificateFields:
@@ -157,6 +232,7 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
     precision: dict[str, str] = {}
     doubts: dict[str, str] = {}
     agreed: list[str] = []
+    sure: dict[str, float] = {}
     keys = list(dict.fromkeys([*SCALAR_FIELDS, *first.dates, *second.dates]))
     for key in keys:
         a, b = first.value(key), second.value(key)
@@ -170,8 +246,14 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
                 doubts[key] = kept[0]
         elif b is not None and second.trusted(key) and not (a is not None and first.trusted(key)):
             pass
+        elif key == "name" and second.trusted(key) and second.sure.get(key, 0.0) >= NAME_CHAR_CONFIDENCE:
+            pass  # the stronger engine read every character of the name surely
         elif a is not None and first.trusted(key) and b is None:
             src = first
+        elif a is not None and first.trusted(key) and not second.trusted(key):
+            # the stronger engine's reading is in doubt: keep the sure one, and say they differ
+            # (a check between fields, such as the hours' sum, may still vouch for it)
+            src, doubts[key] = first, "engines-disagree"
         elif b is not None or a is not None:
             src = second if b is not None else first
             if src.trusted(key) and a is not None and b is not None:
@@ -181,6 +263,8 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
         else:
             continue
         v = src.value(key)
+        if key in src.sure:
+            sure[key] = src.sure[key]
         if key in SCALAR_FIELDS:
             values[key] = v
         else:
@@ -189,7 +273,7 @@ def merge(kind: MaterialKind, first: CertificateFields, second: CertificateField
     scalars: dict[str, Any] = {k: values.get(k) for k in SCALAR_FIELDS}
     merged = replace(CertificateFields(), **scalars)
     merged = replace(merged, dates=dates, date_precision=precision, doubts=doubts,
-                     agreed=tuple(agreed))
+                     agreed=tuple(agreed), sure=sure)
     return judge(kind, merged)
 
 

@@ -24,10 +24,12 @@ _HOURS_VALUE = (r"[ ]*[:：|]?[ ]*[|]?[ ]*(?:\n[ ]*){0,3}"
 _HOURS_PATTERNS = {key: re.compile(f"(?:{labels}){_HOURS_VALUE}") for key, labels in _HOURS_LABELS.items()}
 _DETAIL_HEADING = re.compile(r"学时明细|课程明细|序号")
 # A table whose headings stand in a row (公需科目 | 专业科目 | 合计) and whose hours stand in the row
-# under them, in the same order: the cells are matched by their column.
+# under them, in the same order: the cells are matched by their column. Headings may touch (the
+# spaces OCR puts between Chinese characters are removed); numbers may not.
 _GAP = r"[ |\n]+"
+_HEADING_GAP = r"[ |\n]*"
 _HEADED_ROW = re.compile(
-    rf"(?P<h1>{_HOURS_LABELS['public']}){_GAP}(?P<h2>{_HOURS_LABELS['professional']}){_GAP}"
+    rf"(?P<h1>{_HOURS_LABELS['public']}){_HEADING_GAP}(?P<h2>{_HOURS_LABELS['professional']}){_HEADING_GAP}"
     rf"(?P<h3>{_HOURS_LABELS['total']}){_GAP}"
     rf"(?P<n1>[0-9]{{1,3}}(?:\.[0-9]{{1,2}})?)(?P<u1>[ ]?学时)?{_GAP}"
     rf"(?P<n2>[0-9]{{1,3}}(?:\.[0-9]{{1,2}})?)(?P<u2>[ ]?学时)?{_GAP}"

@@ -36,6 +36,11 @@ class CertificateFields:
     trust: dict[str, str] = field(default_factory=dict)           # field -> trusted / unsure
     doubts: dict[str, str] = field(default_factory=dict)          # field -> why it is unsure
     agreed: tuple[str, ...] = ()                                  # fields two engines read alike
+    # field -> its least sure character's probability, where the engine gives them (not stored:
+    # it serves trusting a reading and merging two)
+    sure: dict[str, float] = field(default_factory=dict, compare=False)
+    # field -> the line of the text it was read on (not stored: it serves reading that line again)
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     def value(self, key: str) -> Any:
         """The value of a field by its key (a date key looks in `dates`)."""

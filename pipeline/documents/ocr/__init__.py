@@ -1,11 +1,13 @@
 """OCR of certificate images behind one small port (`OcrEngine`), with four adapters:
 
 - `tesseract`  tesseract 5, LSTM, one child process per page, one thread (`tesseract.py`);
-- `rapidocr`   RapidOCR's PP-OCR models on onnxruntime, in process, one thread (`rapid.py`);
+- `rapidocr`   RapidOCR's PP-OCR models on onnxruntime, in process, one thread, with each
+               character's probability (`rapid.py`);
 - `cascade`    tesseract first, RapidOCR only when tesseract's reading does not confirm what the
                caller needs: the declared name and ID number, and every field the rules need read
                and trusted (`cascade.py`; the caller passes `confirm`, part of every engine's
-               `read`, so no domain rule lives here);
+               `read`, so no domain rule lives here) — first on the bands of the page where
+               tesseract fell short when `confirm` says where (`bands`), else the whole page;
 - `null`       reads nothing (`null.py`), for tests and machines without OCR.
 
 Preprocessing (EXIF orientation, seal removal, grey, scaling, lighting, contrast, table rules) is part

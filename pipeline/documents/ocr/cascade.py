@@ -22,6 +22,9 @@ def never(_reading: OcrResult) -> bool:
 @dataclass
 class CascadeEngine:
     """`fast` first; `strong` when `confirm(fast reading)` is false or the fast engine timed out.
+    When `confirm` also says where the fast reading fell short (a `bands(reading)` method giving
+    horizontal bands of the page) and the strong engine can read bands (`read_bands`), the strong
+    engine reads those bands first and the whole page only when that does not confirm.
 
     `confirm` may be given once here or per call (`read(..., confirm=...)`, which is how a stage
     passes what the certificate at hand must show). Without either, no fast reading is accepted.
@@ -51,5 +54,19 @@ class CascadeEngine:
             first = None
         if first is not None and check(first):
             return first
+        bands = getattr(check, "bands", None)
+        read_bands = getattr(self.strong, "read_bands", None)
+        if first is not None and bands is not None and read_bands is not None:
+            # where the fast reading fell short, if `confirm` can say: the strong engine reads
+            # those bands of the page, and the whole page only when that does not confirm
+            where = bands(first)
+            if where:
+                try:
+                    part: OcrResult = read_bands(image, timeout=timeout, bands=where)
+                except OcrTimeout:
+                    part = OcrResult("", None, self.strong.name)
+                candidate = replace(part, first=first)
+                if part.text and check(candidate):
+                    return candidate
         second = self.strong.read(image, timeout=timeout)
         return replace(second, first=first) if first is not None else second

@@ -38,8 +38,24 @@ class OcrResult:
     # The engine's confidence (0..1) for each line of `text` (None where it gives none); empty
     # when the engine does not say.
     line_scores: tuple[float | None, ...] = ()
+    # Each character's probability (0..1), line by line, aligned with the line's characters (None
+    # for a line where the engine does not say; empty when it never does).
+    char_scores: tuple[tuple[float, ...] | None, ...] = ()
+    # Each line's box on the page (left, top, right, bottom as shares of the prepared image's
+    # width and height; None where not known; empty when the engine does not say).
+    line_boxes: tuple[tuple[float, float, float, float] | None, ...] = ()
     # The fast engine's reading that a cascade did not accept, kept so fields can be compared.
     first: OcrResult | None = None
+    # The text is of part of the page (a cascade's strong engine read only where the fast one
+    # fell short); `first` holds the whole page's.
+    part: bool = False
+
+    @property
+    def page_text(self) -> str:
+        """The text of the whole page as read: a reading of part of it follows the first reading's."""
+        if self.part and self.first is not None:
+            return f"{self.first.text}\n{self.text}"
+        return self.text
 
 
 Confirm = Callable[[OcrResult], bool]

@@ -52,11 +52,25 @@ def text_from_tsv(tsv: str) -> tuple[str, float | None]:
 def lines_from_tsv(tsv: str) -> tuple[str, float | None, tuple[float | None, ...]]:
     """As `text_from_tsv`, with each line's confidence: its least sure word's (None for the blank
     lines between blocks). A misread character lowers its word's confidence, not the line's mean."""
+    text, confidence, scores, _ = read_tsv(tsv)
+    return text, confidence, scores
+
+
+Box = tuple[float, float, float, float]
+
+
+def read_tsv(tsv: str) -> tuple[str, float | None, tuple[float | None, ...], tuple[Box | None, ...]]:
+    """As `lines_from_tsv`, with each line's box (left, top, right, bottom, as shares of the
+    page's width and height; None for the blank lines between blocks)."""
     lines: dict[tuple[int, int, int], list[str]] = {}
     worst: dict[tuple[int, int, int], float] = {}
+    boxes: dict[tuple[int, int, int], list[int]] = {}
+    width = height = 0
     total, weight = 0.0, 0
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
+        if len(cols) >= 10 and cols[0] == "1":
+            width, height = int(cols[8]), int(cols[9])
         if len(cols) < 12 or cols[0] != "5":
             continue
         word = cols[11].strip()
@@ -64,6 +78,9 @@ def lines_from_tsv(tsv: str) -> tuple[str, float | None, tuple[float | None, ...
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
         lines.setdefault(key, []).append(word)
+        left, top, w, h = (int(c) for c in cols[6:10])
+        box = boxes.setdefault(key, [left, top, left + w, top + h])
+        box[:] = [min(box[0], left), min(box[1], top), max(box[2], left + w), max(box[3], top + h)]
         conf = float(cols[10])
         if conf >= 0:
             total += conf * len(word)
@@ -71,15 +88,19 @@ def lines_from_tsv(tsv: str) -> tuple[str, float | None, tuple[float | None, ...
             worst[key] = min(worst.get(key, 100.0), conf)
     out: list[str] = []
     scores: list[float | None] = []
+    places: list[Box | None] = []
     previous_block = None
     for key, words in lines.items():
         if previous_block is not None and key[0] != previous_block:
             out.append("")
             scores.append(None)
+            places.append(None)
         out.append(" ".join(words))
         scores.append(worst[key] / 100 if key in worst else None)
+        b = boxes[key]
+        places.append((b[0] / width, b[1] / height, b[2] / width, b[3] / height) if width and height else None)
         previous_block = key[0]
-    return "\n".join(out), (total / weight / 100 if weight else None), tuple(scores)
+    return "\n".join(out), (total / weight / 100 if weight else None), tuple(scores), tuple(places)
 
 
 @dataclass
@@ -126,5 +147,6 @@ class TesseractEngine:
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise OcrError(f"tesseract failed ({proc.returncode}): {' '.join(message[-3:])}")
-        text, confidence, scores = lines_from_tsv(proc.stdout.decode("utf-8", "replace"))
-        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores)
+        text, confidence, scores, boxes = read_tsv(proc.stdout.decode("utf-8", "replace"))
+        return OcrResult(text=text, confidence=confidence, engine=self.name, line_scores=scores,
+                         line_boxes=boxes)
