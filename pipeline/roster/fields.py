@@ -205,8 +205,8 @@ def _cross_checks(values: dict[str, object], texts: dict[str, str],
 
     total, public, professional = (values[n] for n in
                                    ("ce_hours", "ce_public_hours", "ce_professional_hours"))
-    if all(isinstance(v, float) for v in (total, public, professional)):
-        if public + professional > total + 1e-9:  # type: ignore[operator]
+    if isinstance(total, float) and isinstance(public, float) and isinstance(professional, float):
+        if public + professional > total + 1e-9:
             message = (f"公需科目学时（{texts['ce_public_hours']}）与专业科目学时"
                        f"（{texts['ce_professional_hours']}）之和超过继续教育学时"
                        f"（{texts['ce_hours']}），请核对这三项学时")

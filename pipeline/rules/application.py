@@ -175,7 +175,8 @@ def _missing_materials(facts: ApplicationFacts, values: dict[str, object]) -> li
     present = set(facts.material_kinds)
     level, degree = values.get("level"), values.get("degree")
     out = []
-    for kind in required_kinds(level, degree):  # type: ignore[arg-type]
+    for kind in required_kinds(level if isinstance(level, str) else None,
+                               degree if isinstance(degree, str) else None):
         if str(kind) not in present:
             why = ""
             if kind is MaterialKind.DEGREE_CERT:

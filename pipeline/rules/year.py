@@ -75,8 +75,9 @@ class YearFacts:
 
         def hours(name: str) -> float | None:
             value = values.get(name)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            return float(value) if ok else None  # type: ignore[arg-type]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            return float(value)
 
         year = values.get("year")
         check = check_id_number(text("id_number") or "", today)
