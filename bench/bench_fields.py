@@ -30,7 +30,6 @@ import sys
 import time
 from collections import defaultdict
 from datetime import date
-from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -80,8 +79,7 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
     from pipeline.documents.fields import extract_fields, normalize_ocr_text
     from pipeline.domain.materials import MaterialKind
     from pipeline.rules.certificates import check_certificate
-    from pipeline.rules.readings import FieldsConfirm
-    from pipeline.stages.extract import fields_of
+    from pipeline.rules.readings import FieldsConfirm, result_fields
 
     config, path, truth = task
     kind = MaterialKind(truth["kind"])
@@ -98,8 +96,8 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
             result = engine.read(img, timeout=300, confirm=confirm)
             fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
         elif config == "fields":
-            result = engine.read(img, timeout=300, confirm=FieldsConfirm(kind, declared, partial(fields_of, kind)))
-            fields = fields_of(kind, result)
+            result = engine.read(img, timeout=300, confirm=FieldsConfirm(kind, declared))
+            fields = result_fields(kind, result)
         else:
             result = engine.read(img, timeout=300)
             fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)

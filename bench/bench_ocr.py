@@ -188,16 +188,13 @@ def fields_confirm(item: Item) -> Callable[[Any], bool]:
     """The extract stage's own `confirm` (`fields` mode): every field the rules need read, trusted
     and agreeing with the roster, and the bands where the fast reading fell short
     (pipeline.rules.readings.FieldsConfirm)."""
-    from functools import partial
-
     from bench.bench_fields import _declared
     from pipeline.domain.materials import MaterialKind
     from pipeline.rules.readings import FieldsConfirm
-    from pipeline.stages.extract import fields_of
 
     kind = MaterialKind(item.kind)
     declared = _declared({"declared": item.declared, "dates": item.dates})
-    return FieldsConfirm(kind, declared, partial(fields_of, kind))
+    return FieldsConfirm(kind, declared)
 
 
 def on_text(confirm: Callable[[str], bool]) -> Callable[[Any], bool]:

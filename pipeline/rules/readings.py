@@ -17,7 +17,6 @@ roster (a value that would raise ✗ is read again by the strong engine first).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +25,8 @@ from pipeline.documents.fields import (
     EXPECTED_FIELDS,
     FIELD_LABELS,
     CertificateFields,
+    extract_fields,
+    merge,
     normalize_ocr_text,
     untrusted_fields,
 )
@@ -202,15 +203,26 @@ _PLACES = {"name": _NAME_PLACE, "id_number": _ID_PLACE} | dict.fromkeys(_DATE_KE
     | dict.fromkeys(("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours"), _HOURS_PLACE)
 
 
+def result_fields(kind: MaterialKind, result: OcrResult) -> CertificateFields:
+    """The fields of one engine's result; a cascade's two readings merged."""
+    fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
+    if result.first is None:
+        return fields
+    first = result.first
+    return merge(kind, extract_fields(kind, first.text, first.line_scores, first.char_scores), fields)
+
+
 @dataclass(frozen=True)
 class FieldsConfirm:
-    """The extract stage's `confirm` for one certificate: `confirms` on the fields `read` gives
-    (a cascade's two readings merged), and `bands`: where on the page the fast reading fell
+    """The extract stage's `confirm` for one certificate: `confirms` on the fields read from a
+    result (`result_fields`: a cascade's two readings merged), and `bands`: where on the page the fast reading fell
     short, so that a cascade's strong engine may read only there."""
 
     kind: MaterialKind
     declared: DeclaredFacts
-    read: Callable[[OcrResult], CertificateFields]
+
+    def read(self, result: OcrResult) -> CertificateFields:
+        return result_fields(self.kind, result)
 
     def __call__(self, result: OcrResult) -> bool:
         # Exact name and ID number (a tolerant match would keep misread names), and every field

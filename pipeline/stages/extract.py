@@ -30,20 +30,18 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.documents.extraction_key import CERTIFICATES, SCAN_PREFIX, TEXT_LAYER, extraction_method
 from pipeline.documents.extraction_key import TEXT_KINDS as KEY_TEXT_KINDS
-from pipeline.documents.fields import CertificateFields, extract_fields, merge
-from pipeline.documents.ocr import OcrResult
+from pipeline.documents.fields import extract_fields
 from pipeline.documents.pdf_text import Limits, PdfText, read_text
 from pipeline.documents.reading import Reading, ScanReading, read_certificate, read_scanned_pdf
 from pipeline.domain.materials import MaterialKind
 from pipeline.rules.declared import DeclaredFacts
-from pipeline.rules.readings import FieldsConfirm
+from pipeline.rules.readings import FieldsConfirm, result_fields
 from pipeline.stages import CachedReading, StageResult
 from pipeline.storage.db.models import Application, Extraction, Material
 
@@ -158,18 +156,9 @@ def _read(ctx: Context, item: ToRead, declared: DeclaredFacts) -> Reading | Scan
         return read_scanned_pdf(path, item.pages, ctx.ocr(), ctx.settings.machine_dir,
                                 budget=ctx.settings.stage_lease_seconds / 2)
     kind = MaterialKind(item.kind)
-    confirm = FieldsConfirm(kind, declared, partial(fields_of, kind))
+    confirm = FieldsConfirm(kind, declared)
     return read_certificate(path, item.media_type, item.has_text_layer, ctx.ocr(),
                             ctx.settings.machine_dir, confirm)
-
-
-def fields_of(kind: MaterialKind, result: OcrResult) -> CertificateFields:
-    """The fields of one engine's result; a cascade's two readings merged."""
-    fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
-    if result.first is None:
-        return fields
-    first = result.first
-    return merge(kind, extract_fields(kind, first.text, first.line_scores, first.char_scores), fields)
 
 
 def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText
@@ -189,7 +178,7 @@ def _stored(ctx: Context, item: ToRead, reading: Reading | ScanReading | PdfText
     confidence = reading.confidence
     if item.kind in CERTIFICATES:
         kind = MaterialKind(item.kind)
-        found = (fields_of(kind, reading.ocr) if reading.ocr is not None
+        found = (result_fields(kind, reading.ocr) if reading.ocr is not None
                  else extract_fields(kind, reading.text))
         fields.update(found.to_json())
         confidence = found.confidence

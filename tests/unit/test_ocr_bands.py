@@ -7,17 +7,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 import pytest
 from PIL import Image
 
-from pipeline.documents.fields import CertificateFields, extract_fields, merge
 from pipeline.documents.ocr import OcrResult, make_engine
 from pipeline.documents.ocr.cascade import CascadeEngine
 from pipeline.domain.materials import MaterialKind as K
 from pipeline.rules.declared import DeclaredFacts
-from pipeline.rules.readings import FieldsConfirm
+from pipeline.rules.readings import FieldsConfirm, result_fields
 from tests.conftest import unavailable
 
 IMAGE = Image.new("L", (20, 20), 255)
@@ -30,14 +28,6 @@ FAST = OcrResult("\n".join(FAST_LINES), 0.8, "fast", line_scores=(0.68, 0.89, 0.
                  line_boxes=((0.3, 0.27, 0.8, 0.33), (0.3, 0.34, 0.8, 0.39), (0.1, 0.74, 0.3, 0.78),
                              (0.5, 0.84, 0.7, 0.89)))
 BANDS_TEXT = "学生王媛雅，性别女，1991年1月2日生\n二〇一三年七月一日"
-
-
-def fields_of(kind: K, result: OcrResult) -> CertificateFields:
-    fields = extract_fields(kind, result.text, result.line_scores, result.char_scores)
-    if result.first is None:
-        return fields
-    first = result.first
-    return merge(kind, extract_fields(kind, first.text, first.line_scores, first.char_scores), fields)
 
 
 @dataclass
@@ -77,7 +67,7 @@ class FastEngine:
 
 
 def test_the_bands_are_the_lines_of_the_fields_not_confirmed() -> None:
-    confirm = FieldsConfirm(K.DIPLOMA, DECLARED, partial(fields_of, K.DIPLOMA))
+    confirm = FieldsConfirm(K.DIPLOMA, DECLARED)
     bands = confirm.bands(FAST)
     assert bands is not None
     # the name's line (misread), and every line that may hold the graduation date (the date's
@@ -92,7 +82,7 @@ def test_a_field_with_no_line_to_look_at_asks_for_the_whole_page() -> None:
     reading = OcrResult("姓名：王媛雅\n批准时间：2018年11月28日\n证书编号：湘职改办字〔2018〕456号", 0.9, "fast",
                         line_scores=(0.9, 0.9, 0.9),
                         line_boxes=((0.1, 0.2, 0.5, 0.25), (0.1, 0.5, 0.5, 0.55), (0.1, 0.6, 0.5, 0.65)))
-    confirm = FieldsConfirm(K.TITLE_CERT, declared, partial(fields_of, K.TITLE_CERT))
+    confirm = FieldsConfirm(K.TITLE_CERT, declared)
     assert confirm.bands(reading) is None  # the ID number is nowhere: no band can be chosen
     with_id = OcrResult(reading.text + "\n身份证号 43O30219981 2O47431", 0.9, "fast", line_scores=(0.9, 0.9, 0.9, 0.3),
                         line_boxes=(*reading.line_boxes, (0.1, 0.3, 0.5, 0.35)))
@@ -103,11 +93,11 @@ def test_a_field_with_no_line_to_look_at_asks_for_the_whole_page() -> None:
 
 def test_the_cascade_keeps_the_bands_reading_that_confirms() -> None:
     strong = BandsEngine()
-    confirm = FieldsConfirm(K.DIPLOMA, DECLARED, partial(fields_of, K.DIPLOMA))
+    confirm = FieldsConfirm(K.DIPLOMA, DECLARED)
     result = CascadeEngine(FastEngine(), strong).read(IMAGE, timeout=5, confirm=confirm)
     assert result.engine == "strong:bands" and result.first is FAST
     assert strong.pages == 0 and len(strong.asked) == 1
-    fields = fields_of(K.DIPLOMA, result)
+    fields = result_fields(K.DIPLOMA, result)
     assert fields.name == "王媛雅" and fields.trusted("name")
     assert fields.dates["graduation"] == date(2013, 7, 1) and fields.trusted("graduation")
     # the page as read (stored, and searched by the name check) is the fast reading and the bands
@@ -119,7 +109,7 @@ def test_the_cascade_keeps_the_bands_reading_that_confirms() -> None:
 def test_the_cascade_reads_the_whole_page_when_the_bands_do_not_confirm() -> None:
     # the bands hold another date than the roster's: never kept on the bands alone
     strong = BandsEngine(bands_text="学生王媛雅，性别女，1991年1月2日生\n二〇一三年七月二日")
-    confirm = FieldsConfirm(K.DIPLOMA, DECLARED, partial(fields_of, K.DIPLOMA))
+    confirm = FieldsConfirm(K.DIPLOMA, DECLARED)
     result = CascadeEngine(FastEngine(), strong).read(IMAGE, timeout=5, confirm=confirm)
     assert result.engine == "strong" and strong.pages == 1
     assert result.first is FAST
@@ -176,5 +166,5 @@ def test_bands_over_half_the_page_are_not_worth_it(share: float) -> None:
     lines = "\n".join(["学生王媛牙，性别女"] + ["二 @ 〇 一 三"] * 3)
     reading = OcrResult(lines, 0.5, "fast", line_scores=(0.5,) * 4,
                         line_boxes=tuple((0.1, y, 0.9, y + share / 6) for y in (0.05, 0.3, 0.55, 0.8)))
-    confirm = FieldsConfirm(K.DIPLOMA, DECLARED, partial(fields_of, K.DIPLOMA))
+    confirm = FieldsConfirm(K.DIPLOMA, DECLARED)
     assert confirm.bands(reading) is None
