@@ -28,7 +28,6 @@ from pipeline.domain.vocabulary import BatchStatus
 from pipeline.storage.db.models import ApiUpload, BatchProblem, ImportBatch
 
 STALE = timedelta(minutes=30)
-INTERRUPTED = BatchStatus.INTERRUPTED
 
 
 def _boot_id() -> str:
@@ -98,7 +97,7 @@ def sweep(ctx: Context) -> Swept:
         for batch_id in dead_batches:
             done = cast(CursorResult[Any], s.execute(update(ImportBatch).where(ImportBatch.id == batch_id,
                                                        ImportBatch.status == BatchStatus.IMPORTING)
-                             .values(status=INTERRUPTED, finished_at=now)))
+                             .values(status=BatchStatus.INTERRUPTED, finished_at=now)))
             if done.rowcount == 1:
                 s.add(BatchProblem(batch_id=batch_id, code="batch.interrupted", path=None,
                                    message="导入过程中断（导入进程已退出）：已导入的申报保留，其余未导入；"

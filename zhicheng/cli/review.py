@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from intake.offline_list import MAX_BYTES as OFFLINE_MAX_BYTES
 from intake.offline_list import read_offline_list
 from pipeline.context import Context
 from pipeline.domain.states import LABELS
@@ -97,7 +98,8 @@ def offline(obj: Obj, app_id: int | None, result: str | None, file: Path | None,
 def _offline_file(ctx: Context, file: Path, by: str, as_json: bool) -> None:
     if not file.is_file():
         raise Fail(f"找不到文件“{file}”")
-    rows = read_offline_list(file.read_bytes(), file.name)
+    with file.open("rb") as fh:  # at most a byte over the cap: a huge file is refused unread
+        rows = read_offline_list(fh.read(OFFLINE_MAX_BYTES + 1), file.name)
     done = offline_reviews.record_offline_list(ctx, rows, by=by)
     if as_json:
         emit_json({"applied": [{"application": a, "result": r} for a, r in done.applied],
