@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -14,11 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console.web import HERE, BadForm, Console, Hidden, LoginNeeded
 from intake.api import Limits
 from pipeline.context import Context
+from pipeline.stages import Send
 
 API_PREFIXES = ("/api/", "/healthz", "/openapi.json")
 
 
-def install(app: FastAPI, ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits,
+def install(app: FastAPI, ctx: Context, send: Send, limits: Limits,
             secure_cookies: bool = False) -> Console:
     """Add the console's pages, files and JSON actions to the API's application."""
     from console import (

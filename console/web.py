@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from pipeline.context import Context
 from pipeline.domain import vocabulary
 from pipeline.domain.states import LABELS, State
 from pipeline.services.accounts import Account
+from pipeline.stages import Send
 
 T = TypeVar("T")
 
@@ -69,7 +70,7 @@ def _cn_date(value: date | None) -> str:
 class Console:
     """The console's shared parts for one application instance."""
 
-    def __init__(self, ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits,
+    def __init__(self, ctx: Context, send: Send, limits: Limits,
                  secure_cookies: bool = False) -> None:
         self.ctx, self.send, self.limits = ctx, send, limits
         self.sessions = Sessions(ctx, secure_cookies)

@@ -3,7 +3,6 @@ and the note left beside it saying what became of it (intake.watch moves the bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,10 @@ from intake.watch import Imported, Importer
 from pipeline.domain.states import AUTOMATIC
 from pipeline.domain.vocabulary import BatchStatus
 from pipeline.services import receipts
+from pipeline.stages import Send
 
 
-def make_importer(ctx: Any, send: Callable[[str, Sequence[int]], None]) -> Importer:
+def make_importer(ctx: Any, send: Send) -> Importer:
     """An importer through the same services as `intake import`, skipping known content; a
     batch from a unit's folder is refused whole unless every row is within that unit's scope."""
     from intake.bulk import open_batch

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import dramatiq
 
 from pipeline.context import Context
-from pipeline.stages import Stage, Stages
+from pipeline.stages import Send, Stage, Stages
 from pipeline.stages.runner import StageFailed, run_chunk
 from workers import metrics
 
@@ -53,7 +53,7 @@ class Queue:
 
 
 def _perform(ctx: Context, stages: Stages, stage: Stage,
-             send: Callable[[str, Sequence[int]], None]) -> Callable[[int | list[int]], None]:
+             send: Send) -> Callable[[int | list[int]], None]:
     def perform(application_ids: int | list[int]) -> None:
         # a message of an earlier version carries one id
         ids = [application_ids] if isinstance(application_ids, int) else application_ids

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pipeline.context import Context
 from pipeline.errors import TransientFault
 from pipeline.services import queries, recovery
-from pipeline.stages import Stages
+from pipeline.stages import Send, Stages
 from workers import presence
 from workers.embedded import InProcessWorker
 
@@ -24,7 +24,7 @@ class Stalled(TransientFault, TimeoutError):
     says why and what to run, in Chinese."""
 
 
-def settle(ctx: Context, stages: Stages, send: recovery.Send, local: InProcessWorker | None, *,
+def settle(ctx: Context, stages: Stages, send: Send, local: InProcessWorker | None, *,
            batch_id: int | None = None, timeout: float | None = None,
            progress: Progress | None = None, notice: Notice | None = None) -> int:
     """Return when the batch's (or every) application has left the automatic stages; return how

@@ -8,7 +8,7 @@ off by the client never reaches the import: its folder is removed and no row is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from intake.api.errors import ApiError
 from pipeline.context import Context
 from pipeline.services import access, orphans, queries, tokens
 from pipeline.services.tokens import Principal
+from pipeline.stages import Send
 
 log = logging.getLogger("zhicheng.api")
 MB = 1024 * 1024
@@ -103,7 +104,7 @@ def _declared_length(request: Request) -> int | None:
         return None
 
 
-def create_app(ctx: Context, send: Callable[[str, Sequence[int]], None], limits: Limits | None = None, *,
+def create_app(ctx: Context, send: Send, limits: Limits | None = None, *,
                health: Callable[[], dict[str, Any]] | None = None,
                metrics: Callable[[], bytes] | None = None) -> FastAPI:
     """The application for these ports; `send` sends applications to a stage (the queue's send); `health`

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,8 +24,7 @@ from pipeline.roster.columns import field_for_header, is_ignored_header, nearest
 from pipeline.services import access, queries, uploads
 from pipeline.services.intake import submit_batch
 from pipeline.services.tokens import Principal
-
-Send = Callable[[str, Sequence[int]], None]   # the queue's send: a stage's name, the ids
+from pipeline.stages import Send
 
 
 def _check_send(ctx: Context, principal: Principal, apps: Iterable[ApplicationIntake]) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import islice
@@ -26,7 +26,7 @@ from pipeline.services import orphans
 from pipeline.services.intake_commit import commit_one
 from pipeline.services.intake_guards import record_of, safe_files
 from pipeline.services.intake_rows import Prepared, StoredFile, insert_new, jsonable
-from pipeline.stages import STAGES, Stages
+from pipeline.stages import STAGES, Send, Stages
 from pipeline.storage.blobstore import StoredBlob
 from pipeline.storage.db.models import BatchProblem, ImportBatch
 from pipeline.storage.faults import StoreFault, is_store_fault
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 PREPARING = 8   # threads storing files (hashing, copying and fsync release the GIL)
-Send = Callable[[str, Sequence[int]], None]
 
 
 def submit_batch(ctx: Context, batch: BatchIntake, send: Send, *, stages: Stages = STAGES) -> int:

@@ -17,10 +17,9 @@ from pipeline.context import Context
 from pipeline.domain.vocabulary import cn_date
 from pipeline.errors import NotFound
 from pipeline.services import publicity_closing, recommend, recovery
+from pipeline.stages import Send
 from pipeline.storage.db.models import JobRun
 from pipeline.storage.transitions import SYSTEM, log_event
-
-Send = recovery.Send
 
 
 @dataclass(frozen=True)

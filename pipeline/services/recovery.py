@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.domain.states import WAITING, State
-from pipeline.stages import STAGES, Stage, Stages
+from pipeline.stages import STAGES, Send, Stage, Stages
 from pipeline.storage.db.models import Application, Event
 from pipeline.storage.transitions import log_event, move
-
-Send = Callable[[str, Sequence[int]], None]
 
 
 def resend_expired(ctx: Context, send: Send, *, stages: Stages = STAGES) -> list[int]:

@@ -35,6 +35,9 @@ from pipeline.context import Context
 from pipeline.domain.findings import Finding
 from pipeline.domain.states import State, can_move
 
+# How work reaches a stage: the queue's send, with the stage's name and the applications' ids.
+Send = Callable[[str, Sequence[int]], None]
+
 
 @dataclass(frozen=True)
 class CachedReading:
