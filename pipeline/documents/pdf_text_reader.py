@@ -16,8 +16,11 @@ def _send(out: BinaryIO, message: dict[str, object]) -> None:
 
 
 def read(path: str, max_pages: int, max_chars: int, out: BinaryIO) -> None:
-    """Read one file's pages in order within the page and character caps."""
+    """Read one file's pages in order within the page and character caps: each page by its text
+    operators (`pdf_page_text`), or by pypdf where that reader is not sure of the page."""
     from pypdf import PdfReader
+
+    from pipeline.documents.pdf_page_text import page_text
 
     try:
         reader = PdfReader(path, strict=False)
@@ -34,7 +37,10 @@ def read(path: str, max_pages: int, max_chars: int, out: BinaryIO) -> None:
     left = max_chars
     for index in range(min(count, max_pages)):
         try:
-            text = reader.pages[index].extract_text() or ""
+            page = reader.pages[index]
+            text = page_text(page)
+            if text is None:
+                text = page.extract_text() or ""
         except MemoryError:
             _send(out, {"end": "memory"})
             return
@@ -53,6 +59,8 @@ def main() -> None:
     cap = int(sys.argv[1])
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     import pypdf  # noqa: F401 - loaded once, before the first request
+
+    import pipeline.documents.pdf_page_text  # noqa: F401
 
     out = sys.stdout.buffer
     _send(out, {"ready": True})
