@@ -93,7 +93,9 @@ def _submit_chunk(ctx: Context, batch_id: int, chunk: list[ApplicationIntake],
     (Core inserts, one transaction) and the others one by one; a fault stays with its applicant.
     A new application whose unit cannot file is returned at once, before any OCR is spent."""
     prepared: list[Prepared] = []
-    for intake, done in zip(chunk, pool.map(lambda i: _attempt(prepare, ctx, i, today), chunk)):
+    results = list(pool.map(lambda i: _attempt(prepare, ctx, i, today), chunk))
+    ctx.blobs.sync()  # the chunk's files are durable before any row names them (StoreFault)
+    for intake, done in zip(chunk, results):
         if isinstance(done, Exception):
             _intake_failed(ctx, batch_id, intake, done)
         else:
@@ -167,7 +169,7 @@ def _store(ctx: Context, f: IncomingFile) -> StoredFile:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
     try:
         with f.open() as stream:
-            blob = ctx.blobs.put_stream(stream, limit=limit)
+            blob = ctx.blobs.put_stream(stream, limit=limit, durable=False)
     except TooLarge:
         return StoredFile(f, StoredBlob(None, f.size), "too_large")
     except StoreFault:
@@ -186,7 +188,9 @@ def _digest(obj: object) -> str:
 
 
 def prepare(ctx: Context, intake: ApplicationIntake, today: date | None = None) -> Prepared:
-    """Store one applicant's files and parse its row once (slow I/O, outside any transaction)."""
+    """Store one applicant's files and parse its row once (slow I/O, outside any transaction).
+    The files are not flushed yet: the caller syncs the store (`ctx.blobs.sync()`) before it
+    commits anything that names them."""
     files, name_problems = safe_files(list(intake.files))
     stored = [_store(ctx, f) for f in files]
     record = record_of(intake, today or ctx.today())

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.context import Context
 from pipeline.settings import Settings
-from pipeline.storage.blobstore import CHUNK, BlobStore
+from pipeline.storage.blobstore import CHUNK, TMP_PREFIX, BlobStore
 
 MB = 1024 * 1024
 
@@ -221,3 +221,73 @@ def test_the_context_keeps_its_blobs_under_the_configured_data_dir(tmp_path: Pat
     finally:
         ctx.db.dispose()
     assert os.path.isdir(data_dir / "blobs")
+
+
+class Flushes:
+    """What the store asked the kernel to flush: fsync(2) of a file or folder, syncfs(2)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from pipeline.storage import blobstore
+
+        self.fsyncs: list[str] = []
+        self.syncfs = 0
+        real_fsync, real_syncfs = os.fsync, blobstore._syncfs
+
+        def fsync(fd: int) -> None:
+            self.fsyncs.append(os.readlink(f"/proc/self/fd/{fd}"))
+            real_fsync(fd)
+
+        def syncfs(path: Path) -> None:
+            self.syncfs += 1
+            real_syncfs(path)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(blobstore, "_syncfs", syncfs)
+
+
+def test_a_stored_stream_is_flushed_file_and_folder(store: BlobStore,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    flushes = Flushes(monkeypatch)
+    blob = store.put_stream(io.BytesIO(b"one"))
+    assert blob.sha256 is not None
+    temporary, folder = flushes.fsyncs  # the file under its temporary name, then its folder
+    assert temporary.startswith(str(store.root / TMP_PREFIX))
+    assert folder == str(store.path(blob.sha256).parent) and flushes.syncfs == 0
+
+
+def test_a_chunk_stored_not_durable_is_flushed_once_by_sync(
+        store: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    flushes = Flushes(monkeypatch)
+    blobs = [store.put_stream(io.BytesIO(some_bytes(1000, seed)), durable=False)
+             for seed in range(20)]
+    assert flushes.fsyncs == [] and flushes.syncfs == 0  # nothing flushed one by one
+    assert all(store.path(b.sha256 or "").read_bytes() == some_bytes(1000, seed)
+               for seed, b in enumerate(blobs))  # readable at once under their hash
+    store.sync()
+    assert flushes.syncfs == 1 and flushes.fsyncs == []
+    store.sync()  # nothing pending: nothing flushed again
+    assert flushes.syncfs == 1
+
+
+def test_without_syncfs_sync_flushes_each_pending_file_and_folder(
+        store: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.storage import blobstore
+
+    monkeypatch.setattr(blobstore, "_SYNCFS", None)
+    flushes = Flushes(monkeypatch)
+    blobs = [store.put_stream(io.BytesIO(some_bytes(100, seed)), durable=False)
+             for seed in range(5)]
+    store.sync()
+    paths = {str(store.path(b.sha256 or "")) for b in blobs}
+    folders = {str(store.path(b.sha256 or "").parent) for b in blobs}
+    assert set(flushes.fsyncs) == paths | folders and flushes.syncfs == 0
+
+
+def test_a_blob_left_empty_by_a_crash_before_sync_is_written_again(store: BlobStore) -> None:
+    data = b"normalised image"
+    sha = hashlib.sha256(data).hexdigest()
+    path = store.path(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")  # what a crash after the rename and before the flush can leave
+    assert store.put_bytes(data) == sha
+    assert path.read_bytes() == data

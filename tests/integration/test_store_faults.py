@@ -174,3 +174,33 @@ def test_the_import_command_exits_non_zero_with_a_chinese_message_on_a_full_disk
     assert run.returncode == 7, run
     assert "磁盘空间已满" in run.stderr and "Traceback" not in run.stderr, run.stderr
     assert "已损坏" not in run.stderr + run.stdout and "无法读取" not in run.stderr + run.stdout
+
+
+def test_each_chunk_of_an_import_is_flushed_once_before_its_rows_are_committed(
+        ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.storage import blobstore
+
+    batch = build(tmp_path, people(4))
+    ctx.settings = ctx.settings.with_(stage_chunk=2)
+    seen: list[tuple[int, int]] = []  # (applications committed, blobs stored) at each flush
+    real_syncfs, real_fsync = blobstore._syncfs, os.fsync
+    fsyncs: list[int] = []
+
+    def syncfs(path: Path) -> None:
+        with ctx.db.uow() as s:
+            seen.append((len(list(s.scalars(select(Application)))),
+                         len(list((ctx.settings.data_dir / "blobs").rglob("*/*")))))
+        real_syncfs(path)
+
+    def fsync(fd: int) -> None:
+        fsyncs.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(blobstore, "_syncfs", syncfs)
+    monkeypatch.setattr(os, "fsync", fsync)
+    submit(ctx, batch)
+    assert [apps for apps, _ in seen] == [0, 2]  # each chunk's files before its rows
+    assert seen[0][1] > 0 and seen[1][1] > seen[0][1]
+    assert fsyncs == []  # no file or folder flushed one by one
+    with ctx.db.uow() as s:
+        assert len(list(s.scalars(select(Application)))) == 4
