@@ -23,6 +23,8 @@ import struct
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pipeline.errors import ZhichengError
+
 Decoder = Callable[[bytes], str]
 
 # One token of a content stream: a literal string without nested parentheses, a hex string,
@@ -51,8 +53,9 @@ _SIMPLE_ENCODINGS = {"/WinAnsiEncoding": "cp1252", "/MacRomanEncoding": "mac_rom
 _GAP = -250   # a TJ offset (thousandths of an em) wider than a quarter em reads as a space
 
 
-class Unreadable(Exception):
-    """The page holds something this reader does not read exactly: pypdf reads it."""
+class Unreadable(ZhichengError):
+    """The page holds something this reader does not read exactly: pypdf reads it (never raised
+    out of this module; the reasons are for whoever debugs it, not for a person)."""
 
 
 def page_text(page: Any) -> str | None:
