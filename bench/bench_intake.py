@@ -90,13 +90,16 @@ def bare_work(batch: Path) -> dict[str, float]:
     from pipeline.documents.preflight import inspect_file
 
     folders = [d for d in sorted(batch.iterdir()) if d.is_dir()]
+    files = 0
     start, cpu = time.perf_counter(), _cpu()
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
+                files += 1
                 hashlib.sha256(path.read_bytes()).hexdigest()
                 inspect_file(path, path.name, max_bytes=10 * 1024 * 1024, max_pixels=80_000_000)
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "applicants": len(folders)}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "applicants": len(folders),
+            "files": files}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -181,6 +184,22 @@ def _measure(args: argparse.Namespace, batch: Path, env: dict[str, str]) -> tupl
             worker.wait(timeout=60)
 
 
+def file_creation_cost(folder: Path, files: int = 300) -> float:
+    """CPU milliseconds to create (and close) one empty file in `folder`'s filesystem: the
+    store creates one file per stored content, and some virtual disks make that costly."""
+    probe = folder / f"probe-{uuid.uuid4().hex[:8]}"
+    probe.mkdir(parents=True)
+    try:
+        start = time.process_time()
+        for i in range(files):
+            os.close(os.open(probe / str(i), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444))
+        return 1000 * (time.process_time() - start) / files
+    finally:
+        import shutil
+
+        shutil.rmtree(probe, ignore_errors=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--applicants", type=int, default=500)
@@ -235,6 +254,8 @@ def main() -> None:
         print(f"CPU, worker processes and their text readers: {workers:.1f} s "
               f"({1000 * workers / n:.1f} ms per application)")
     print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
+    print(f"creating one file in the data dir's filesystem: {file_creation_cost(OUT):.3f} ms of CPU "
+          f"(the store creates one per content: {bare['files']} files here)")
     if worker_peaks:
         print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))
 
