@@ -2,6 +2,7 @@
 
     python bench/bench_intake.py --applicants 500                          # SQLite, embedded
     python bench/bench_intake.py --applicants 500 --database postgresql --broker redis --processes 2
+    python bench/bench_intake.py --applicants 200 --data-parent /dev/shm   # the store on tmpfs
 
 The batch (light certificates, ~7 files per applicant, no deliberate flaws) is generated once into
 bench/out/ and reused. Beside the pipeline's figure it prints the bare work on the same files in
@@ -208,6 +209,9 @@ def main() -> None:
     p.add_argument("--broker", choices=["embedded", "redis"], default="embedded")
     p.add_argument("--processes", type=int, default=2, help="worker processes (redis)")
     p.add_argument("--threads", type=int, default=2, help="threads per worker process")
+    p.add_argument("--data-parent", type=Path, default=OUT,
+                   help="where the run's data dir is made (e.g. /dev/shm: the store's filesystem "
+                        "out of the measurement)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -216,7 +220,7 @@ def main() -> None:
         return
     batch = batch_for(args.applicants, args.seed)
     run_id = uuid.uuid4().hex[:8]
-    data_dir = OUT / f"run-{run_id}"
+    data_dir = args.data_parent / f"zhicheng-bench-{run_id}"
     env = {**os.environ, "ZHICHENG_DATA_DIR": str(data_dir), "ZHICHENG_LOG_LEVEL": "WARNING",
            "ZHICHENG_OCR_ENGINE": "null",  # without OCR: bench_ocr.py measures OCR
            "ZHICHENG_WORKER_THREADS": str(args.threads)}
@@ -254,7 +258,7 @@ def main() -> None:
         print(f"CPU, worker processes and their text readers: {workers:.1f} s "
               f"({1000 * workers / n:.1f} ms per application)")
     print(f"peak RSS, importing process: {result['peak_rss_kb'] / 1024:.0f} MiB")
-    print(f"creating one file in the data dir's filesystem: {file_creation_cost(OUT):.3f} ms of CPU "
+    print(f"creating one file in the data dir's filesystem: {file_creation_cost(args.data_parent):.3f} ms of CPU "
           f"(the store creates one per content: {bare['files']} files here)")
     if worker_peaks:
         print("peak RSS, worker processes: " + ", ".join(f"{k / 1024:.0f} MiB" for k in worker_peaks))
