@@ -64,7 +64,8 @@ def page_text(page: Any) -> str | None:
         contents = page.get_contents()
         if contents is None:
             return ""
-        return _read(contents.get_data(), page.get("/Resources") or {})
+        resources = page.get("/Resources")
+        return _read(contents.get_data(), resources.get_object() if resources is not None else {})
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - Unreadable, or a malformed operand: pypdf reads the page
