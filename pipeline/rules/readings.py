@@ -195,12 +195,20 @@ BAND_MARGIN = 1.0
 BAND_SHARE = 0.5
 Band = tuple[float, float]
 _DATE_PLACE = re.compile(r"[0-9]{4}\s*年|(?:[〇零○Oo0一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
-_ID_PLACE = re.compile(r"[0-9Xx]{8,}|身\s*份\s*证")
+# an ID number's label may be all that is left of its line (身份 1: the number lost)
+_ID_PLACE = re.compile(r"[0-9Xx]{8,}|身\s*份")
 _HOURS_PLACE = re.compile(r"学\s*时|公\s*需|专\s*业|合\s*计|年\s*度")
-_NAME_PLACE = re.compile(r"姓\s*名|^\s*[姓名]\s*$|学\s*生|研究生|兹证明|持证人\s*[:：]|性\s*别|[男女]\s*[,，]")
+# The 认定单's course list (学时明细, its 序号 / 课程名称 heading) repeats 公需科目 / 专业科目 and
+# 学时 on every row: the hours are read from the summary above it, so its lines are not read again,
+# nor the title (继续教育学时认定单).
+_HOURS_LIST = re.compile(r"学\s*时\s*明\s*细|序\s*号|课\s*程\s*名")
+_HOURS_TITLE = re.compile(r"认\s*定\s*单")
+# 姓名 with OCR's stray marks between (姓 “名 :)
+_NAME_PLACE = re.compile(r"姓\W{0,3}名|^\s*[姓名]\s*$|学\s*生|研究生|兹证明|持证人\s*[:：]|性\s*别|[男女]\s*[,，]")
+_HOUR_KEYS = ("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours")
 _DATE_KEYS = ("graduation", "degree_award", "title_approval")
 _PLACES = {"name": _NAME_PLACE, "id_number": _ID_PLACE} | dict.fromkeys(_DATE_KEYS, _DATE_PLACE) \
-    | dict.fromkeys(("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours"), _HOURS_PLACE)
+    | dict.fromkeys(_HOUR_KEYS, _HOURS_PLACE)
 
 
 def result_fields(kind: MaterialKind, result: OcrResult) -> CertificateFields:
@@ -229,6 +237,29 @@ class FieldsConfirm:
         # the rules need read, trusted and agreeing with the roster.
         flat = "".join(normalize_ocr_text(result.page_text).split()).upper()
         return confirms(self.kind, self.read(result), flat, self.declared)
+
+    def settled(self, result: OcrResult) -> bool:
+        """Whether reading the whole page could change nothing the reviewer sees, after the bands'
+        reading did not confirm: every field the rules need read, and each either trusted (and
+        not differing) or shown 一致 because the value read, unsure, is the declared one (a name
+        or ID number exactly, a date to the day). A field missing, unsure without a declared
+        value, or differing still sends the whole page (a ✗ is shown only after the whole page
+        was read)."""
+        fields = self.read(result)
+        statuses = {j.field: j.status for j in judge_fields(self.kind, fields, self.declared, "")}
+        # a name or ID number judged 一致 with a character forgiven may still be read right
+        exact = {"name": "".join(self.declared.name.split()),
+                 "id_number": (self.declared.id_number or "").upper()}
+        for key in EXPECTED_FIELDS.get(self.kind, ()):
+            status = statuses.get(key)
+            if key in exact and (fields.value(key) or "").upper() != exact[key]:
+                return False
+            if key in _DATE_KEYS and fields.date_precision.get(key) != "day":
+                return False  # 一致 to the month: the day the page may read could differ
+            if status == AGREE or (status == READ and fields.trusted(key)):
+                continue
+            return False
+        return True
 
     def bands(self, reading: OcrResult) -> list[Band] | None:
         """The horizontal bands of the page (top, bottom as shares of its height) holding the
@@ -264,10 +295,10 @@ def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResu
     text_lines = normalize_ocr_text(reading.text).split("\n")
     flat = "".join("".join(text_lines).split()).upper()
     statuses = {j.field: j.status for j in judge_fields(kind, fields, declared, "")}
+    name = "".join(declared.name.split())
     short: list[str] = []
     for key in EXPECTED_FIELDS.get(kind, ()):
         if key == "name":
-            name = "".join(declared.name.split())
             if not fields.trusted(key) or not name or name not in flat or statuses.get(key) == DIFFERS:
                 short.append(key)
         elif key == "id_number":
@@ -277,11 +308,17 @@ def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResu
         elif not fields.trusted(key) or statuses.get(key) not in (AGREE, READ):
             short.append(key)
     lines: set[int] = set()
+    listed = next((i for i, line in enumerate(text_lines) if _HOURS_LIST.search(line)), len(text_lines))
     for key in short:
         # a date may have been taken from the wrong line (a course's end for the graduation):
         # every line that may hold one is read again
         place = _PLACES.get(key)
         found = {i for i, line in enumerate(text_lines) if place is not None and place.search(line)}
+        if key in _HOUR_KEYS:
+            found = {i for i in found if i < listed and not _HOURS_TITLE.search(text_lines[i])}
+        if key == "name" and name:
+            # the declared name read apart from its misread label (闪 。、 大 | 陈 阳)
+            found |= {i for i, line in enumerate(text_lines) if name in "".join(line.split())}
         if key in fields.lines and fields.value(key) is not None:
             found.add(fields.lines[key])
         if not found:

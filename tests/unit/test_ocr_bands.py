@@ -5,7 +5,7 @@ confirm either (issue 14: the cost of reading every field)."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pytest
@@ -168,3 +168,181 @@ def test_bands_over_half_the_page_are_not_worth_it(share: float) -> None:
                         line_boxes=tuple((0.1, y, 0.9, y + share / 6) for y in (0.05, 0.3, 0.55, 0.8)))
     confirm = FieldsConfirm(K.DIPLOMA, DECLARED)
     assert confirm.bands(reading) is None
+
+
+# Tesseract's readings (text, line confidence, line box) of three sample certificates
+# (bench/ocr_set.py: 015 scan300 and 038 photo 认定单, 024 scan200 职称证书), blank lines left out.
+CE_015 = [
+    ("湖南 省 专业 技术 人 员 继 续 教 育 学 时 认定 单", 0.92, (0.121, 0.055, 0.883, 0.102)),
+    ("姓名", 0.97, (0.087, 0.15, 0.144, 0.17)), ("欧阳 芳", 0.69, (0.277, 0.148, 0.367, 0.181)),
+    ("性 别", 0.93, (0.517, 0.148, 0.576, 0.182)), ("女", 0.93, (0.706, 0.152, 0.732, 0.172)),
+    ("身份 证 号", 0.97, (0.088, 0.199, 0.209, 0.232)),
+    ("430304199106125884", 0.9, (0.275, 0.205, 0.569, 0.223)),
+    ("工作 单位", 0.96, (0.087, 0.255, 0.205, 0.276)),
+    ("长 沙市 雨 花 区 第 二 人 民 医 院", 0.86, (0.277, 0.252, 0.635, 0.284)),
+    ("认定 年 度", 0.92, (0.087, 0.308, 0.205, 0.328)), ("2025 年 度", 0.92, (0.275, 0.308, 0.4, 0.329)),
+    ("AGE", 0.06, (0.087, 0.361, 0.139, 0.371)), ("公 而", 0.84, (0.091, 0.368, 0.142, 0.38)),
+    ("科", 0.93, (0.147, 0.361, 0.175, 0.38)), ("31 学 时", 0.91, (0.275, 0.361, 0.364, 0.381)),
+    ("专业 科", 0.92, (0.522, 0.359, 0.608, 0.391)), ("63 学 时", 0.92, (0.705, 0.362, 0.796, 0.382)),
+    ("合计", 0.97, (0.087, 0.412, 0.144, 0.433)), ("94 学 时", 0.93, (0.275, 0.413, 0.366, 0.434)),
+    ("学 时 明细", 0.96, (0.072, 0.48, 0.19, 0.514)), ("序号", 0.96, (0.082, 0.528, 0.133, 0.545)),
+    ("课程 名 称", 0.92, (0.163, 0.525, 0.269, 0.555)), ("类 别", 0.82, (0.649, 0.526, 0.702, 0.556)),
+    ("学 时", 0.97, (0.79, 0.526, 0.845, 0.556)), ("1", 0.92, (0.083, 0.569, 0.092, 0.583)),
+    ("习近平 新 时 代 中 国 特色 社会 主义 思想 专题", 0.9, (0.164, 0.563, 0.625, 0.592)),
+    ("公 需 科目", 0.34, (0.649, 0.568, 0.749, 0.586)), ("16", 0.72, (0.791, 0.57, 0.815, 0.584)),
+    ("新 质 生产 力 与 高 质量 发 展", 0.88, (0.162, 0.602, 0.451, 0.633)),
+    ("公 需 科目", 0.52, (0.649, 0.606, 0.749, 0.624)), ("了 巧", 0.12, (0.791, 0.605, 0.819, 0.631)),
+    ("常见 慢性 病 规范 化 诊疗 进展", 0.93, (0.162, 0.644, 0.478, 0.662)),
+    ("专业 科目", 0.96, (0.649, 0.645, 0.749, 0.663)), ("2", 0.4, (0.79, 0.648, 0.814, 0.662)),
+    ("医疗 质量 与 患者 安全 管理", 0.93, (0.165, 0.719, 0.451, 0.749)),
+    ("专业 科目", 0.96, (0.648, 0.723, 0.749, 0.741)), ("旭", 0.0, (0.79, 0.725, 0.814, 0.739)),
+    ("经 审核 ， 该 同志 2025 年 度 继续 教育 学 时 真实 有 效 ， 予 以 认定 。", 0.76, (0.131, 0.787, 0.933, 0.821)),
+    ("湖南 省 专业 技术 人 员 继 续", 0.9, (0.373, 0.885, 0.681, 0.918)),
+    ("2026 年 1 月 28 日", 0.89, (0.716, 0.918, 0.905, 0.948)),
+]
+CE_038 = [
+    ("湖南 省 专业 技术 人 员 继续 教育 学 时 认定 音", 0.37, (0.227, 0.119, 0.85, 0.17)),
+    ("姓名", 0.96, (0.192, 0.197, 0.241, 0.215)), ("文明", 0.95, (0.349, 0.203, 0.397, 0.22)),
+    ("性别", 0.37, (0.545, 0.209, 0.594, 0.228)), ("男", 0.92, (0.7, 0.215, 0.72, 0.232)),
+    ("身份 1", 0.28, (0.189, 0.226, 0.582, 0.27)),
+    ("工作 单位 湖南 智 诚 数字 科技 有 限 公司", 0.0, (0.184, 0.28, 0.633, 0.319)),
+    ("认定 年 度 。 | 2025 年 度", 0.35, (0.181, 0.314, 0.44, 0.359)),
+    ("公 需 科目 。 | 32 学 时", 0.39, (0.177, 0.358, 0.408, 0.402)),
+    ("合计", 0.97, (0.173, 0.413, 0.221, 0.431)), ("104 学 时", 0.92, (0.328, 0.42, 0.416, 0.437)),
+    ("学 时 明细", 0.96, (0.155, 0.468, 0.254, 0.498)),
+    ("[ 序 | 课程 名 和", 0.0, (0.15, 0.496, 0.313, 0.528)),
+    ("| 类 别 ] 学 时 ]", 0.4, (0.611, 0.511, 0.853, 0.546)),
+    ("| 公 需 科目 |", 0.32, (0.608, 0.543, 0.756, 0.574)),
+    ("| 公 入 科目 16", 0.0, (0.605, 0.574, 0.752, 0.605)),
+    ("| 二 业 和 目 124", 0.0, (0.602, 0.603, 0.754, 0.639)),
+    ("| 专业 和 日 |24", 0.1, (0.599, 0.635, 0.752, 0.671)),
+    ("| 才 业 科目 |24", 0.0, (0.596, 0.666, 0.748, 0.702)),
+    ("经 审核 该 同志 2025 年 度 继续 教育 学 时 真实 有 予以 认定 。", 0.79, (0.181, 0.723, 0.828, 0.762)),
+    ("请 14 日", 0.69, (0.732, 0.836, 0.8, 0.858)),
+]
+TITLE_024 = [
+    ("专业 技术 资格 证 书", 0.86, (0.247, 0.103, 0.756, 0.21)),
+    ("姓 “名 : 夏 舌", 0.44, (0.326, 0.262, 0.5, 0.316)), ("性", 0.81, (0.325, 0.329, 0.349, 0.362)),
+    ("别", 0.93, (0.4, 0.33, 0.422, 0.364)), ("男", 0.93, (0.451, 0.331, 0.472, 0.364)),
+    ("身份 证 号", 0.97, (0.326, 0.386, 0.425, 0.439)),
+    ("43070219760425585X", 0.91, (0.45, 0.395, 0.701, 0.425)),
+    ("资格 名 称", 0.93, (0.326, 0.447, 0.426, 0.503)), ("高 级 经 济 师", 0.93, (0.451, 0.454, 0.573, 0.488)),
+    ("评审 机 构", 0.93, (0.325, 0.571, 0.426, 0.626)),
+    ("湖南 省 经 济 系列 副 高 级 职称 评审 委员 会", 0.93, (0.45, 0.573, 0.872, 0.63)),
+    ("批准 时 间", 0.93, (0.324, 0.634, 0.425, 0.689)), ("2019 年 12 月 1 日", 0.24, (0.45, 0.635, 0.61, 0.686)),
+    ("证 书 编号", 0.93, (0.324, 0.702, 0.422, 0.735)), ("43201915807993", 0.92, (0.449, 0.705, 0.637, 0.734)),
+    ("二 O 一 九 年 十 六 月 二 十 一 是", 0.23, (0.562, 0.847, 0.798, 0.893)),
+]
+
+
+def _reading(lines: list[tuple[str, float, tuple[float, float, float, float]]]) -> OcrResult:
+    return OcrResult("\n".join(t for t, _, _ in lines), 0.8, "fast", line_scores=tuple(s for _, s, _ in lines),
+                     line_boxes=tuple(b for _, _, b in lines))
+
+
+def _covered(bands: list[tuple[float, float]], box: tuple[float, float, float, float]) -> bool:
+    return any(a <= (box[1] + box[3]) / 2 <= z for a, z in bands)
+
+
+def test_the_hours_are_read_again_in_the_summary_not_in_the_course_list() -> None:
+    # the course list repeats 公需科目 / 专业科目 / 学时 on every row: with its rows the bands
+    # covered more than half the page, and RapidOCR read the whole page (2-4.5 s on a 认定单)
+    declared = DeclaredFacts(name="欧阳芳", id_number="430304199106125884", year=2026,
+                             ce_public_hours=31, ce_professional_hours=63, ce_hours=94)
+    bands = FieldsConfirm(K.CE_RECORD, declared).bands(_reading(CE_015))
+    assert bands is not None
+    boxes = {text: box for text, _, box in CE_015}
+    assert _covered(bands, boxes["31 学 时"]) and _covered(bands, boxes["合计"])
+    assert _covered(bands, boxes["63 学 时"])
+    assert not _covered(bands, boxes["常见 慢性 病 规范 化 诊疗 进展"])   # the list
+    assert not _covered(bands, boxes["湖南 省 专业 技术 人 员 继 续 教 育 学 时 认定 单"])   # the title
+    assert sum(z - a for a, z in bands) < 0.25
+
+
+def test_an_id_number_lost_beside_its_label_is_read_again_on_the_labels_line() -> None:
+    declared = DeclaredFacts(name="文明", id_number="430111198502089078", year=2026,
+                             ce_public_hours=32, ce_professional_hours=72, ce_hours=104)
+    bands = FieldsConfirm(K.CE_RECORD, declared).bands(_reading(CE_038))
+    assert bands is not None  # was None: no line held 身份证 or digits, so the whole page was read
+    boxes = {text: box for text, _, box in CE_038}
+    assert _covered(bands, boxes["身份 1"]) and _covered(bands, boxes["104 学 时"])
+    assert not _covered(bands, boxes["| 专业 和 日 |24"])
+
+
+def test_a_name_beside_a_label_read_with_stray_marks_is_read_again_there() -> None:
+    declared = DeclaredFacts(name="夏磊", id_number="43070219760425585X", current_title_date=date(2019, 12, 1))
+    bands = FieldsConfirm(K.TITLE_CERT, declared).bands(_reading(TITLE_024))
+    assert bands is not None  # 姓 “名 : was no name's label: the whole page was read
+    assert _covered(bands, TITLE_024[1][2])
+    assert not _covered(bands, TITLE_024[7][2])  # 资格名称: confirmed, not read again
+
+
+def test_a_name_read_apart_from_its_misread_label_is_read_again_on_its_line() -> None:
+    # tesseract on sample 012 (scan300 职称证书): the label 姓名 read as 闪 。、 大, the name on a
+    # line of its own, so no name was found beside a label
+    lines = [("专业 技术 资格 证 书", 0.9, (0.25, 0.11, 0.75, 0.18)), ("闪 。、 大", 0.2, (0.33, 0.26, 0.42, 0.32)),
+             ("陈 阳", 0.9, (0.45, 0.26, 0.5, 0.32)), ("性", 0.9, (0.33, 0.33, 0.35, 0.36)),
+             ("身份 证 号", 0.9, (0.33, 0.39, 0.42, 0.44)), ("433101197702269853", 0.9, (0.45, 0.39, 0.69, 0.42)),
+             ("批准 时 间", 0.9, (0.33, 0.64, 0.42, 0.69)), ("2017 年 12 月 28 日", 0.9, (0.45, 0.63, 0.63, 0.68)),
+             ("证 书 编号", 0.9, (0.33, 0.7, 0.42, 0.75)), ("43201726984800", 0.9, (0.45, 0.7, 0.64, 0.73))]
+    declared = DeclaredFacts(name="陈阳", id_number="433101197702269853", current_title_date=date(2017, 12, 28))
+    reading = _reading(lines)
+    assert result_fields(K.TITLE_CERT, reading).name is None
+    bands = FieldsConfirm(K.TITLE_CERT, declared).bands(reading)
+    assert bands is not None and _covered(bands, lines[2][2])
+    assert not _covered(bands, lines[7][2])
+
+
+# RapidOCR's band of sample 001 (scan): the date read to the day, its 十 at 0.51: unsure
+DATE_BAND = "学生王媛雅，性别女，1991年1月2日生\n二〇一三年七月三十日"
+
+
+def _unsure_ten(text: str) -> tuple[tuple[float, ...], ...]:
+    lines = [[0.99] * len(line) for line in text.split("\n")]
+    lines[-1][text.split("\n")[-1].index("十")] = 0.51
+    return tuple(tuple(line) for line in lines)
+
+
+@dataclass
+class UnsureBandsEngine(BandsEngine):
+    """A strong engine whose bands' reading has one numeral of the date unsure."""
+
+    def read_bands(self, image: Image.Image, *, timeout: float, bands: list[tuple[float, float]]) -> OcrResult:
+        self.asked.append(list(bands))
+        lines = self.bands_text.split("\n")
+        return OcrResult(self.bands_text, 0.99, f"{self.name}:bands", line_scores=(0.99,) * len(lines),
+                         char_scores=_unsure_ten(self.bands_text), part=True)
+
+
+def test_the_whole_page_is_not_read_when_it_could_change_nothing_the_reviewer_sees() -> None:
+    # the bands read the date the roster declares, one numeral unsure: unsure, shown 一致 — the
+    # whole page could only make it trusted, never a ✗; it is kept as read
+    declared = DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 30))
+    strong = UnsureBandsEngine(bands_text=DATE_BAND)
+    confirm = FieldsConfirm(K.DIPLOMA, declared)
+    result = CascadeEngine(FastEngine(), strong).read(IMAGE, timeout=5, confirm=confirm)
+    assert strong.pages == 0 and result.engine == "strong:bands"
+    fields = result_fields(K.DIPLOMA, result)
+    assert fields.dates["graduation"] == date(2013, 7, 30) and not fields.trusted("graduation")
+    assert not confirm(result) and confirm.settled(result)
+
+
+@pytest.mark.parametrize("declared", [
+    # the unsure date is not the declared one (三十 for 二十 is the misreading seen): the page may
+    # read it surely, and a ✗ is only ever shown after the whole page was read
+    DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 20)),
+    # the name the bands read is not exactly the declared one (forgiven as one similar character)
+    DeclaredFacts(name="王媛娅", id_number="", graduation_date=date(2013, 7, 30)),
+])
+def test_the_whole_page_is_read_when_the_bands_leave_a_field_that_does_not_agree(declared: DeclaredFacts) -> None:
+    strong = UnsureBandsEngine(bands_text=DATE_BAND)
+    result = CascadeEngine(FastEngine(), strong).read(IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, declared))
+    assert strong.pages == 1 and result.engine == "strong"
+
+
+def test_a_field_the_bands_did_not_read_is_not_settled() -> None:
+    declared = DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 1))
+    confirm = FieldsConfirm(K.DIPLOMA, declared)
+    part = OcrResult("学生王媛雅，性别女，1991年1月2日生", 0.99, "strong:bands", line_scores=(0.99,),
+                     char_scores=((0.99,) * 20,), part=True)
+    assert not confirm.settled(replace(part, first=FAST))  # no graduation read

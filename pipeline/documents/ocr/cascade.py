@@ -24,7 +24,8 @@ class CascadeEngine:
     """`fast` first; `strong` when `confirm(fast reading)` is false or the fast engine timed out.
     When `confirm` also says where the fast reading fell short (a `bands(reading)` method giving
     horizontal bands of the page) and the strong engine can read bands (`read_bands`), the strong
-    engine reads those bands first and the whole page only when that does not confirm.
+    engine reads those bands first and the whole page only when that does not confirm, unless
+    `confirm.settled(bands reading)` says the whole page could change nothing the caller needs.
 
     `confirm` may be given once here or per call (`read(..., confirm=...)`, which is how a stage
     passes what the certificate at hand must show). Without either, no fast reading is accepted.
@@ -67,6 +68,11 @@ class CascadeEngine:
                     part = OcrResult("", None, self.strong.name)
                 candidate = replace(part, first=first)
                 if part.text and check(candidate):
+                    return candidate
+                # `confirm` may also say when reading the whole page could change nothing that
+                # matters to the caller (`settled`): then the bands' reading is kept as it is
+                settled = getattr(check, "settled", None)
+                if part.text and settled is not None and settled(candidate):
                     return candidate
         second = self.strong.read(image, timeout=timeout)
         return replace(second, first=first) if first is not None else second
