@@ -203,8 +203,11 @@ _HOURS_PLACE = re.compile(r"学\s*时|公\s*需|专\s*业|合\s*计|年\s*度")
 # nor the title (继续教育学时认定单).
 _HOURS_LIST = re.compile(r"学\s*时\s*明\s*细|序\s*号|课\s*程\s*名")
 _HOURS_TITLE = re.compile(r"认\s*定\s*单")
-# 姓名 with OCR's stray marks between (姓 “名 :)
-_NAME_PLACE = re.compile(r"姓\W{0,3}名|^\s*[姓名]\s*$|学\s*生|研究生|兹证明|持证人\s*[:：]|性\s*别|[男女]\s*[,，]")
+# 姓名 with OCR's stray marks between (姓 “名 :); 学生 / 研究生 as a label, not in a title
+# (研究生毕业证书) or the course (研究生培养计划); a birth date's line (..., 1983年5月29日生), which on a
+# 毕业/学位证书 starts with the name
+_NAME_PLACE = re.compile(r"姓\W{0,3}名|^\s*[姓名]\s*$|(?:学\s*生|研究\s*生)(?!\s*(?:毕|培|学\s*位))|兹证明"
+                         r"|持证人\s*[:：]|性\s*别|[男女]\s*[,，]|日\s*生")
 _HOUR_KEYS = ("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours")
 _DATE_KEYS = ("graduation", "degree_award", "title_approval")
 _PLACES = {"name": _NAME_PLACE, "id_number": _ID_PLACE} | dict.fromkeys(_DATE_KEYS, _DATE_PLACE) \

@@ -346,3 +346,27 @@ def test_a_field_the_bands_did_not_read_is_not_settled() -> None:
     part = OcrResult("学生王媛雅，性别女，1991年1月2日生", 0.99, "strong:bands", line_scores=(0.99,),
                      char_scores=((0.99,) * 20,), part=True)
     assert not confirm.settled(replace(part, first=FAST))  # no graduation read
+
+
+def test_a_name_lost_on_a_birth_dates_line_is_read_again_there_not_in_the_titles() -> None:
+    # tesseract on sample 010 (scan300 学位证书): the name lost before ，1983年5月29日生
+    degree = [("学 士 学 位 证 书", 0.9, (0.28, 0.11, 0.72, 0.23)), ("关乎、", 0.3, (0.37, 0.28, 0.43, 0.32)),
+              ("上 ，1983 年 5 月 29 日 生 。 在 湖南 科技 大", 0.5, (0.46, 0.26, 0.89, 0.32)),
+              ("学 电气 工程 及 其 自动 化 专业 完成 了 本 科学 业 ， 成 绩", 0.9, (0.32, 0.33, 0.9, 0.39)),
+              ("授予 工学 学 士 学 位 。", 0.9, (0.32, 0.47, 0.54, 0.53)), ("证 书 编号 :", 0.9, (0.09, 0.74, 0.18, 0.78)),
+              ("1053442006326806", 0.9, (0.1, 0.79, 0.26, 0.81)),
+              ("二 OO 六 年 六 月 二 半日", 0.4, (0.48, 0.84, 0.73, 0.89))]
+    bands = FieldsConfirm(K.DEGREE_CERT, DeclaredFacts(name="吴平", id_number="")).bands(_reading(degree))
+    assert bands is not None and _covered(bands, degree[2][2]) and _covered(bands, degree[7][2])
+    # tesseract on sample 030 (photo 研究生毕业证书): 研究生 in the title and in 研究生培养计划 is
+    # no name's label; with them the bands covered more than half the page
+    diploma = [("研究 生 毕 业 证 书", 0.9, (0.32, 0.17, 0.69, 0.27)),
+               ("研究 生 罗芳 敏 ， 性 别 女 ，1987 年 10 月 24 日 生 ，", 0.4, (0.39, 0.3, 0.83, 0.35)),
+               ("于 2009 年 9 月 至 2012 年 7 月 在 本 校 计算 机 应 用 技术", 0.5, (0.35, 0.35, 0.82, 0.41)),
+               ("专业 学 习 ， 学 制 三 年 ， 修 完 硕士 研究 生 培 养 计划 规", 0.9, (0.35, 0.4, 0.82, 0.47)),
+               ("105361201202662795", 0.9, (0.16, 0.74, 0.32, 0.76)),
+               ("二 O 一 二 年 蕊 月 一 昌", 0.2, (0.53, 0.76, 0.72, 0.81))]
+    declared = DeclaredFacts(name="罗芳敏", id_number="", graduation_date=date(2012, 7, 1))
+    bands = FieldsConfirm(K.DIPLOMA, declared).bands(_reading(diploma))
+    assert bands is not None and _covered(bands, diploma[1][2]) and _covered(bands, diploma[5][2])
+    assert not _covered(bands, diploma[0][2]) and sum(z - a for a, z in bands) < 0.5
