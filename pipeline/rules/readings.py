@@ -208,6 +208,7 @@ _HOURS_TITLE = re.compile(r"认\s*定\s*单")
 # 毕业/学位证书 starts with the name
 _NAME_PLACE = re.compile(r"姓\W{0,3}名|^\s*[姓名]\s*$|(?:学\s*生|研究\s*生)(?!\s*(?:毕|培|学\s*位))|兹证明"
                          r"|持证人\s*[:：]|性\s*别|[男女]\s*[,，]|日\s*生")
+NAME_ROWS = 4   # lines above an ID number's label read again for a name found nowhere
 _HOUR_KEYS = ("ce_year", "ce_public_hours", "ce_professional_hours", "ce_total_hours")
 _DATE_KEYS = ("graduation", "degree_award", "title_approval")
 _PLACES = {"name": _NAME_PLACE, "id_number": _ID_PLACE} | dict.fromkeys(_DATE_KEYS, _DATE_PLACE) \
@@ -322,6 +323,12 @@ def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResu
         if key == "name" and name:
             # the declared name read apart from its misread label (闪 。、 大 | 陈 阳)
             found |= {i for i, line in enumerate(text_lines) if name in "".join(line.split())}
+        if key == "name" and not found and kind in (MaterialKind.TITLE_CERT, MaterialKind.CE_RECORD):
+            # label and name both misread (到 | 疡 湖 强): on a 职称证书 or 认定单 the name's row
+            # comes before the ID number's, so the lines just above its label are read again
+            id_line = next((i for i, line in enumerate(text_lines) if _ID_PLACE.search(line)), None)
+            if id_line is not None:
+                found = set([i for i in range(id_line) if text_lines[i].strip()][-NAME_ROWS:])
         if key in fields.lines and fields.value(key) is not None:
             found.add(fields.lines[key])
         if not found:

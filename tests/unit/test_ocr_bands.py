@@ -370,3 +370,24 @@ def test_a_name_lost_on_a_birth_dates_line_is_read_again_there_not_in_the_titles
     bands = FieldsConfirm(K.DIPLOMA, declared).bands(_reading(diploma))
     assert bands is not None and _covered(bands, diploma[1][2]) and _covered(bands, diploma[5][2])
     assert not _covered(bands, diploma[0][2]) and sum(z - a for a, z in bands) < 0.5
+
+
+def test_a_name_found_nowhere_is_read_again_above_the_id_numbers_label() -> None:
+    # tesseract on sample 046 (EXIF-rotated photo of a 认定单): 姓名 read as 到, the name as 疡湖强
+    lines = [("湖南 省 专业 技术 人 员 继续 教育 学 时 认定 单", 0.9, (0.14, 0.14, 0.82, 0.19)),
+             ("到", 0.1, (0.11, 0.22, 0.18, 0.27)), ("| 疡 湖 强", 0.2, (0.27, 0.22, 0.37, 0.26)),
+             ("| 全 别", 0.3, (0.49, 0.21, 0.55, 0.26)), ("|", 0.3, (0.65, 0.21, 0.69, 0.25)),
+             ("| 身份 证 号 | 4ao6sn9s7olo26498", 0.2, (0.12, 0.27, 0.55, 0.31)),
+             ("| 工作 单位 | 滑 南 省 交通 规划 革 察 设计 院 有 限 公司", 0.3, (0.12, 0.31, 0.72, 0.36)),
+             ("| 认定 年度 | 2025 年 度", 0.9, (0.12, 0.35, 0.42, 0.4)),
+             ("| 专业 科目 | ss 时", 0.3, (0.5, 0.39, 0.76, 0.43)), ("| 人 科目 | 32 学 时", 0.4, (0.13, 0.4, 0.39, 0.45)),
+             ("合计", 0.9, (0.15, 0.46, 0.2, 0.48)), ("116 学 时", 0.9, (0.31, 0.45, 0.4, 0.47)),
+             ("学 时 明细", 0.9, (0.14, 0.52, 0.25, 0.54)), ("| 专业 科目 |28", 0.3, (0.64, 0.62, 0.8, 0.66))]
+    declared = DeclaredFacts(name="杨涛强", id_number="430681198701026498", year=2026,
+                             ce_public_hours=32, ce_professional_hours=84, ce_hours=116)
+    reading = _reading(lines)
+    assert result_fields(K.CE_RECORD, reading).name is None
+    bands = FieldsConfirm(K.CE_RECORD, declared).bands(reading)
+    assert bands is not None  # was None: no line for the name, so the whole page was read
+    assert _covered(bands, lines[2][2]) and _covered(bands, lines[5][2])
+    assert not _covered(bands, lines[13][2]) and sum(z - a for a, z in bands) < 0.4
