@@ -194,6 +194,10 @@ def confirms(kind: MaterialKind, fields: CertificateFields, flat_text: str,
 BAND_MARGIN = 1.0
 BAND_SHARE = 0.5
 Band = tuple[float, float]
+REREAD_LINES = 3
+Box = tuple[float, float, float, float]
+_CN_DATE_PLACE = re.compile(r"(?:[〇零○O一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
+_YEAR = re.compile(r"[0-9]{4}")
 _DATE_PLACE = re.compile(r"[0-9]{4}\s*年|(?:[〇零○Oo0一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
 # an ID number's label may be all that is left of its line (身份 1: the number lost)
 _ID_PLACE = re.compile(r"[0-9Xx]{8,}|身\s*份")
@@ -264,6 +268,23 @@ class FieldsConfirm:
                 continue
             return False
         return True
+
+    def lines(self, result: OcrResult) -> list[Box]:
+        """The boxes of the first (fast) reading's lines that the fast engine may read again line
+        by line, after the strong engine's bands did not confirm: when a date the rules need is
+        not trusted, the lines that may hold a Chinese-numeral date (no four digits: those the
+        page's reading reads) — tesseract's reading of one, alone never trusted, may agree with
+        the strong engine's (two engines). At most `REREAD_LINES`."""
+        first = result.first
+        if first is None or not first.line_boxes:
+            return []
+        fields = self.read(result)
+        if all(fields.trusted(k) for k in EXPECTED_FIELDS.get(self.kind, ()) if k in _DATE_KEYS):
+            return []
+        text_lines = normalize_ocr_text(first.text).split("\n")
+        found = [first.line_boxes[i] for i, line in enumerate(text_lines)
+                 if i < len(first.line_boxes) and _CN_DATE_PLACE.search(line) and not _YEAR.search(line)]
+        return [box for box in found if box is not None][:REREAD_LINES]
 
     def bands(self, reading: OcrResult) -> list[Band] | None:
         """The horizontal bands of the page (top, bottom as shares of its height) holding the

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from pipeline.documents.ocr import OcrResult, make_engine
-from pipeline.documents.ocr.cascade import CascadeEngine
+from pipeline.documents.ocr.cascade import CascadeEngine, joined
 from pipeline.domain.materials import MaterialKind as K
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.readings import FieldsConfirm, result_fields
@@ -391,3 +391,72 @@ def test_a_name_found_nowhere_is_read_again_above_the_id_numbers_label() -> None
     assert bands is not None  # was None: no line for the name, so the whole page was read
     assert _covered(bands, lines[2][2]) and _covered(bands, lines[5][2])
     assert not _covered(bands, lines[13][2]) and sum(z - a for a, z in bands) < 0.4
+
+
+def test_tesseract_reads_a_chinese_numeral_date_line_again_and_alone_is_never_trusted() -> None:
+    if shutil.which("tesseract") is None:
+        unavailable("tesseract", "the tesseract binary is not installed")
+    from tests.unit.test_ocr_demo_regressions import declared, demo_person, render
+
+    engine = make_engine("tesseract")
+    read: dict[int, date] = {}
+    for i in (1, 5):  # the demo's diplomas, 二〇〇五年六月三十日 beside the seal
+        image = render(K.DIPLOMA, demo_person(i))
+        first = engine.read(image, timeout=120)
+        assert first.line_boxes
+        boxes = FieldsConfirm(K.DIPLOMA, declared(demo_person(i))).lines(OcrResult("", None, "b", first=first, part=True))
+        assert 1 <= len(boxes) <= 3
+        again = engine.read_lines(image, timeout=120, boxes=boxes)
+        assert len(again.text.split("\n")) == len(boxes) and again.line_boxes == tuple(boxes)
+        joined_fields = result_fields(K.DIPLOMA, joined(first, again))
+        read[i] = joined_fields.dates["graduation"]
+        assert not joined_fields.trusted("graduation")  # one engine's Chinese numerals
+    # read to the day, once right and once with 三十 read as 二十: why it is never trusted alone
+    assert read == {1: date(2005, 6, 30), 5: date(2005, 6, 20)}
+
+
+@dataclass
+class LinesEngine(FastEngine):
+    """The fast engine, reading its lines again as a fixed text."""
+
+    lines_text: str = "二〇一三年七月三十日"
+    asked: list[list[tuple[float, float, float, float]]] = field(default_factory=list)
+
+    def read_lines(self, image: Image.Image, *, timeout: float,
+                   boxes: list[tuple[float, float, float, float]]) -> OcrResult:
+        self.asked.append(list(boxes))
+        return OcrResult(self.lines_text, None, "fast:lines", line_scores=(0.9,), line_boxes=tuple(boxes[:1]))
+
+
+def test_tesseract_reading_the_date_line_again_alike_makes_the_bands_reading_trusted() -> None:
+    # RapidOCR's bands read the date with its 十 at 0.51 (unsure); tesseract's page had it in
+    # fragments (二 @ 〇 一 三 生), its line read again gives the same date: two engines agree
+    declared = DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 30))
+    strong, fast = UnsureBandsEngine(bands_text=DATE_BAND), LinesEngine()
+    result = CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, declared))
+    assert strong.pages == 0 and result.engine == "strong:bands"
+    assert fast.asked == [[FAST.line_boxes[3]]]  # the line of Chinese numerals, not the others
+    fields = result_fields(K.DIPLOMA, result)
+    assert fields.dates["graduation"] == date(2013, 7, 30) and fields.trusted("graduation")
+
+
+def test_tesseract_reading_the_date_line_otherwise_leaves_it_unsure() -> None:
+    # tesseract reads 二十 where RapidOCR read 三十 in doubt: never trusted; the roster declares
+    # 三十, so the cover shows 一致 either way and the page is not read
+    declared = DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 30))
+    strong, fast = UnsureBandsEngine(bands_text=DATE_BAND), LinesEngine(lines_text="二〇一三年七月二十日")
+    result = CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, declared))
+    fields = result_fields(K.DIPLOMA, result)
+    assert not fields.trusted("graduation") and strong.pages == 0
+    # the roster declares 二十: both readings stay unsure, and the page is read before any ✗
+    declared = DeclaredFacts(name="王媛雅", id_number="", graduation_date=date(2013, 7, 20))
+    strong = UnsureBandsEngine(bands_text=DATE_BAND, page_text=DATE_BAND)
+    result = CascadeEngine(LinesEngine(lines_text="二〇一三年七月二十日"), strong).read(
+        IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, declared))
+    assert strong.pages == 1
+
+
+def test_no_line_is_read_again_when_every_date_is_trusted() -> None:
+    strong, fast = BandsEngine(bands_text="学生王媛牙，性别女，1991年1月2日生\n二〇一三年七月一日"), LinesEngine()
+    CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, DECLARED))
+    assert fast.asked == [] and strong.pages == 1  # the name differs: the page, not the lines
