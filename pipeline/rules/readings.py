@@ -182,9 +182,15 @@ def confirms(kind: MaterialKind, fields: CertificateFields, flat_text: str,
     prints_id = kind not in (MaterialKind.DIPLOMA, MaterialKind.DEGREE_CERT)
     if prints_id and (not declared.id_number or declared.id_number.upper() not in flat_text):
         return False
-    # the name and ID number just found exactly in the text vouch for themselves, once the name
-    # is found beside its label (else the stronger engine may find it there)
-    if fields.name is None or [f for f in untrusted_fields(kind, fields) if f not in ("name", "id_number")]:
+    # the name found beside its label, and every field trusted: a name or ID number read exactly
+    # but unsurely (tesseract's line under 0.55) is read again where it stands (`bands`), so that
+    # the strong engine agreeing makes it trusted
+    if fields.name is None or untrusted_fields(kind, fields):
+        return False
+    # the name read is the declared one: another name read surely by the strong engine is no
+    # confirmation because the first engine's text showed the declared one (the name check
+    # judges a whole page's text; the field alone is not judged against the roster)
+    if "".join(fields.name.split()) != name:
         return False
     return all(j.status in (AGREE, READ) for j in judge_fields(kind, fields, declared, ""))
 

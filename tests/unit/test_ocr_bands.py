@@ -460,3 +460,45 @@ def test_no_line_is_read_again_when_every_date_is_trusted() -> None:
     strong, fast = BandsEngine(bands_text="学生王媛牙，性别女，1991年1月2日生\n二〇一三年七月一日"), LinesEngine()
     CascadeEngine(fast, strong).read(IMAGE, timeout=5, confirm=FieldsConfirm(K.DIPLOMA, DECLARED))
     assert fast.asked == [] and strong.pages == 1  # the name differs: the page, not the lines
+
+
+# Tesseract on the independent set's 039 (scan of a 认定单, layout A): every field read, the
+# name exactly, but its line at 0.53.
+CE_039 = [("专业 技术 人 员 继续 教育 学 时 认定 单", 0.53, (0.112, 0.088, 0.868, 0.144)),
+          ("姓名 : 燕 丹 浩", 0.53, (0.13, 0.224, 0.362, 0.267)),
+          ("身份 证 号 : 430103199505161412", 0.92, (0.134, 0.285, 0.659, 0.329)),
+          ("认定 年 度 : 2025", 0.91, (0.134, 0.352, 0.407, 0.396)),
+          ("公 需 科目 学 时 : 31", 0.67, (0.14, 0.43, 0.445, 0.47)),
+          ("专业 科目 学 时 : 58", 0.82, (0.138, 0.502, 0.446, 0.53)),
+          ("合计 学 时 : 89", 0.91, (0.141, 0.571, 0.37, 0.599)),
+          ("编号 : XJ2025-08147", 0.9, (0.142, 0.628, 0.477, 0.67))]
+
+
+def test_a_name_read_exactly_but_unsurely_is_read_again_by_the_strong_engine() -> None:
+    declared = DeclaredFacts(name="燕丹浩", id_number="430103199505161412", year=2026,
+                             ce_public_hours=31, ce_professional_hours=58, ce_hours=89)
+    reading = _reading(CE_039)
+    fields = result_fields(K.CE_RECORD, reading)
+    assert fields.name == "燕丹浩" and fields.doubts.get("name") == "low-confidence"
+    confirm = FieldsConfirm(K.CE_RECORD, declared)
+    assert not confirm(reading)  # kept on tesseract alone before, the name shown unsure
+    bands = confirm.bands(reading)
+    assert bands is not None and _covered(bands, CE_039[1][2]) and not _covered(bands, CE_039[5][2])
+
+    @dataclass
+    class Fixed:
+        name: str = "fast"
+
+        def load(self) -> None:
+            """Nothing to load."""
+
+        def read(self, image: Image.Image, *, timeout: float, confirm: object = None) -> OcrResult:
+            return reading
+
+    strong = BandsEngine(bands_text="姓名：燕丹浩")
+    result = CascadeEngine(Fixed(), strong).read(IMAGE, timeout=5, confirm=confirm)
+    assert strong.pages == 0 and result_fields(K.CE_RECORD, result).trusted("name")  # two engines agree
+    # the strong engine's band shows another name: never kept on the band, the page is read
+    other = BandsEngine(bands_text="姓名：王丹丹", page_text="姓名：王丹丹")
+    result = CascadeEngine(Fixed(), other).read(IMAGE, timeout=5, confirm=confirm)
+    assert other.pages == 1
