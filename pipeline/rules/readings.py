@@ -200,6 +200,9 @@ def confirms(kind: MaterialKind, fields: CertificateFields, flat_text: str,
 BAND_MARGIN = 1.0
 BAND_SHARE = 0.5
 Band = tuple[float, float]
+# A seal's characters (专用章, 印) read inside a Chinese-numeral year (二〇一专用年六月, 一九为专年六月):
+# the seal lies over the year, and no reading of the page reads what is under it.
+_SEAL_IN_YEAR = re.compile(r"[〇零○OoΟ0一二三四五六七八九][^\n年]{0,4}(?:专|章|印)[^\n年]{0,3}年\s*[一二三四五六七八九十]{1,2}\s*月")
 REREAD_LINES = 3
 Box = tuple[float, float, float, float]
 _CN_DATE_PLACE = re.compile(r"(?:[〇零○O一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
@@ -256,16 +259,20 @@ class FieldsConfirm:
         """Whether reading the whole page could change nothing the reviewer sees, after the bands'
         reading did not confirm: every field the rules need read, and each either trusted (and
         not differing) or shown 一致 because the value read, unsure, is the declared one (a name
-        or ID number exactly, a date to the day). A field missing, unsure without a declared
-        value, or differing still sends the whole page (a ✗ is shown only after the whole page
-        was read)."""
+        or ID number exactly, a date to the day), or a date whose year the bands show under the
+        seal (二〇一专用年六月三十日: the page shows the same seal; the date stays unsure). A field
+        missing, unsure without a declared value, or differing still sends the whole page (a ✗
+        is shown only after the whole page was read)."""
         fields = self.read(result)
         statuses = {j.field: j.status for j in judge_fields(self.kind, fields, self.declared, "")}
         # a name or ID number judged 一致 with a character forgiven may still be read right
         exact = {"name": "".join(self.declared.name.split()),
                  "id_number": (self.declared.id_number or "").upper()}
+        sealed = result.part and _SEAL_IN_YEAR.search(normalize_ocr_text(result.text)) is not None
         for key in EXPECTED_FIELDS.get(self.kind, ()):
             status = statuses.get(key)
+            if key in _DATE_KEYS and sealed and status != DIFFERS:
+                continue  # the seal lies over the date's year: the page shows the same seal
             if key in exact and (fields.value(key) or "").upper() != exact[key]:
                 return False
             if key in _DATE_KEYS and fields.date_precision.get(key) != "day":

@@ -502,3 +502,39 @@ def test_a_name_read_exactly_but_unsurely_is_read_again_by_the_strong_engine() -
     other = BandsEngine(bands_text="姓名：王丹丹", page_text="姓名：王丹丹")
     result = CascadeEngine(Fixed(), other).read(IMAGE, timeout=5, confirm=confirm)
     assert other.pages == 1
+
+
+# Tesseract on the independent set's 012 (学位证书 layout A, clean): the seal's 专用章 lies over
+# the award date's year.
+DEGREE_012 = [("学 士 学 位 证 书", 0.9, (0.32, 0.11, 0.62, 0.19)), ("仲 子 轩 ， 女 ，", 0.9, (0.14, 0.28, 0.29, 0.34)),
+              ("九 九 二 年 八 月 二 日 生 。 在 长 沙 理工 大 学 交", 0.8, (0.34, 0.28, 0.83, 0.34)),
+              ("通 运输 专业 完成 了 学 业 ，", 0.9, (0.14, 0.35, 0.43, 0.41)),
+              ("例 》 的 规定 ， 授 予 学 士 学 位 。", 0.9, (0.24, 0.42, 0.59, 0.48)),
+              ("证 书 编号 : 1406942013412087", 0.9, (0.14, 0.75, 0.38, 0.8)),
+              ("二 〇 -~ 三 年 六 月 三 十 日", 0.3, (0.6, 0.8, 0.86, 0.86))]
+
+
+@pytest.mark.parametrize(("bands_text", "pages"), [
+    # RapidOCR's bands of 012 and of 015: the seal's characters inside the year
+    ("仲子轩，女，一九九二年八月二日生。在长沙理工大学交\nO二 -专用年六月三十日", 0),
+    ("仲子轩，女，一九九二年八月二日生。在长沙理工大学交\n一九为专年六月二十日", 0),
+    # 017's: the year misread without a trace of the seal — the page may read it
+    ("仲子轩，女，一九九二年八月二日生。在长沙理工大学交\n二〇6年六月二十八日", 1),
+])
+def test_a_date_under_the_seal_is_left_unsure_without_reading_the_whole_page(bands_text: str, pages: int) -> None:
+    @dataclass
+    class Fixed:
+        name: str = "fast"
+
+        def load(self) -> None:
+            """Nothing to load."""
+
+        def read(self, image: Image.Image, *, timeout: float, confirm: object = None) -> OcrResult:
+            return _reading(DEGREE_012)
+
+    strong = BandsEngine(bands_text=bands_text, page_text=bands_text)
+    confirm = FieldsConfirm(K.DEGREE_CERT, DeclaredFacts(name="仲子轩", id_number="430103199208024569"))
+    result = CascadeEngine(Fixed(), strong).read(IMAGE, timeout=5, confirm=confirm)
+    assert strong.pages == pages
+    fields = result_fields(K.DEGREE_CERT, result)
+    assert not fields.trusted("degree_award") and fields.trusted("name")
