@@ -203,6 +203,9 @@ Band = tuple[float, float]
 # A seal's characters (专用章, 印) read inside a Chinese-numeral year (二〇一专用年六月, 一九为专年六月):
 # the seal lies over the year, and no reading of the page reads what is under it.
 _SEAL_IN_YEAR = re.compile(r"[〇零○OoΟ0一二三四五六七八九][^\n年]{0,4}(?:专|章|印)[^\n年]{0,3}年\s*[一二三四五六七八九十]{1,2}\s*月")
+# A 职称证书's approval date read beside its label is read again on that line alone (the issue
+# date's line, a third band, is not needed for it).
+_APPROVAL_LABEL = re.compile(r"批\s*准|评\s*审\s*通\s*过|取\s*得\s*时|任\s*职\s*资\s*格|资\s*格\s*时\s*间")
 REREAD_LINES = 3
 Box = tuple[float, float, float, float]
 _CN_DATE_PLACE = re.compile(r"(?:[〇零○O一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
@@ -363,9 +366,25 @@ def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResu
             id_line = next((i for i, line in enumerate(text_lines) if _ID_PLACE.search(line)), None)
             if id_line is not None:
                 found = set([i for i in range(id_line) if text_lines[i].strip()][-NAME_ROWS:])
+        if key == "title_approval" and fields.value(key) is not None and key in fields.lines \
+                and _beside_label(fields.lines[key], text_lines, reading.line_boxes):
+            found = set()  # read beside its label (批准时间：...): that line, not every date's
         if key in fields.lines and fields.value(key) is not None:
             found.add(fields.lines[key])
         if not found:
             return None
         lines |= found
     return lines
+
+
+def _beside_label(at: int, text_lines: list[str], boxes: tuple[tuple[float, float, float, float] | None, ...]) -> bool:
+    """Whether line `at` holds the approval's label, or a line on the same row does (tesseract's
+    psm 11 reads 批准时间 and its value as lines of their own)."""
+    if _APPROVAL_LABEL.search(text_lines[at]):
+        return True
+    box = boxes[at] if at < len(boxes) else None
+    if box is None:
+        return False
+    return any(other is not None and i != at and box[1] <= (other[1] + other[3]) / 2 <= box[3]
+               and _APPROVAL_LABEL.search(text_lines[i])
+               for i, other in enumerate(boxes[:len(text_lines)]))

@@ -538,3 +538,17 @@ def test_a_date_under_the_seal_is_left_unsure_without_reading_the_whole_page(ban
     assert strong.pages == pages
     fields = result_fields(K.DEGREE_CERT, result)
     assert not fields.trusted("degree_award") and fields.trusted("name")
+
+
+def test_an_approval_read_beside_its_label_is_read_again_on_its_row_alone() -> None:
+    # 024: 批准时间 and 2019年12月1日 are lines of their own on one row, the value at 0.24; the
+    # issue date's line (二 O 一 九 年 十 六 月 …) was a third band, as costly as the page
+    declared = DeclaredFacts(name="夏磊", id_number="43070219760425585X", current_title_date=date(2019, 12, 1))
+    bands = FieldsConfirm(K.TITLE_CERT, declared).bands(_reading(TITLE_024))
+    boxes = {text: box for text, _, box in TITLE_024}
+    assert bands is not None and _covered(bands, boxes["2019 年 12 月 1 日"])
+    assert not _covered(bands, boxes["二 O 一 九 年 十 六 月 二 十 一 是"])
+    # without its label on the row, every line that may hold a date is read again
+    unlabelled = [line for line in TITLE_024 if line[0] != "批准 时 间"]
+    bands = FieldsConfirm(K.TITLE_CERT, declared).bands(_reading(unlabelled))
+    assert bands is not None and _covered(bands, boxes["二 O 一 九 年 十 六 月 二 十 一 是"])
