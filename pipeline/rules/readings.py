@@ -206,6 +206,8 @@ _SEAL_IN_YEAR = re.compile(r"[〇零○OoΟ0一二三四五六七八九][^\n年]
 # A 职称证书's approval date read beside its label is read again on that line alone (the issue
 # date's line, a third band, is not needed for it).
 _APPROVAL_LABEL = re.compile(r"批\s*准|评\s*审\s*通\s*过|取\s*得\s*时|任\s*职\s*资\s*格|资\s*格\s*时\s*间")
+_LONG_DIGITS = re.compile(r"[0-9]{5,}")
+_OTHER_DATES = re.compile(r"日\s*生|出\s*生|生\s*日|[0-9]\s*月\s*至")
 REREAD_LINES = 3
 Box = tuple[float, float, float, float]
 _CN_DATE_PLACE = re.compile(r"(?:[〇零○O一二三四五六七八九十年月日]\s*[^\s]?\s*){3}")
@@ -357,6 +359,12 @@ def _lines_short(kind: MaterialKind, fields: CertificateFields, reading: OcrResu
         found = {i for i, line in enumerate(text_lines) if place is not None and place.search(line)}
         if key in _HOUR_KEYS:
             found = {i for i in found if i < listed and not _HOURS_TITLE.search(text_lines[i])}
+        if key in _DATE_KEYS:
+            # not a number's digits (its zeros are no 〇), nor the birth date's or the course's
+            # line, whose dates tesseract reads in digits (the line a date was taken from is
+            # added below)
+            found = {i for i in found if place is not None and place.search(_LONG_DIGITS.sub(" ", text_lines[i]))
+                     and not _OTHER_DATES.search(text_lines[i])}
         if key == "name" and name:
             # the declared name read apart from its misread label (闪 。、 大 | 陈 阳)
             found |= {i for i, line in enumerate(text_lines) if name in "".join(line.split())}

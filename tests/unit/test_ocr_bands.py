@@ -552,3 +552,18 @@ def test_an_approval_read_beside_its_label_is_read_again_on_its_row_alone() -> N
     unlabelled = [line for line in TITLE_024 if line[0] != "批准 时 间"]
     bands = FieldsConfirm(K.TITLE_CERT, declared).bands(_reading(unlabelled))
     assert bands is not None and _covered(bands, boxes["二 O 一 九 年 十 六 月 二 十 一 是"])
+
+
+def test_a_chinese_numeral_date_is_read_again_on_its_line_not_on_the_numbers_or_the_birth_dates() -> None:
+    # tesseract on sample 001 (clean 学历证书; lines as read, boxes where they stand): the name,
+    # the birth date and the course read surely in digits; the graduation in Chinese numerals, cut
+    lines = [("学 生 刘海 涛 ， 性 别 男 ，1982 年 5 月 18 日 生 ， 于", 0.9, (0.15, 0.27, 0.85, 0.32)),
+             ("2000 年 9 月 至 2005 年 6 月 在 本 校 临床 医学 专业 五 年", 0.9, (0.15, 0.34, 0.85, 0.39)),
+             ("105331200505311813", 0.9, (0.1, 0.79, 0.28, 0.82)),
+             ("二 〇 GO 五 年 六 月 三 十", 0.3, (0.54, 0.84, 0.8, 0.89))]
+    declared = DeclaredFacts(name="刘海涛", id_number="", graduation_date=date(2005, 6, 30))
+    bands = FieldsConfirm(K.DIPLOMA, declared).bands(_reading(lines))
+    assert bands is not None and _covered(bands, lines[3][2])
+    # the number's zeros are no 〇, the birth date and the course are read in digits
+    assert not _covered(bands, lines[0][2]) and not _covered(bands, lines[1][2])
+    assert len(bands) == 1 and sum(z - a for a, z in bands) < 0.2  # the date line and its margins
