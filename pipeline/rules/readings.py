@@ -273,7 +273,8 @@ class FieldsConfirm:
         # a name or ID number judged 一致 with a character forgiven may still be read right
         exact = {"name": "".join(self.declared.name.split()),
                  "id_number": (self.declared.id_number or "").upper()}
-        sealed = result.part and _SEAL_IN_YEAR.search(normalize_ocr_text(result.text)) is not None
+        sealed = result.part and any(_SEAL_IN_YEAR.search(line) and "生" not in line  # not the birth date
+                                     for line in normalize_ocr_text(result.text).split("\n"))
         for key in EXPECTED_FIELDS.get(self.kind, ()):
             status = statuses.get(key)
             if key in _DATE_KEYS and sealed and status != DIFFERS:

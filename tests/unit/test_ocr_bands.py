@@ -520,6 +520,8 @@ DEGREE_012 = [("学 士 学 位 证 书", 0.9, (0.32, 0.11, 0.62, 0.19)), ("仲 
     ("仲子轩，女，一九九二年八月二日生。在长沙理工大学交\n一九为专年六月二十日", 0),
     # 017's: the year misread without a trace of the seal — the page may read it
     ("仲子轩，女，一九九二年八月二日生。在长沙理工大学交\n二〇6年六月二十八日", 1),
+    # the seal over the birth date's year says nothing of the award's
+    ("仲子轩，女，一九专年八月二日生。在长沙理工大学交\n二〇6年六月二十八日", 1),
 ])
 def test_a_date_under_the_seal_is_left_unsure_without_reading_the_whole_page(bands_text: str, pages: int) -> None:
     @dataclass
