@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from pipeline.documents.fields import CHAR_CONFIDENCE, extract_fields, merge
+from pipeline.documents.fields.dates import cn_year, find_dates
 from pipeline.domain.materials import MaterialKind as K
 from pipeline.rules.declared import DeclaredFacts
 from pipeline.rules.readings import confirms
@@ -145,3 +146,30 @@ def test_the_diploma_numbers_year_vouches_for_a_less_sure_year_of_the_graduation
     assert got.trust["graduation"] == "unsure"
     # the month and day still need their numerals read surely
     assert graduation(text, sure(text, {"三": 0.9}))[1] == "unsure"
+
+
+# Independent set, 学历证书 B (bench/independent_set.py), the graduation date 二〇一九年六月三十日:
+# tesseract read one zero twice, RapidOCR read the 一 as an arrow (on the page of 010 too).
+TESSERACT_B = "学 生 姚 远 霞 ， 男 ，1994 年 12 月 8 日 生 ， 在 本 校 护理 学 专业\n二 O 〇 一 九 年 六 月 三 十 日"
+RAPID_B = "学生姚远霞，男，1994年12月8日生，在本校护理学专业\n二〇→九年六月三十日"
+
+
+def test_a_zero_read_twice_or_a_one_read_as_an_arrow_is_a_forgiven_reading() -> None:
+    for text in (TESSERACT_B, RAPID_B, "二 〇 -~ 三 年 六 月 三 十 日"):
+        found = [d for d in find_dates(text) if d.numerals]
+        assert len(found) == 1 and not found[0].clean
+    assert graduation(TESSERACT_B, None) == (date(2019, 6, 30), "unsure")
+    assert graduation(RAPID_B, sure(RAPID_B)) == (date(2019, 6, 30), "unsure")   # every character sure: still forgiven
+    assert cn_year("二〇一一九") is None          # five numerals without two zeros: no year
+    assert cn_year("二〇〇五") == (2005, True)     # two zeros where the year has two
+
+
+def test_two_engines_forgiven_alike_agree_and_differently_do_not() -> None:
+    first = extract_fields(K.DIPLOMA, TESSERACT_B)
+    second = extract_fields(K.DIPLOMA, RAPID_B, None, sure(RAPID_B))
+    merged = merge(K.DIPLOMA, first, second)
+    assert merged.dates["graduation"] == date(2019, 6, 30) and merged.trusted("graduation")
+    # the arrow read where tesseract read another numeral: two different years, never trusted
+    other = extract_fields(K.DIPLOMA, TESSERACT_B.replace("一 九 年", "一 一 年"))
+    merged = merge(K.DIPLOMA, other, second)
+    assert not merged.trusted("graduation")

@@ -43,9 +43,12 @@ _NUMERIC_DATE = re.compile(
 _CN_ZERO = "〇零○OoΟ0"
 _CN_YEAR_DIGIT = f"[{_CN_ZERO}一二三四五六七八九]"
 _CN_SMALL = "[元正一二三四五六七八九十廿卅]"
-# A year of four Chinese numerals, perhaps with one stray Latin letter or sign inside it.
+# A 一 read as a dash, a tilde or an arrow (tesseract's 二〇-~三, RapidOCR's 二〇→九).
+_ONE_MARKS = "-—→~"
+# A year of four Chinese numerals, perhaps with one stray Latin letter or sign inside it, a 一
+# read as a mark, or one zero read twice.
 _CN_DATE = re.compile(
-    rf"(?<![{_CN_ZERO}0-9一二三四五六七八九十])(?P<y>{_CN_YEAR_DIGIT}(?:[ ]?(?:{_CN_YEAR_DIGIT}|[A-Za-z@]{{1,2}})){{3,4}})[ ]*年"
+    rf"(?<![{_CN_ZERO}0-9一二三四五六七八九十])(?P<y>{_CN_YEAR_DIGIT}(?:[ ]?(?:{_CN_YEAR_DIGIT}|[A-Za-z@]{{1,2}}|[{_ONE_MARKS}]{{1,2}})){{3,4}})[ ]*年"
     rf"(?:\s*(?P<m>{_CN_SMALL}{{1,2}})\s*月(?:\s*(?P<d>{_CN_SMALL}{{1,3}})\s*[日号])?(?P<rest>[^\n年]{{0,6}}日)?)?"
     r"(?!度)"
 )
@@ -72,15 +75,24 @@ def cn_small_number(text: str) -> int | None:
 
 
 def cn_year(text: str) -> tuple[int, bool] | None:
-    """A year written in Chinese numerals (二〇〇五, 二OO五), and whether it was read cleanly (no
-    stray letter inside); None unless exactly four numerals, at least two of them real ones."""
+    """A year written in Chinese numerals (二〇〇五, 二OO五), and whether it was read cleanly; None
+    unless four numerals, at least two of them real ones. Forgiven, so read uncleanly: a stray
+    letter inside (二〇GO五), a 一 read as a dash or an arrow (二〇-~三, 二〇→九: one mark or two
+    for one 一), a zero read twice (tesseract's 二O〇一九: five numerals, two zeros side by side,
+    one of them kept)."""
     text = re.sub(r"\s", "", text)
+    real = sum(ch in _CN_NUMERALS for ch in text)
+    text, marks = re.subn(f"[{_ONE_MARKS}]{{1,2}}", "一", text)
     digits = [ch for ch in text if ch in _CN_VALUES]
     junk = len(text) - len(digits)
-    if len(digits) != 4 or junk > 2 or sum(ch in _CN_NUMERALS for ch in digits) < 2:
+    figures = "".join(str(_CN_VALUES[ch]) for ch in digits)
+    doubled = len(figures) == 5 and "00" in figures
+    if doubled:
+        figures = figures.replace("00", "0", 1)
+    if len(figures) != 4 or junk > 2 or real < 2:
         return None
-    year = int("".join(str(_CN_VALUES[ch]) for ch in digits))
-    return (year, junk == 0) if 1900 <= year <= 2100 else None
+    year = int(figures)
+    return (year, junk == 0 and not marks and not doubled) if 1900 <= year <= 2100 else None
 
 
 def _make_date(year: int, month: int | None, day: int | None) -> tuple[date, str] | None:

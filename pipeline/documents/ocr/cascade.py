@@ -8,6 +8,7 @@ carries the fast reading it replaced (`first`), so the caller can see where both
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from PIL import Image
 
@@ -19,12 +20,33 @@ def never(_reading: OcrResult) -> bool:
     return False
 
 
+T = TypeVar("T")
+
+
+def _pad(values: tuple[T | None, ...], n: int) -> tuple[T | None, ...]:
+    return values[:n] + (None,) * (n - len(values))
+
+
+def joined(reading: OcrResult, more: OcrResult) -> OcrResult:
+    """`reading` with the lines of `more` (the same engine's reading of some of its lines again)
+    after its own, their scores and boxes with them."""
+    n, m = len(reading.text.split("\n")), len(more.text.split("\n"))
+    chars = _pad(reading.char_scores, n) + _pad(more.char_scores, m) \
+        if reading.char_scores or more.char_scores else ()
+    return replace(reading, text=f"{reading.text}\n{more.text}",
+                   line_scores=_pad(reading.line_scores, n) + _pad(more.line_scores, m),
+                   char_scores=chars, line_boxes=_pad(reading.line_boxes, n) + _pad(more.line_boxes, m))
+
+
 @dataclass
 class CascadeEngine:
     """`fast` first; `strong` when `confirm(fast reading)` is false or the fast engine timed out.
     When `confirm` also says where the fast reading fell short (a `bands(reading)` method giving
     horizontal bands of the page) and the strong engine can read bands (`read_bands`), the strong
-    engine reads those bands first and the whole page only when that does not confirm.
+    engine reads those bands first and the whole page only when that does not confirm, unless
+    the fast engine, reading again line by line the lines `confirm.lines(bands reading)` names
+    (`read_lines`), makes it confirm, or `confirm.settled(bands reading)` says the whole page could
+    change nothing the caller needs.
 
     `confirm` may be given once here or per call (`read(..., confirm=...)`, which is how a stage
     passes what the certificate at hand must show). Without either, no fast reading is accepted.
@@ -67,6 +89,26 @@ class CascadeEngine:
                     part = OcrResult("", None, self.strong.name)
                 candidate = replace(part, first=first)
                 if part.text and check(candidate):
+                    return candidate
+                # the fast engine may read again, line by line, lines of its page that `confirm`
+                # names (`lines`): a second engine's reading of what the strong one read in doubt
+                again = getattr(check, "lines", None)
+                read_lines = getattr(self.fast, "read_lines", None)
+                boxes = again(candidate) if part.text and again is not None and read_lines is not None else None
+                if boxes and read_lines is not None:
+                    try:
+                        extra: OcrResult | None = read_lines(image, timeout=timeout, boxes=boxes)
+                    except OcrTimeout:
+                        extra = None
+                    if extra is not None and extra.text.strip():
+                        first = joined(first, extra)
+                        candidate = replace(part, first=first)
+                        if check(candidate):
+                            return candidate
+                # `confirm` may also say when reading the whole page could change nothing that
+                # matters to the caller (`settled`): then the bands' reading is kept as it is
+                settled = getattr(check, "settled", None)
+                if part.text and settled is not None and settled(candidate):
                     return candidate
         second = self.strong.read(image, timeout=timeout)
         return replace(second, first=first) if first is not None else second
