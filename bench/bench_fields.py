@@ -81,7 +81,7 @@ def read_one(task: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
     from pipeline.documents.fields import extract_fields, normalize_ocr_text
     from pipeline.domain.materials import MaterialKind
     from pipeline.rules.certificates import check_certificate
-    from pipeline.rules.readings import FieldsConfirm, result_fields
+    from pipeline.rules.fields_confirm import FieldsConfirm, result_fields
 
     config, path, truth = task
     kind = MaterialKind(truth["kind"])

@@ -187,10 +187,10 @@ def confirms(item: Item, mode: str = "name-id") -> Callable[[str], bool]:
 def fields_confirm(item: Item) -> Callable[[Any], bool]:
     """The extract stage's own `confirm` (`fields` mode): every field the rules need read, trusted
     and agreeing with the roster, and the bands where the fast reading fell short
-    (pipeline.rules.readings.FieldsConfirm)."""
+    (pipeline.rules.fields_confirm.FieldsConfirm)."""
     from bench.bench_fields import _declared
     from pipeline.domain.materials import MaterialKind
-    from pipeline.rules.readings import FieldsConfirm
+    from pipeline.rules.fields_confirm import FieldsConfirm
 
     kind = MaterialKind(item.kind)
     declared = _declared({"declared": item.declared, "dates": item.dates})

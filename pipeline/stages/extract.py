@@ -41,7 +41,7 @@ from pipeline.documents.pdf_text import Limits, PdfText, read_text
 from pipeline.documents.reading import Reading, ScanReading, read_certificate, read_scanned_pdf
 from pipeline.domain.materials import MaterialKind
 from pipeline.rules.declared import DeclaredFacts
-from pipeline.rules.readings import FieldsConfirm, result_fields
+from pipeline.rules.fields_confirm import FieldsConfirm, result_fields
 from pipeline.stages import CachedReading, StageResult
 from pipeline.storage.db.models import Application, Extraction, Material
 

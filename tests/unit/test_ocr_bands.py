@@ -15,7 +15,7 @@ from pipeline.documents.ocr import OcrResult, make_engine
 from pipeline.documents.ocr.cascade import CascadeEngine, joined
 from pipeline.domain.materials import MaterialKind as K
 from pipeline.rules.declared import DeclaredFacts
-from pipeline.rules.readings import FieldsConfirm, result_fields
+from pipeline.rules.fields_confirm import FieldsConfirm, result_fields
 from tests.conftest import unavailable
 
 IMAGE = Image.new("L", (20, 20), 255)
