@@ -4,8 +4,8 @@ Durable and volume-independent: a file is written to a temporary name inside `bl
 (so on the filesystem that holds the blobs, even when `blobs/` is its own mount), flushed to
 disk, renamed to its hash within that volume and the folder flushed. Intake stores a chunk's files
 with `durable=False` and then calls `sync()` once before committing the rows that name them: one
-`syncfs` of the store's filesystem instead of two fsyncs a file (Linux; elsewhere each pending
-file and folder is flushed then). A failure of our own
+`syncfs` of the store's filesystem instead of two fsyncs a file (Linux 5.8 and later, whose
+syncfs reports writeback errors; elsewhere each pending file and folder is flushed then). A failure of our own
 storage (full disk, store not mounted, no permission, I/O error) raises `StoreFault`; an error
 of the stream being stored (a damaged zip member) is raised as it is.
 """
@@ -16,6 +16,7 @@ import ctypes
 import hashlib
 import itertools
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-_SYNCFS = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)  # Linux (glibc, musl)
+def reports_writeback_errors(release: str) -> bool:
+    """Whether syncfs(2) of this Linux release returns writeback errors (5.8 and later); on an
+    older kernel only fsync(2) does, so each pending file is flushed on its own there."""
+    match = re.match(r"(\d+)\.(\d+)", release)
+    return match is not None and (int(match[1]), int(match[2])) >= (5, 8)
+
+
+_SYNCFS = (getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)  # Linux (glibc, musl)
+           if reports_writeback_errors(os.uname().release) else None)
 
 
 def _syncfs(path: Path) -> None:

@@ -291,3 +291,13 @@ def test_a_blob_left_empty_by_a_crash_before_sync_is_written_again(store: BlobSt
     path.write_bytes(b"")  # what a crash after the rename and before the flush can leave
     assert store.put_bytes(data) == sha
     assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize("release, reports", [
+    ("6.18.44-fc-v1300", True), ("5.8.0", True), ("5.10.0-28-amd64", True),
+    ("5.4.0-150-generic", False), ("4.19.0", False), ("3.10.0-1160.el7.x86_64", False),
+    ("", False), ("unknown", False)])
+def test_syncfs_is_used_only_where_it_reports_writeback_errors(release: str, reports: bool) -> None:
+    from pipeline.storage.blobstore import reports_writeback_errors
+
+    assert reports_writeback_errors(release) is reports
