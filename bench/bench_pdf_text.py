@@ -64,11 +64,9 @@ def method(name: str, path: Path) -> str:
     if name == "operators":  # the reader's own page reading, in process: text operators, then pypdf
         from pypdf import PdfReader
 
-        from pipeline.documents.pdf_page_text import page_text
+        from pipeline.documents.pdf_page_text import read_page
 
-        pages = PdfReader(path, strict=False).pages
-        return "\n".join(t if (t := page_text(p)) is not None else p.extract_text() or ""
-                         for p in pages)
+        return "\n".join(map(read_page, PdfReader(path, strict=False).pages))
     if name == "pdftotext":
         return _old_pdftotext(path) or ""
     if name == "pdfium-inprocess":  # pypdfium2 is not a dependency: pip install it to compare

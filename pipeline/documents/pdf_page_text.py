@@ -72,6 +72,12 @@ def page_text(page: Any) -> str | None:
         return None
 
 
+def read_page(page: Any) -> str:
+    """The page's text: by its text operators, or by pypdf where they are not enough."""
+    text = page_text(page)
+    return text if text is not None else page.extract_text() or ""
+
+
 def _read(data: bytes, resources: Mapping[str, Any]) -> str:
     """The text of one content stream; strings are bytes, names and numbers str."""
     fonts = _resolved(resources.get("/Font"))

@@ -20,7 +20,7 @@ def read(path: str, max_pages: int, max_chars: int, out: BinaryIO) -> None:
     operators (`pdf_page_text`), or by pypdf where that reader is not sure of the page."""
     from pypdf import PdfReader
 
-    from pipeline.documents.pdf_page_text import page_text
+    from pipeline.documents.pdf_page_text import read_page
 
     try:
         reader = PdfReader(path, strict=False)
@@ -37,10 +37,7 @@ def read(path: str, max_pages: int, max_chars: int, out: BinaryIO) -> None:
     left = max_chars
     for index in range(min(count, max_pages)):
         try:
-            page = reader.pages[index]
-            text = page_text(page)
-            if text is None:
-                text = page.extract_text() or ""
+            text = read_page(reader.pages[index])
         except MemoryError:
             _send(out, {"end": "memory"})
             return
