@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,12 +41,17 @@ class StoredBlob:
         return self.sha256 is not None
 
 
-def _fsync_dir(path: Path) -> None:
+def _on_dir(path: Path, flush: Callable[[int], object]) -> None:
+    """Call `flush` (fsync, syncfs) on a file descriptor of the folder `path`."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(fd)
+        flush(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _on_dir(path, os.fsync)
 
 
 def reports_writeback_errors(release: str) -> bool:
@@ -62,13 +68,14 @@ _SYNCFS = (getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)  # Linux (
 def _syncfs(path: Path) -> None:
     """Flush the whole filesystem that holds `path` (data and metadata): syncfs(2)."""
     assert _SYNCFS is not None
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        if _SYNCFS(fd) != 0:
+    syncfs = _SYNCFS
+
+    def flush(fd: int) -> None:
+        if syncfs(fd) != 0:
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error), str(path))
-    finally:
-        os.close(fd)
+
+    _on_dir(path, flush)
 
 
 class BlobStore:
